@@ -1,0 +1,36 @@
+/* A growable byte buffer with a hard maximum size, always NUL-terminated. */
+#ifndef KM_BUF_H
+#define KM_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char *data; /* NUL-terminated; NULL until the first append */
+	size_t len;
+	size_t cap;
+	size_t max; /* appends that would exceed it fail with KM_ETOOBIG */
+};
+
+#define BUF_INIT(maxsize) { NULL, 0, 0, (maxsize) }
+
+void buf_init(struct buf *b, size_t max);
+
+/* Appends n bytes; KM_ETOOBIG (buffer unchanged) if len + n > max. */
+int buf_append(struct buf *b, const void *p, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+
+/* The contents as a string: "" for an empty buffer, never NULL. */
+const char *buf_cstr(const struct buf *b);
+
+/* Empties the buffer, keeping its memory. */
+void buf_reset(struct buf *b);
+
+/* Hands the contents to the caller (who frees them) and empties the buffer. */
+char *buf_steal(struct buf *b);
+
+void buf_free(struct buf *b);
+
+#endif

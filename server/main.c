@@ -1,0 +1,5 @@
+/* Placeholder entry point while the server is written. */
+int main(void)
+{
+	return 0;
+}
