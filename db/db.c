@@ -1,0 +1,299 @@
+/* The sqlite connection: open, WAL, migrations, transactions and statement helpers. */
+#include "db_internal.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db_migrations.h"
+#include "err.h"
+#include "log.h"
+#include "xalloc.h"
+
+int64_t db_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int db_fail(struct db *db, const char *what)
+{
+	int code = sqlite3_errcode(db->h);
+
+	err_set(code == SQLITE_BUSY || code == SQLITE_LOCKED ? KM_EBUSY : KM_EIO, "%s: %s", what,
+		sqlite3_errmsg(db->h));
+	return code == SQLITE_BUSY || code == SQLITE_LOCKED ? KM_EBUSY : KM_EIO;
+}
+
+static int bind_args(struct db *db, sqlite3_stmt *st, const char *fmt, va_list ap)
+{
+	int rc = SQLITE_OK;
+
+	for (int i = 0; fmt && fmt[i]; i++) {
+		int pos = i + 1;
+
+		switch (fmt[i]) {
+		case 'i':
+			rc = sqlite3_bind_int64(st, pos, va_arg(ap, int64_t));
+			break;
+		case 'l':
+			rc = sqlite3_bind_int64(st, pos, (int64_t)va_arg(ap, long));
+			break;
+		case 'I': {
+			long v = va_arg(ap, long);
+
+			rc = v ? sqlite3_bind_int64(st, pos, (int64_t)v) : sqlite3_bind_null(st, pos);
+			break;
+		}
+		case 'd':
+			rc = sqlite3_bind_double(st, pos, va_arg(ap, double));
+			break;
+		case 't': {
+			const char *s = va_arg(ap, const char *);
+
+			rc = s ? sqlite3_bind_text(st, pos, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, pos);
+			break;
+		}
+		default:
+			return err_set(KM_EINVAL, "db: bad bind format '%c'", fmt[i]);
+		}
+		if (rc != SQLITE_OK)
+			return db_fail(db, "bind");
+	}
+	return 0;
+}
+
+static int vprep(struct db *db, sqlite3_stmt **st, const char *sql, const char *fmt, va_list ap)
+{
+	int rc;
+
+	*st = NULL;
+	if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) != SQLITE_OK)
+		return db_fail(db, "prepare");
+	rc = bind_args(db, *st, fmt, ap);
+	if (rc) {
+		sqlite3_finalize(*st);
+		*st = NULL;
+	}
+	return rc;
+}
+
+int db_prep(struct db *db, sqlite3_stmt **st, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vprep(db, st, sql, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int db_step(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_fail(db, "step");
+}
+
+int db_exec(struct db *db, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st = NULL;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vprep(db, &st, sql, fmt, ap);
+	va_end(ap);
+	if (rc)
+		return rc;
+	while ((rc = db_step(db, st)) == 1)
+		;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_scalar_long(struct db *db, long *out, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st = NULL;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vprep(db, &st, sql, fmt, ap);
+	va_end(ap);
+	if (rc)
+		return rc;
+	rc = db_step(db, st);
+	if (rc == 1) {
+		*out = (long)sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = err_set(KM_ENOTFOUND, "no such row");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+char *db_col_strdup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
+json_t *db_col_json(sqlite3_stmt *st, int col)
+{
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_INTEGER:
+		return json_integer((json_int_t)sqlite3_column_int64(st, col));
+	case SQLITE_FLOAT:
+		return json_real(sqlite3_column_double(st, col));
+	case SQLITE_TEXT:
+		return json_stringn((const char *)sqlite3_column_text(st, col), (size_t)sqlite3_column_bytes(st, col));
+	default:
+		return json_null();
+	}
+}
+
+json_t *db_row_json(sqlite3_stmt *st)
+{
+	json_t *o = json_object();
+	int n = sqlite3_column_count(st);
+
+	for (int i = 0; i < n; i++)
+		json_object_set_new(o, sqlite3_column_name(st, i), db_col_json(st, i));
+	return o;
+}
+
+json_t *db_col_parsed(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	json_t *v;
+
+	if (!s)
+		return json_null();
+	v = json_loads(s, JSON_DECODE_ANY, NULL);
+	return v ? v : json_null();
+}
+
+static int schema_version(struct db *db, long *version)
+{
+	return db_scalar_long(db, version, "PRAGMA user_version", NULL);
+}
+
+static int migrate(struct db *db)
+{
+	long version = 0;
+	int rc;
+
+	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, "begin migration");
+	rc = schema_version(db, &version);
+	for (int i = 0; rc == 0 && i < db_migration_count; i++) {
+		const struct db_migration *m = &db_migrations[i];
+		char pragma[64];
+
+		if (m->version <= version)
+			continue;
+		if (sqlite3_exec(db->h, m->sql, NULL, NULL, NULL) != SQLITE_OK) {
+			rc = db_fail(db, m->name);
+			break;
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
+		if (sqlite3_exec(db->h, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+			rc = db_fail(db, "set user_version");
+			break;
+		}
+		log_info("db=%s migrated to version=%d (%s)", db->path, m->version, m->name);
+	}
+	if (rc) {
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, "commit migration");
+	return 0;
+}
+
+int db_open(const char *path, struct db **out)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+	int rc;
+
+	*out = NULL;
+	db->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		rc = err_set(KM_EIO, "cannot open database %s: %s", path,
+			     db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->h, 15000);
+	if (sqlite3_exec(db->h, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+			 NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_fail(db, "configure");
+		goto fail;
+	}
+	rc = migrate(db);
+	if (rc)
+		goto fail;
+	*out = db;
+	return 0;
+fail:
+	db_close(db);
+	return rc;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	sqlite3_close(db->h);
+	free(db->path);
+	free(db);
+}
+
+int db_schema_version(struct db *db, long *version)
+{
+	return schema_version(db, version);
+}
+
+int db_begin(struct db *db)
+{
+	/* IMMEDIATE takes the write lock up front, so two writers never deadlock on upgrade. */
+	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, "begin");
+	return 0;
+}
+
+int db_commit(struct db *db)
+{
+	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		int rc = db_fail(db, "commit");
+
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return 0;
+}
+
+void db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+long db_last_id(struct db *db)
+{
+	return (long)sqlite3_last_insert_rowid(db->h);
+}
+
+int db_changes(struct db *db)
+{
+	return sqlite3_changes(db->h);
+}

@@ -1,0 +1,225 @@
+/* The database: every table of the farm's state, behind functions that speak its terms. */
+#ifndef KM_DB_H
+#define KM_DB_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+
+/* ---- connection ------------------------------------------------------- */
+
+/*
+ * Opens (creating if needed) the database at path in WAL mode and migrates
+ * the schema to the newest version. One connection per thread.
+ */
+int db_open(const char *path, struct db **out);
+void db_close(struct db *db);
+int db_schema_version(struct db *db, long *version);
+
+/* Write transactions: BEGIN IMMEDIATE ... COMMIT; rollback is a no-op outside one. */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+long db_last_id(struct db *db);
+int db_changes(struct db *db);
+
+/* ---- trees, runs, requests, configs (db_runs.c) ------------------------ */
+
+/* Finds the tree by name, creating it with url when absent. */
+int db_tree_ensure(struct db *db, const char *name, const char *url, long *tree_id);
+/* Looks a tree up by name or, when name is NULL, by URL. KM_ENOTFOUND if none. */
+int db_tree_find(struct db *db, const char *name, const char *url, long *tree_id);
+int db_tree_set_secret(struct db *db, long tree_id, const char *secret);
+int db_tree_set_poll(struct db *db, long tree_id, const char *branches);
+
+struct db_tree {
+	long id;
+	char *name;
+	char *url;
+	char *secret;        /* NULL when webhooks are not configured */
+	char *poll_branches; /* NULL when not polled */
+};
+int db_tree_get(struct db *db, long tree_id, struct db_tree *out);
+void db_tree_release(struct db_tree *t);
+
+struct db_run_new {
+	long tree_id;
+	const char *ref;
+	const char *commit_id; /* NULL: the configure job resolves ref */
+	const char *base_commit;
+	const char *subject, *author_name, *author_email, *pusher_email;
+	const char *matrix_name;
+	const char *matrix_bundle; /* JSON text */
+	const char *trigger;       /* api, webhook, hook, poll */
+};
+int db_run_create(struct db *db, const struct db_run_new *r, long *run_id);
+
+struct db_run {
+	long id, tree_id;
+	char *tree_name, *tree_url;
+	char *ref, *commit_id, *base_commit;
+	char *matrix_name;
+	char *matrix_bundle;
+	char *state;
+	char *author_email, *pusher_email, *subject;
+	long superseded_by;
+	int64_t created_at, finished_at;
+};
+int db_run_get(struct db *db, long run_id, struct db_run *out);
+void db_run_release(struct db_run *r);
+
+int db_run_set_state(struct db *db, long run_id, const char *state, const char *message);
+/* Fills in what the configure job learned from the tree. */
+int db_run_set_commit(struct db *db, long run_id, const char *commit_id, const char *subject,
+		      const char *author_name, const char *author_email);
+
+/*
+ * Marks every unfinished run of tree+ref other than new_run_id as superseded
+ * by it and cancels their queued jobs (running ones may finish). *nruns gets
+ * how many runs were superseded.
+ */
+int db_runs_supersede(struct db *db, long tree_id, const char *ref, long new_run_id, int *nruns);
+
+int db_request_add(struct db *db, long run_id, int idx, const char *point);
+int db_request_count(struct db *db, long run_id, long *n);
+/* Calls fn for each request of a run in index order. */
+int db_requests_each(struct db *db, long run_id, void (*fn)(void *ctx, long id, int idx, const char *point),
+		     void *ctx);
+int db_request_map(struct db *db, long run_id, int idx, long config_id, bool clamped, const char *clamp_diff);
+
+/* Adds the config unless the run already has one with this hash; *config_id either way, *created tells which. */
+int db_config_ensure(struct db *db, long run_id, const char *hash, const char *point, const char *effective,
+		     const char *config_text, long *config_id, bool *created);
+
+struct db_config {
+	long id, run_id;
+	char *hash, *point, *effective, *config_text;
+};
+int db_config_get(struct db *db, long config_id, struct db_config *out);
+void db_config_release(struct db_config *c);
+
+/* ---- workers (db_jobs.c) ------------------------------------------------ */
+
+int db_worker_create(struct db *db, const char *name, const char *token_hash, long *worker_id);
+/* Finds the worker owning a token hash; KM_EAUTH when none. *name is the caller's to free. */
+int db_worker_auth(struct db *db, const char *token_hash, long *worker_id, char **name);
+int db_worker_seen(struct db *db, long worker_id, const char *hostname, const char *version, long cores);
+
+/* ---- jobs and leases (db_jobs.c) ---------------------------------------- */
+
+struct db_job {
+	long id, run_id, config_id; /* config_id 0 for configure jobs */
+	long tree_id;
+	char kind[12];
+	char *variant;              /* boot jobs */
+	char *matrix_name;
+	int attempts, max_attempts;
+	int64_t run_created_at;
+	long built_by;              /* boot jobs: the worker that built the config, 0 if unknown */
+};
+void db_job_release(struct db_job *j);
+
+int db_job_add(struct db *db, long run_id, const char *kind, long config_id, const char *variant, int max_attempts,
+	       long *job_id);
+/* Adds a job that is already finished (boots skipped because their build failed, ...). */
+int db_job_add_done(struct db *db, long run_id, const char *kind, long config_id, const char *variant,
+		    const char *status, const char *message, long *job_id);
+
+/* Queued jobs of the given kinds (NULL-terminated list), oldest run first, at most limit. Caller frees with db_jobs_free. */
+int db_jobs_queued(struct db *db, const char *const *kinds, size_t limit, struct db_job **jobs, size_t *n);
+void db_jobs_free(struct db_job *jobs, size_t n);
+
+/* Takes a queued job for a worker: KM_ECONFLICT if it is no longer queued. */
+int db_job_lease(struct db *db, long job_id, long worker_id, const char *lease_id, int64_t expires);
+
+/*
+ * Checks that lease_id is the live lease of the job at time now.
+ * 0: it is; KM_EEXISTS: this lease already delivered the job's result (a retry);
+ * KM_ECONFLICT: the lease is foreign or expired (message says which); KM_ENOTFOUND: no such job.
+ */
+int db_job_check_lease(struct db *db, long job_id, const char *lease_id, int64_t now);
+int db_job_extend(struct db *db, long job_id, const char *lease_id, int64_t expires);
+/* Ends a running job with a status, remembering the lease that delivered it. */
+int db_job_finish(struct db *db, long job_id, const char *lease_id, const char *status, const char *message);
+/* Puts a running job back in the queue (a retryable ERROR), or ends it as ERROR when out of attempts. */
+int db_job_retry_or_fail(struct db *db, long job_id, const char *message, bool *requeued);
+
+/*
+ * Expired leases: jobs go back to the queue, or end as ERROR (never FAIL)
+ * once they used all their attempts. Run ids touched are passed to fn.
+ */
+int db_leases_expire(struct db *db, int64_t now, int *requeued, int *errored,
+		     void (*fn)(void *ctx, long run_id), void *ctx);
+
+struct db_job_info {
+	long id, run_id, config_id, worker_id;
+	char *kind, *state, *status, *variant;
+};
+int db_job_get(struct db *db, long job_id, struct db_job_info *out);
+void db_job_info_release(struct db_job_info *j);
+
+/* Counts of a run's jobs: [kind][state] with kinds configure/build/boot and states queued/running/done/cancelled. */
+struct db_run_counts {
+	int queued[3], running[3], done[3], cancelled[3];
+	int status_fail[3], status_error[3];
+};
+int db_run_counts(struct db *db, long run_id, struct db_run_counts *out);
+
+/* The normalized .config the worker last built for this tree and matrix, or NULL (caller frees). */
+int db_worker_last_config(struct db *db, long worker_id, long tree_id, const char *matrix_name, char **config_text);
+/* The config text of a job's config (build candidates), caller frees. */
+int db_config_text(struct db *db, long config_id, char **text);
+
+/* ---- results (db_results.c) --------------------------------------------- */
+
+struct db_build_result {
+	long job_id, config_id, worker_id;
+	const char *status, *message;
+	double wall_s, cpu_s;
+	long ccache_hits, ccache_misses, warnings, log_lines;
+	const char *make_cmd;
+};
+int db_build_record(struct db *db, const struct db_build_result *b);
+
+/* The build job id of a config's recorded build and its status; KM_ENOTFOUND if none. */
+int db_build_of_config(struct db *db, long config_id, long *job_id, char **status);
+
+struct db_boot_result {
+	long job_id, config_id;
+	const char *variant, *status, *message;
+	double wall_s;
+	long warnings;
+	const char *details; /* JSON text */
+};
+int db_boot_record(struct db *db, const struct db_boot_result *b);
+int db_ownership_add(struct db *db, long boot_job_id, const char *range, const char *role, const char *owner,
+		     const char *evidence);
+
+/* Finds or creates an error signature. */
+int db_signature_ensure(struct db *db, const char *signature, const char *type, const char *symbol, const char *file,
+			const char *message, long *signature_id);
+int db_error_add(struct db *db, long job_id, long signature_id, long count, long line_no, const char *first_lines,
+		 bool secondary);
+
+int db_artifact_put(struct db *db, long job_id, const char *name, const char *path, int64_t size, const char *sha256);
+/* The stored path (relative to the data dir) and size of a job's artifact. */
+int db_artifact_get(struct db *db, long job_id, const char *name, char **path, int64_t *size);
+
+/* ---- read views as JSON (db_read.c) ------------------------------------- */
+
+/* Runs newest first, optionally of one tree (id 0: all) and ref (NULL: all). */
+int db_runs_json(struct db *db, long tree_id, const char *ref, int limit, json_t **out);
+int db_run_json(struct db *db, long run_id, json_t **out);
+int db_run_matrix_json(struct db *db, long run_id, json_t **out);
+int db_config_json(struct db *db, long config_id, json_t **out);
+int db_signature_json(struct db *db, long signature_id, json_t **out);
+/* Signatures seen in a run with the number of configs hitting each. */
+int db_run_signatures_json(struct db *db, long run_id, json_t **out);
+int db_workers_json(struct db *db, json_t **out);
+int db_trees_json(struct db *db, json_t **out);
+int db_job_json(struct db *db, long job_id, json_t **out);
+
+#endif

@@ -1,0 +1,50 @@
+/* What the db/ files share: the connection type and statement helpers. Never included outside db/. */
+#ifndef KM_DB_INTERNAL_H
+#define KM_DB_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+
+struct db {
+	sqlite3 *h;
+	char *path;
+};
+
+/*
+ * Prepares sql and binds the arguments described by fmt, one char each:
+ *   i  int64_t         l  long          d  double
+ *   t  const char * (NULL binds NULL)    I  long, 0 binds NULL
+ * Returns 0 or KM_EIO with the SQL error in err_msg().
+ */
+int db_prep(struct db *db, sqlite3_stmt **st, const char *sql, const char *fmt, ...);
+
+/* Prepares, binds, steps to completion and finalizes. */
+int db_exec(struct db *db, const char *sql, const char *fmt, ...);
+
+/* Steps once: 1 for a row, 0 when done, KM_EIO (or KM_EBUSY) on error. */
+int db_step(struct db *db, sqlite3_stmt *st);
+
+/* Runs a query expected to return one integer; KM_ENOTFOUND when no row. */
+int db_scalar_long(struct db *db, long *out, const char *sql, const char *fmt, ...);
+
+/* A copy of a text column (NULL stays NULL); the caller frees. */
+char *db_col_strdup(sqlite3_stmt *st, int col);
+
+/* A JSON value for a column: integer, real, text or null (new reference). */
+json_t *db_col_json(sqlite3_stmt *st, int col);
+
+/* A JSON object of every column of the current row, keyed by column name. */
+json_t *db_row_json(sqlite3_stmt *st);
+
+/* Parses a column that holds JSON text; null when NULL or unparsable. */
+json_t *db_col_parsed(sqlite3_stmt *st, int col);
+
+/* Sets err_msg() from the connection and returns KM_EIO (KM_EBUSY when locked). */
+int db_fail(struct db *db, const char *what);
+
+int64_t db_now(void);
+
+#endif

@@ -1,0 +1,394 @@
+/* Workers, jobs and their leases: the queue the scheduler draws from. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db_internal.h"
+#include "err.h"
+#include "xalloc.h"
+
+int db_worker_create(struct db *db, const char *name, const char *token_hash, long *worker_id)
+{
+	long existing;
+	int rc = db_scalar_long(db, &existing, "SELECT id FROM workers WHERE name = ?", "t", name);
+
+	if (rc == 0)
+		return err_set(KM_EEXISTS, "a worker named '%s' already exists", name);
+	if (rc != KM_ENOTFOUND)
+		return rc;
+	rc = db_exec(db, "INSERT INTO workers (name, token_hash, created_at) VALUES (?, ?, ?)", "tti", name, token_hash,
+		     db_now());
+	if (rc)
+		return rc;
+	*worker_id = db_last_id(db);
+	return 0;
+}
+
+int db_worker_auth(struct db *db, const char *token_hash, long *worker_id, char **name)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(db, &st, "SELECT id, name FROM workers WHERE token_hash = ?", "t", token_hash);
+
+	*name = NULL;
+	if (rc)
+		return rc;
+	rc = db_step(db, st);
+	if (rc == 1) {
+		*worker_id = (long)sqlite3_column_int64(st, 0);
+		*name = db_col_strdup(st, 1);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = err_set(KM_EAUTH, "unknown worker token");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_worker_seen(struct db *db, long worker_id, const char *hostname, const char *version, long cores)
+{
+	return db_exec(db,
+		       "UPDATE workers SET last_seen = ?, hostname = COALESCE(?, hostname),"
+		       " version = COALESCE(?, version), cores = CASE WHEN ? > 0 THEN ? ELSE cores END WHERE id = ?",
+		       "ittlll", db_now(), hostname, version, cores, cores, worker_id);
+}
+
+void db_job_release(struct db_job *j)
+{
+	if (!j)
+		return;
+	free(j->variant);
+	free(j->matrix_name);
+	j->variant = NULL;
+	j->matrix_name = NULL;
+}
+
+void db_jobs_free(struct db_job *jobs, size_t n)
+{
+	for (size_t i = 0; jobs && i < n; i++)
+		db_job_release(&jobs[i]);
+	free(jobs);
+}
+
+int db_job_add(struct db *db, long run_id, const char *kind, long config_id, const char *variant, int max_attempts,
+	       long *job_id)
+{
+	int rc = db_exec(db,
+			 "INSERT INTO jobs (run_id, kind, config_id, variant, state, max_attempts, created_at)"
+			 " VALUES (?, ?, ?, ?, 'queued', ?, ?)",
+			 "ltItli", run_id, kind, config_id, variant, (long)max_attempts, db_now());
+
+	if (rc)
+		return rc;
+	if (job_id)
+		*job_id = db_last_id(db);
+	return 0;
+}
+
+int db_job_add_done(struct db *db, long run_id, const char *kind, long config_id, const char *variant,
+		    const char *status, const char *message, long *job_id)
+{
+	int64_t now = db_now();
+	int rc = db_exec(db,
+			 "INSERT INTO jobs (run_id, kind, config_id, variant, state, status, message, created_at,"
+			 " finished_at) VALUES (?, ?, ?, ?, 'done', ?, ?, ?, ?)",
+			 "ltItttii", run_id, kind, config_id, variant, status, message, now, now);
+
+	if (rc)
+		return rc;
+	if (job_id)
+		*job_id = db_last_id(db);
+	return 0;
+}
+
+int db_jobs_queued(struct db *db, const char *const *kinds, size_t limit, struct db_job **jobs, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	struct db_job *out = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+	const char *k[3] = { NULL, NULL, NULL };
+
+	*jobs = NULL;
+	*n = 0;
+	for (size_t i = 0; kinds && kinds[i] && i < 3; i++)
+		k[i] = kinds[i];
+	/* Configure first (it unlocks everything else), then boots (quick results), then builds. */
+	rc = db_prep(db, &st,
+		     "SELECT j.id, j.run_id, COALESCE(j.config_id, 0), j.kind, j.variant, j.attempts, j.max_attempts,"
+		     " r.tree_id, r.matrix_name, r.created_at,"
+		     " COALESCE((SELECT b.worker_id FROM builds b WHERE b.config_id = j.config_id), 0)"
+		     " FROM jobs j JOIN runs r ON r.id = j.run_id"
+		     " WHERE j.state = 'queued' AND j.kind IN (?, ?, ?)"
+		     " ORDER BY CASE j.kind WHEN 'configure' THEN 0 WHEN 'boot' THEN 1 ELSE 2 END, j.run_id, j.id"
+		     " LIMIT ?",
+		     "tttl", k[0], k[1], k[2], (long)limit);
+	if (rc)
+		return rc;
+	while ((rc = db_step(db, st)) == 1) {
+		struct db_job *j;
+
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			out = xrealloc(out, cap * sizeof(*out));
+		}
+		j = &out[count++];
+		memset(j, 0, sizeof(*j));
+		j->id = (long)sqlite3_column_int64(st, 0);
+		j->run_id = (long)sqlite3_column_int64(st, 1);
+		j->config_id = (long)sqlite3_column_int64(st, 2);
+		snprintf(j->kind, sizeof(j->kind), "%s", (const char *)sqlite3_column_text(st, 3));
+		j->variant = db_col_strdup(st, 4);
+		j->attempts = sqlite3_column_int(st, 5);
+		j->max_attempts = sqlite3_column_int(st, 6);
+		j->tree_id = (long)sqlite3_column_int64(st, 7);
+		j->matrix_name = db_col_strdup(st, 8);
+		j->run_created_at = sqlite3_column_int64(st, 9);
+		j->built_by = (long)sqlite3_column_int64(st, 10);
+	}
+	sqlite3_finalize(st);
+	if (rc) {
+		db_jobs_free(out, count);
+		return rc;
+	}
+	*jobs = out;
+	*n = count;
+	return 0;
+}
+
+int db_job_lease(struct db *db, long job_id, long worker_id, const char *lease_id, int64_t expires)
+{
+	int rc = db_exec(db,
+			 "UPDATE jobs SET state = 'running', worker_id = ?, lease_id = ?, lease_expires = ?,"
+			 " attempts = attempts + 1, started_at = ? WHERE id = ? AND state = 'queued'",
+			 "ltiil", worker_id, lease_id, expires, db_now(), job_id);
+
+	if (rc)
+		return rc;
+	if (db_changes(db) == 0)
+		return err_set(KM_ECONFLICT, "job %ld is no longer queued", job_id);
+	return 0;
+}
+
+int db_job_check_lease(struct db *db, long job_id, const char *lease_id, int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(db, &st, "SELECT state, lease_id, lease_expires, result_lease FROM jobs WHERE id = ?", "l",
+			 job_id);
+
+	if (rc)
+		return rc;
+	rc = db_step(db, st);
+	if (rc == 0) {
+		rc = err_set(KM_ENOTFOUND, "no job %ld", job_id);
+	} else if (rc == 1) {
+		const char *state = (const char *)sqlite3_column_text(st, 0);
+		const char *current = (const char *)sqlite3_column_text(st, 1);
+		int64_t expires = sqlite3_column_int64(st, 2);
+		const char *delivered = (const char *)sqlite3_column_text(st, 3);
+
+		if (delivered && strcmp(delivered, lease_id) == 0)
+			rc = err_set(KM_EEXISTS, "job %ld: this result was already recorded", job_id);
+		else if (strcmp(state, "running") != 0 || !current || strcmp(current, lease_id) != 0)
+			rc = err_set(KM_ECONFLICT, "job %ld: lease %.16s is not the job's current lease (job is %s)",
+				     job_id, lease_id, state);
+		else if (expires < now)
+			rc = err_set(KM_ECONFLICT, "job %ld: lease %.16s expired %lld s ago", job_id, lease_id,
+				     (long long)(now - expires));
+		else
+			rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_job_extend(struct db *db, long job_id, const char *lease_id, int64_t expires)
+{
+	int rc = db_job_check_lease(db, job_id, lease_id, db_now());
+
+	if (rc == KM_EEXISTS)
+		return err_set(KM_ECONFLICT, "job %ld is finished", job_id);
+	if (rc)
+		return rc;
+	return db_exec(db, "UPDATE jobs SET lease_expires = ? WHERE id = ? AND lease_id = ?", "ilt", expires, job_id,
+		       lease_id);
+}
+
+int db_job_finish(struct db *db, long job_id, const char *lease_id, const char *status, const char *message)
+{
+	return db_exec(db,
+		       "UPDATE jobs SET state = 'done', status = ?, message = ?, result_lease = ?, finished_at = ?"
+		       " WHERE id = ?",
+		       "tttil", status, message, lease_id, db_now(), job_id);
+}
+
+int db_job_retry_or_fail(struct db *db, long job_id, const char *message, bool *requeued)
+{
+	long attempts = 0, max_attempts = 0;
+	int rc = db_scalar_long(db, &attempts, "SELECT attempts FROM jobs WHERE id = ?", "l", job_id);
+
+	if (rc == 0)
+		rc = db_scalar_long(db, &max_attempts, "SELECT max_attempts FROM jobs WHERE id = ?", "l", job_id);
+	if (rc)
+		return rc;
+	*requeued = attempts < max_attempts;
+	if (*requeued)
+		return db_exec(db,
+			       "UPDATE jobs SET state = 'queued', lease_id = NULL, lease_expires = NULL,"
+			       " worker_id = NULL, message = ? WHERE id = ?",
+			       "tl", message, job_id);
+	return db_exec(db,
+		       "UPDATE jobs SET state = 'done', status = 'ERROR', message = ?, finished_at = ? WHERE id = ?",
+		       "til", message, db_now(), job_id);
+}
+
+int db_leases_expire(struct db *db, int64_t now, int *requeued, int *errored, void (*fn)(void *ctx, long run_id),
+		     void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	long *ids = NULL, *runs = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*requeued = 0;
+	*errored = 0;
+	rc = db_prep(db, &st,
+		     "SELECT id, run_id FROM jobs WHERE state = 'running' AND lease_expires IS NOT NULL"
+		     " AND lease_expires < ?",
+		     "i", now);
+	if (rc)
+		return rc;
+	while ((rc = db_step(db, st)) == 1) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			ids = xrealloc(ids, cap * sizeof(*ids));
+			runs = xrealloc(runs, cap * sizeof(*runs));
+		}
+		ids[n] = (long)sqlite3_column_int64(st, 0);
+		runs[n++] = (long)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		bool again = false;
+
+		rc = db_job_retry_or_fail(db, ids[i], "lease expired: the worker stopped reporting", &again);
+		if (rc)
+			break;
+		if (again)
+			(*requeued)++;
+		else
+			(*errored)++;
+		if (fn)
+			fn(ctx, runs[i]);
+	}
+	free(ids);
+	free(runs);
+	return rc;
+}
+
+int db_job_get(struct db *db, long job_id, struct db_job_info *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = db_prep(db, &st,
+		     "SELECT id, run_id, COALESCE(config_id, 0), COALESCE(worker_id, 0), kind, state, status, variant"
+		     " FROM jobs WHERE id = ?",
+		     "l", job_id);
+	if (rc)
+		return rc;
+	rc = db_step(db, st);
+	if (rc == 1) {
+		out->id = (long)sqlite3_column_int64(st, 0);
+		out->run_id = (long)sqlite3_column_int64(st, 1);
+		out->config_id = (long)sqlite3_column_int64(st, 2);
+		out->worker_id = (long)sqlite3_column_int64(st, 3);
+		out->kind = db_col_strdup(st, 4);
+		out->state = db_col_strdup(st, 5);
+		out->status = db_col_strdup(st, 6);
+		out->variant = db_col_strdup(st, 7);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = err_set(KM_ENOTFOUND, "no job %ld", job_id);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void db_job_info_release(struct db_job_info *j)
+{
+	if (!j)
+		return;
+	free(j->kind);
+	free(j->state);
+	free(j->status);
+	free(j->variant);
+	memset(j, 0, sizeof(*j));
+}
+
+static int kind_index(const char *kind)
+{
+	if (strcmp(kind, "configure") == 0)
+		return 0;
+	if (strcmp(kind, "build") == 0)
+		return 1;
+	return 2;
+}
+
+int db_run_counts(struct db *db, long run_id, struct db_run_counts *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = db_prep(db, &st,
+		     "SELECT kind, state, COALESCE(status, ''), COUNT(*) FROM jobs WHERE run_id = ?"
+		     " GROUP BY kind, state, status",
+		     "l", run_id);
+	if (rc)
+		return rc;
+	while ((rc = db_step(db, st)) == 1) {
+		int k = kind_index((const char *)sqlite3_column_text(st, 0));
+		const char *state = (const char *)sqlite3_column_text(st, 1);
+		const char *status = (const char *)sqlite3_column_text(st, 2);
+		int count = sqlite3_column_int(st, 3);
+
+		if (strcmp(state, "queued") == 0)
+			out->queued[k] += count;
+		else if (strcmp(state, "running") == 0)
+			out->running[k] += count;
+		else if (strcmp(state, "done") == 0)
+			out->done[k] += count;
+		else
+			out->cancelled[k] += count;
+		if (strcmp(status, "FAIL") == 0)
+			out->status_fail[k] += count;
+		else if (strcmp(status, "ERROR") == 0)
+			out->status_error[k] += count;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_worker_last_config(struct db *db, long worker_id, long tree_id, const char *matrix_name, char **config_text)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*config_text = NULL;
+	rc = db_prep(db, &st,
+		     "SELECT c.config_text FROM builds b JOIN configs c ON c.id = b.config_id"
+		     " JOIN runs r ON r.id = c.run_id"
+		     " WHERE b.worker_id = ? AND r.tree_id = ? AND r.matrix_name = ?"
+		     " ORDER BY b.finished_at DESC, b.job_id DESC LIMIT 1",
+		     "llt", worker_id, tree_id, matrix_name);
+	if (rc)
+		return rc;
+	rc = db_step(db, st);
+	if (rc == 1) {
+		*config_text = db_col_strdup(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

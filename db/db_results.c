@@ -1,0 +1,110 @@
+/* Results of build and boot jobs, error signatures and stored artifacts. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "err.h"
+
+int db_build_record(struct db *db, const struct db_build_result *b)
+{
+	return db_exec(db,
+		       "INSERT OR REPLACE INTO builds (job_id, config_id, worker_id, status, message, wall_s, cpu_s,"
+		       " ccache_hits, ccache_misses, warnings, log_lines, make_cmd, finished_at)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       "llIttddllllti", b->job_id, b->config_id, b->worker_id, b->status, b->message, b->wall_s,
+		       b->cpu_s, b->ccache_hits, b->ccache_misses, b->warnings, b->log_lines, b->make_cmd, db_now());
+}
+
+int db_build_of_config(struct db *db, long config_id, long *job_id, char **status)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(db, &st, "SELECT job_id, status FROM builds WHERE config_id = ? ORDER BY job_id DESC LIMIT 1",
+			 "l", config_id);
+
+	*status = NULL;
+	if (rc)
+		return rc;
+	rc = db_step(db, st);
+	if (rc == 1) {
+		*job_id = (long)sqlite3_column_int64(st, 0);
+		*status = db_col_strdup(st, 1);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = err_set(KM_ENOTFOUND, "config %ld has no build", config_id);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_boot_record(struct db *db, const struct db_boot_result *b)
+{
+	return db_exec(db,
+		       "INSERT OR REPLACE INTO boots (job_id, config_id, variant, status, message, wall_s, warnings,"
+		       " details, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       "lltttdlti", b->job_id, b->config_id, b->variant, b->status, b->message, b->wall_s,
+		       b->warnings, b->details, db_now());
+}
+
+int db_ownership_add(struct db *db, long boot_job_id, const char *range, const char *role, const char *owner,
+		     const char *evidence)
+{
+	return db_exec(db,
+		       "INSERT OR REPLACE INTO ownership (boot_job_id, range_text, role, owner, evidence)"
+		       " VALUES (?, ?, ?, ?, ?)",
+		       "ltttt", boot_job_id, range, role, owner, evidence);
+}
+
+int db_signature_ensure(struct db *db, const char *signature, const char *type, const char *symbol, const char *file,
+			const char *message, long *signature_id)
+{
+	int rc = db_scalar_long(db, signature_id, "SELECT id FROM signatures WHERE signature = ?", "t", signature);
+
+	if (rc != KM_ENOTFOUND)
+		return rc;
+	rc = db_exec(db,
+		     "INSERT INTO signatures (signature, type, symbol, file, message, first_seen)"
+		     " VALUES (?, ?, ?, ?, ?, ?)",
+		     "tttttI", signature, type, symbol, file, message, (long)db_now());
+	if (rc)
+		return rc;
+	*signature_id = db_last_id(db);
+	return 0;
+}
+
+int db_error_add(struct db *db, long job_id, long signature_id, long count, long line_no, const char *first_lines,
+		 bool secondary)
+{
+	return db_exec(db,
+		       "INSERT INTO errors (job_id, signature_id, count, line_no, first_lines, secondary)"
+		       " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, signature_id) DO UPDATE SET count = excluded.count",
+		       "lllltl", job_id, signature_id, count, line_no, first_lines, (long)secondary);
+}
+
+int db_artifact_put(struct db *db, long job_id, const char *name, const char *path, int64_t size, const char *sha256)
+{
+	return db_exec(db,
+		       "INSERT INTO artifacts (job_id, name, path, size, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+		       " ON CONFLICT (job_id, name) DO UPDATE SET path = excluded.path, size = excluded.size,"
+		       " sha256 = excluded.sha256",
+		       "lttiti", job_id, name, path, size, sha256, db_now());
+}
+
+int db_artifact_get(struct db *db, long job_id, const char *name, char **path, int64_t *size)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(db, &st, "SELECT path, size FROM artifacts WHERE job_id = ? AND name = ?", "lt", job_id, name);
+
+	*path = NULL;
+	if (rc)
+		return rc;
+	rc = db_step(db, st);
+	if (rc == 1) {
+		*path = db_col_strdup(st, 0);
+		*size = sqlite3_column_int64(st, 1);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = err_set(KM_ENOTFOUND, "job %ld has no artifact '%s'", job_id, name);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,309 @@
+/* Trees, runs, their requests and their distinct configs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "err.h"
+#include "xalloc.h"
+
+int db_tree_find(struct db *db, const char *name, const char *url, long *tree_id)
+{
+	int rc;
+
+	if (name)
+		rc = db_scalar_long(db, tree_id, "SELECT id FROM trees WHERE name = ?", "t", name);
+	else
+		rc = db_scalar_long(db, tree_id, "SELECT id FROM trees WHERE url = ? ORDER BY id LIMIT 1", "t", url);
+	if (rc == KM_ENOTFOUND)
+		return err_set(KM_ENOTFOUND, "no tree %s '%s'", name ? "named" : "with URL", name ? name : url);
+	return rc;
+}
+
+int db_tree_ensure(struct db *db, const char *name, const char *url, long *tree_id)
+{
+	int rc = db_tree_find(db, name, NULL, tree_id);
+
+	if (rc != KM_ENOTFOUND)
+		return rc;
+	rc = db_exec(db, "INSERT INTO trees (name, url, created_at) VALUES (?, ?, ?)", "tti", name, url, db_now());
+	if (rc)
+		return rc;
+	*tree_id = db_last_id(db);
+	return 0;
+}
+
+int db_tree_set_secret(struct db *db, long tree_id, const char *secret)
+{
+	return db_exec(db, "UPDATE trees SET secret = ? WHERE id = ?", "tl", secret, tree_id);
+}
+
+int db_tree_set_poll(struct db *db, long tree_id, const char *branches)
+{
+	return db_exec(db, "UPDATE trees SET poll_branches = ? WHERE id = ?", "tl", branches, tree_id);
+}
+
+int db_tree_get(struct db *db, long tree_id, struct db_tree *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = db_prep(db, &st, "SELECT id, name, url, secret, poll_branches FROM trees WHERE id = ?", "l", tree_id);
+	if (rc)
+		return rc;
+	rc = db_step(db, st);
+	if (rc == 1) {
+		out->id = (long)sqlite3_column_int64(st, 0);
+		out->name = db_col_strdup(st, 1);
+		out->url = db_col_strdup(st, 2);
+		out->secret = db_col_strdup(st, 3);
+		out->poll_branches = db_col_strdup(st, 4);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = err_set(KM_ENOTFOUND, "no tree %ld", tree_id);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void db_tree_release(struct db_tree *t)
+{
+	if (!t)
+		return;
+	free(t->name);
+	free(t->url);
+	free(t->secret);
+	free(t->poll_branches);
+	memset(t, 0, sizeof(*t));
+}
+
+int db_run_create(struct db *db, const struct db_run_new *r, long *run_id)
+{
+	int rc = db_exec(db,
+			 "INSERT INTO runs (tree_id, ref, commit_id, base_commit, subject, author_name, author_email,"
+			 " pusher_email, matrix_name, matrix_bundle, trigger, state, created_at)"
+			 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+			 "lttttttttttl", r->tree_id, r->ref, r->commit_id, r->base_commit, r->subject, r->author_name,
+			 r->author_email, r->pusher_email, r->matrix_name, r->matrix_bundle, r->trigger,
+			 (long)db_now());
+
+	if (rc)
+		return rc;
+	*run_id = db_last_id(db);
+	return 0;
+}
+
+int db_run_get(struct db *db, long run_id, struct db_run *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = db_prep(db, &st,
+		     "SELECT r.id, r.tree_id, t.name, t.url, r.ref, r.commit_id, r.base_commit, r.matrix_name,"
+		     " r.matrix_bundle, r.state, r.author_email, r.pusher_email, r.subject, r.superseded_by,"
+		     " r.created_at, r.finished_at"
+		     " FROM runs r JOIN trees t ON t.id = r.tree_id WHERE r.id = ?",
+		     "l", run_id);
+	if (rc)
+		return rc;
+	rc = db_step(db, st);
+	if (rc == 1) {
+		out->id = (long)sqlite3_column_int64(st, 0);
+		out->tree_id = (long)sqlite3_column_int64(st, 1);
+		out->tree_name = db_col_strdup(st, 2);
+		out->tree_url = db_col_strdup(st, 3);
+		out->ref = db_col_strdup(st, 4);
+		out->commit_id = db_col_strdup(st, 5);
+		out->base_commit = db_col_strdup(st, 6);
+		out->matrix_name = db_col_strdup(st, 7);
+		out->matrix_bundle = db_col_strdup(st, 8);
+		out->state = db_col_strdup(st, 9);
+		out->author_email = db_col_strdup(st, 10);
+		out->pusher_email = db_col_strdup(st, 11);
+		out->subject = db_col_strdup(st, 12);
+		out->superseded_by = (long)sqlite3_column_int64(st, 13);
+		out->created_at = sqlite3_column_int64(st, 14);
+		out->finished_at = sqlite3_column_int64(st, 15);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = err_set(KM_ENOTFOUND, "no run %ld", run_id);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void db_run_release(struct db_run *r)
+{
+	if (!r)
+		return;
+	free(r->tree_name);
+	free(r->tree_url);
+	free(r->ref);
+	free(r->commit_id);
+	free(r->base_commit);
+	free(r->matrix_name);
+	free(r->matrix_bundle);
+	free(r->state);
+	free(r->author_email);
+	free(r->pusher_email);
+	free(r->subject);
+	memset(r, 0, sizeof(*r));
+}
+
+int db_run_set_state(struct db *db, long run_id, const char *state, const char *message)
+{
+	bool final = strcmp(state, "done") == 0 || strcmp(state, "error") == 0 || strcmp(state, "cancelled") == 0 ||
+		     strcmp(state, "superseded") == 0;
+	bool started = strcmp(state, "queued") != 0;
+
+	return db_exec(db,
+		       "UPDATE runs SET state = ?, message = COALESCE(?, message),"
+		       " started_at = CASE WHEN ? AND started_at IS NULL THEN ? ELSE started_at END,"
+		       " finished_at = CASE WHEN ? AND finished_at IS NULL THEN ? ELSE finished_at END"
+		       " WHERE id = ?",
+		       "ttlilil", state, message, (long)started, db_now(), (long)final, db_now(), run_id);
+}
+
+int db_run_set_commit(struct db *db, long run_id, const char *commit_id, const char *subject,
+		      const char *author_name, const char *author_email)
+{
+	return db_exec(db,
+		       "UPDATE runs SET commit_id = COALESCE(?, commit_id), subject = COALESCE(subject, ?),"
+		       " author_name = COALESCE(author_name, ?), author_email = COALESCE(author_email, ?)"
+		       " WHERE id = ?",
+		       "ttttl", commit_id, subject, author_name, author_email, run_id);
+}
+
+int db_runs_supersede(struct db *db, long tree_id, const char *ref, long new_run_id, int *nruns)
+{
+	int rc;
+
+	*nruns = 0;
+	rc = db_exec(db,
+		     "UPDATE jobs SET state = 'cancelled', status = 'MISS', message = 'superseded by run ' || ?,"
+		     " finished_at = ? WHERE state = 'queued' AND run_id IN (SELECT id FROM runs WHERE tree_id = ?"
+		     " AND ref = ? AND id != ? AND state IN ('queued', 'configuring', 'building', 'booting'))",
+		     "liltl", new_run_id, db_now(), tree_id, ref, new_run_id);
+	if (rc)
+		return rc;
+	rc = db_exec(db,
+		     "UPDATE runs SET state = 'superseded', superseded_by = ?, finished_at = ?"
+		     " WHERE tree_id = ? AND ref = ? AND id != ? AND state IN ('queued', 'configuring', 'building',"
+		     " 'booting')",
+		     "liltl", new_run_id, db_now(), tree_id, ref, new_run_id);
+	if (rc)
+		return rc;
+	*nruns = db_changes(db);
+	return 0;
+}
+
+int db_request_add(struct db *db, long run_id, int idx, const char *point)
+{
+	return db_exec(db, "INSERT INTO requests (run_id, idx, point) VALUES (?, ?, ?)", "llt", run_id, (long)idx,
+		       point);
+}
+
+int db_request_count(struct db *db, long run_id, long *n)
+{
+	return db_scalar_long(db, n, "SELECT COUNT(*) FROM requests WHERE run_id = ?", "l", run_id);
+}
+
+int db_requests_each(struct db *db, long run_id, void (*fn)(void *ctx, long id, int idx, const char *point),
+		     void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(db, &st, "SELECT id, idx, point FROM requests WHERE run_id = ? ORDER BY idx", "l", run_id);
+
+	if (rc)
+		return rc;
+	while ((rc = db_step(db, st)) == 1)
+		fn(ctx, (long)sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
+		   (const char *)sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_request_map(struct db *db, long run_id, int idx, long config_id, bool clamped, const char *clamp_diff)
+{
+	int rc = db_exec(db, "UPDATE requests SET config_id = ?, clamped = ?, clamp_diff = ? WHERE run_id = ? AND idx = ?",
+			 "lltll", config_id, (long)clamped, clamp_diff, run_id, (long)idx);
+
+	if (rc == 0 && db_changes(db) == 0)
+		return err_set(KM_ENOTFOUND, "run %ld has no request %d", run_id, idx);
+	return rc;
+}
+
+int db_config_ensure(struct db *db, long run_id, const char *hash, const char *point, const char *effective,
+		     const char *config_text, long *config_id, bool *created)
+{
+	int rc = db_scalar_long(db, config_id, "SELECT id FROM configs WHERE run_id = ? AND hash = ?", "lt", run_id,
+				hash);
+
+	*created = false;
+	if (rc != KM_ENOTFOUND)
+		return rc;
+	rc = db_exec(db, "INSERT INTO configs (run_id, hash, point, effective, config_text) VALUES (?, ?, ?, ?, ?)",
+		     "ltttt", run_id, hash, point, effective, config_text);
+	if (rc)
+		return rc;
+	*config_id = db_last_id(db);
+	*created = true;
+	return 0;
+}
+
+int db_config_get(struct db *db, long config_id, struct db_config *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = db_prep(db, &st, "SELECT id, run_id, hash, point, effective, config_text FROM configs WHERE id = ?", "l",
+		     config_id);
+	if (rc)
+		return rc;
+	rc = db_step(db, st);
+	if (rc == 1) {
+		out->id = (long)sqlite3_column_int64(st, 0);
+		out->run_id = (long)sqlite3_column_int64(st, 1);
+		out->hash = db_col_strdup(st, 2);
+		out->point = db_col_strdup(st, 3);
+		out->effective = db_col_strdup(st, 4);
+		out->config_text = db_col_strdup(st, 5);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = err_set(KM_ENOTFOUND, "no config %ld", config_id);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void db_config_release(struct db_config *c)
+{
+	if (!c)
+		return;
+	free(c->hash);
+	free(c->point);
+	free(c->effective);
+	free(c->config_text);
+	memset(c, 0, sizeof(*c));
+}
+
+int db_config_text(struct db *db, long config_id, char **text)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(db, &st, "SELECT config_text FROM configs WHERE id = ?", "l", config_id);
+
+	*text = NULL;
+	if (rc)
+		return rc;
+	rc = db_step(db, st);
+	if (rc == 1) {
+		*text = db_col_strdup(st, 0);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = err_set(KM_ENOTFOUND, "no config %ld", config_id);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
