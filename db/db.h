@@ -83,11 +83,16 @@ int db_run_set_commit(struct db *db, long run_id, const char *commit_id, const c
  */
 int db_runs_supersede(struct db *db, long tree_id, const char *ref, long new_run_id, int *nruns);
 
+/* Cancels a run's queued jobs (running ones may finish) and marks it cancelled. */
+int db_run_cancel(struct db *db, long run_id, const char *message);
+
 int db_request_add(struct db *db, long run_id, int idx, const char *point);
 int db_request_count(struct db *db, long run_id, long *n);
 /* Calls fn for each request of a run in index order. */
 int db_requests_each(struct db *db, long run_id, void (*fn)(void *ctx, long id, int idx, const char *point),
 		     void *ctx);
+/* The requested point of a run's request idx, copied into point (size bytes). */
+int db_request_point(struct db *db, long run_id, int idx, char *point, size_t size);
 int db_request_map(struct db *db, long run_id, int idx, long config_id, bool clamped, const char *clamp_diff);
 
 /* Adds the config unless the run already has one with this hash; *config_id either way, *created tells which. */
@@ -144,6 +149,8 @@ int db_job_check_lease(struct db *db, long job_id, const char *lease_id, int64_t
 int db_job_extend(struct db *db, long job_id, const char *lease_id, int64_t expires);
 /* Ends a running job with a status, remembering the lease that delivered it. */
 int db_job_finish(struct db *db, long job_id, const char *lease_id, const char *status, const char *message);
+/* Remembers that lease delivered a result, so a repeat of it is recognised. */
+int db_job_mark_delivered(struct db *db, long job_id, const char *lease_id);
 /* Puts a running job back in the queue (a retryable ERROR), or ends it as ERROR when out of attempts. */
 int db_job_retry_or_fail(struct db *db, long job_id, const char *message, bool *requeued);
 

@@ -221,6 +221,11 @@ int db_job_finish(struct db *db, long job_id, const char *lease_id, const char *
 		       "tttil", status, message, lease_id, db_now(), job_id);
 }
 
+int db_job_mark_delivered(struct db *db, long job_id, const char *lease_id)
+{
+	return db_exec(db, "UPDATE jobs SET result_lease = ? WHERE id = ?", "tl", lease_id, job_id);
+}
+
 int db_job_retry_or_fail(struct db *db, long job_id, const char *message, bool *requeued)
 {
 	long attempts = 0, max_attempts = 0;

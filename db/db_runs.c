@@ -1,4 +1,5 @@
 /* Trees, runs, their requests and their distinct configs. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,6 +199,18 @@ int db_runs_supersede(struct db *db, long tree_id, const char *ref, long new_run
 	return 0;
 }
 
+int db_run_cancel(struct db *db, long run_id, const char *message)
+{
+	int rc = db_exec(db,
+			 "UPDATE jobs SET state = 'cancelled', status = 'MISS', message = ?, finished_at = ?"
+			 " WHERE state = 'queued' AND run_id = ?",
+			 "til", message, db_now(), run_id);
+
+	if (rc)
+		return rc;
+	return db_run_set_state(db, run_id, "cancelled", message);
+}
+
 int db_request_add(struct db *db, long run_id, int idx, const char *point)
 {
 	return db_exec(db, "INSERT INTO requests (run_id, idx, point) VALUES (?, ?, ?)", "llt", run_id, (long)idx,
@@ -220,6 +233,24 @@ int db_requests_each(struct db *db, long run_id, void (*fn)(void *ctx, long id, 
 	while ((rc = db_step(db, st)) == 1)
 		fn(ctx, (long)sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
 		   (const char *)sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_request_point(struct db *db, long run_id, int idx, char *point, size_t size)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(db, &st, "SELECT point FROM requests WHERE run_id = ? AND idx = ?", "ll", run_id, (long)idx);
+
+	if (rc)
+		return rc;
+	rc = db_step(db, st);
+	if (rc == 1) {
+		snprintf(point, size, "%s", (const char *)sqlite3_column_text(st, 0));
+		rc = 0;
+	} else if (rc == 0) {
+		rc = err_set(KM_ENOTFOUND, "run %ld has no request %d", run_id, idx);
+	}
 	sqlite3_finalize(st);
 	return rc;
 }

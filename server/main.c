@@ -1,5 +1,83 @@
-/* Placeholder entry point while the server is written. */
-int main(void)
+/* kmatrix-server: parses options, opens the database, serves HTTP and sweeps expired leases. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "http.h"
+#include "log.h"
+#include "routes.h"
+#include "sched.h"
+#include "server.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
 {
+	stop_requested = 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct server_config cfg;
+	struct server srv;
+	struct http_server *http = NULL;
+	struct http_app app;
+	struct sigaction sa;
+	enum log_level level;
+	int rc;
+
+	rc = server_config_parse(&cfg, argc, argv);
+	if (rc == 1)
+		return 0;
+	if (rc) {
+		fprintf(stderr, "kmatrix-server: %s\n", err_msg());
+		return 2;
+	}
+	if (log_parse_level(cfg.log_level, &level) != 0) {
+		fprintf(stderr, "kmatrix-server: %s\n", err_msg());
+		return 2;
+	}
+	log_set_level(level);
+	signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	rc = server_init(&srv, &cfg);
+	if (rc) {
+		fprintf(stderr, "kmatrix-server: %s\n", err_msg());
+		return 1;
+	}
+	routes_app(&srv, &app);
+	rc = http_start(cfg.listen, cfg.port, &app, &http);
+	if (rc) {
+		fprintf(stderr, "kmatrix-server: %s\n", err_msg());
+		server_release(&srv);
+		return 1;
+	}
+	log_info("listening on http://%s:%ld data=%s matrices=%s dashboard=%s", cfg.listen, cfg.port, cfg.data_dir,
+		 cfg.matrices_dir, cfg.public_url);
+
+	/* The main thread sweeps expired leases so a dead worker's job comes back even when no one claims. */
+	while (!stop_requested) {
+		for (int i = 0; i < 10 && !stop_requested; i++)
+			usleep(200 * 1000);
+		if (stop_requested)
+			break;
+		struct db *db = server_db(&srv);
+
+		if (db && sched_sweep(&srv, db) != 0)
+			log_warn("lease sweep failed: %s", err_msg());
+	}
+	log_info("stopping");
+	srv.stopping = true;
+	sched_notify();
+	http_stop(http);
+	server_release(&srv);
+	server_config_release(&cfg);
 	return 0;
 }

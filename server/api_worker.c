@@ -1,0 +1,296 @@
+/* The worker protocol: heartbeat, claim, lease extension, artifact upload, result. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "db.h"
+#include "digest.h"
+#include "err.h"
+#include "log.h"
+#include "sched.h"
+#include "server.h"
+#include "xalloc.h"
+
+bool api_artifact_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 64 || !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= '0' && name[0] <= '9')))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return strstr(name, "..") == NULL;
+}
+
+void api_worker_heartbeat(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	json_t *body = NULL;
+	long worker_id = 0;
+	int rc = api_auth_worker(s, db, req, &worker_id);
+
+	if (!rc)
+		rc = api_body_json(req, &body);
+	if (!rc) {
+		json_t *cores = json_object_get(body, "cores");
+
+		rc = db_worker_seen(db, worker_id, json_string_value(json_object_get(body, "hostname")),
+				    json_string_value(json_object_get(body, "version")),
+				    json_is_integer(cores) ? (long)json_integer_value(cores) : 0);
+	}
+	json_decref(body);
+	if (rc) {
+		api_fail(resp, rc);
+		return;
+	}
+	http_resp_json(resp, 200, json_pack("{s:i,s:i,s:i}", "worker_id", (json_int_t)worker_id, "lease_s",
+					    (json_int_t)s->cfg->lease_s, "time", (json_int_t)time(NULL)));
+}
+
+static int parse_kinds(const json_t *body, const char *kinds[4])
+{
+	const json_t *arr = json_object_get(body, "kinds");
+	size_t i, n = 0;
+	json_t *k;
+
+	memset(kinds, 0, 4 * sizeof(kinds[0]));
+	if (!arr) {
+		kinds[0] = "configure";
+		kinds[1] = "build";
+		kinds[2] = "boot";
+		return 0;
+	}
+	if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 3)
+		return err_set(KM_EINVAL, "'kinds' must be a non-empty array of configure, build, boot");
+	json_array_foreach(arr, i, k) {
+		const char *v = json_string_value(k);
+
+		if (!v || (strcmp(v, "configure") != 0 && strcmp(v, "build") != 0 && strcmp(v, "boot") != 0))
+			return err_set(KM_EINVAL, "'kinds'[%zu]: expected configure, build or boot", i);
+		kinds[n++] = v;
+	}
+	return 0;
+}
+
+void api_job_claim(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	json_t *body = NULL, *job = NULL;
+	const char *kinds[4];
+	long worker_id = 0;
+	double wait = 0;
+	struct timespec start, now;
+	int rc = api_auth_worker(s, db, req, &worker_id);
+
+	if (!rc)
+		rc = api_body_json(req, &body);
+	if (!rc)
+		rc = parse_kinds(body, kinds);
+	if (!rc) {
+		json_t *w = json_object_get(body, "wait");
+
+		if (w && (!json_is_number(w) || json_number_value(w) < 0))
+			rc = err_set(KM_EINVAL, "'wait' must be a number of seconds >= 0");
+		else if (w)
+			wait = json_number_value(w);
+		if (wait > (double)s->cfg->long_poll_s)
+			wait = (double)s->cfg->long_poll_s;
+	}
+	if (!rc)
+		rc = db_worker_seen(db, worker_id, NULL, NULL, 0);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	/* Long poll: try, then sleep until something is queued or the wait is over. */
+	while (!rc) {
+		double elapsed;
+
+		rc = sched_claim(s, db, worker_id, kinds, &job);
+		if (rc == KM_EBUSY) {
+			rc = 0; /* the database was busy; try again within the wait */
+		} else if (rc || job) {
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+		if (elapsed >= wait || s->stopping)
+			break;
+		sched_wait(wait - elapsed < 5 ? wait - elapsed : 5);
+	}
+	json_decref(body);
+	if (rc) {
+		api_fail(resp, rc);
+		return;
+	}
+	if (!job) {
+		resp->status = 204;
+		return;
+	}
+	http_resp_json(resp, 200, job);
+}
+
+void api_job_lease(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	json_t *body = NULL;
+	long worker_id = 0, job_id = 0;
+	int64_t expires = 0;
+	const char *lease;
+	int rc = api_auth_worker(s, db, req, &worker_id);
+
+	if (!rc)
+		rc = api_param_id(req, 0, &job_id);
+	if (!rc)
+		rc = api_body_json(req, &body);
+	if (!rc) {
+		lease = json_string_value(json_object_get(body, "lease"));
+		rc = lease ? sched_extend(s, db, job_id, lease, &expires)
+			   : err_set(KM_EINVAL, "body needs the 'lease' to extend");
+	}
+	json_decref(body);
+	if (rc) {
+		api_fail(resp, rc);
+		return;
+	}
+	http_resp_json(resp, 200, json_pack("{s:i,s:i}", "expires_at", (json_int_t)expires, "ttl",
+					    (json_int_t)s->cfg->lease_s));
+}
+
+static int mkdirs(const char *base, const char *rel)
+{
+	char *path = xasprintf("%s/%s", base, rel);
+	int rc = 0;
+
+	for (char *p = path + strlen(base) + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			rc = err_set(KM_EIO, "cannot create %s: %s", path, strerror(errno));
+		*p = '/';
+		if (rc)
+			break;
+	}
+	if (!rc && mkdir(path, 0755) != 0 && errno != EEXIST)
+		rc = err_set(KM_EIO, "cannot create %s: %s", path, strerror(errno));
+	free(path);
+	return rc;
+}
+
+/* Writes data to DIR/REL atomically (temp file + rename). */
+static int store_file(const char *dir, const char *rel, const char *data, size_t len)
+{
+	char *path = xasprintf("%s/%s", dir, rel);
+	char *tmp = xasprintf("%s.part", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t off = 0;
+	int rc = 0;
+
+	if (fd < 0) {
+		rc = err_set(KM_EIO, "cannot write artifact: %s", strerror(errno));
+		goto done;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = err_set(errno == ENOSPC ? KM_EBUSY : KM_EIO, "cannot write artifact: %s",
+				     strerror(errno));
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) != 0 && !rc)
+		rc = err_set(KM_EIO, "cannot sync artifact: %s", strerror(errno));
+	close(fd);
+	if (!rc && rename(tmp, path) != 0)
+		rc = err_set(KM_EIO, "cannot store artifact: %s", strerror(errno));
+	if (rc)
+		unlink(tmp);
+done:
+	free(path);
+	free(tmp);
+	return rc;
+}
+
+void api_artifact_put(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	struct db_job_info job;
+	const char *lease = http_header(req, "X-Lease");
+	const char *name = req->params[1];
+	char *rel_dir = NULL, *rel = NULL;
+	char sha[DIGEST_HEX_LEN + 1];
+	long worker_id = 0, job_id = 0;
+	int rc = api_auth_worker(s, db, req, &worker_id);
+
+	memset(&job, 0, sizeof(job));
+	if (!rc)
+		rc = api_param_id(req, 0, &job_id);
+	if (!rc && !api_artifact_name_ok(name))
+		rc = err_set(KM_EINVAL, "artifact name '%.64s' is not valid (expected [a-z0-9][a-z0-9._-]{0,63})",
+			     name);
+	if (!rc && !lease)
+		rc = err_set(KM_EINVAL, "uploads need the job's lease in the X-Lease header");
+	if (!rc) {
+		rc = db_job_check_lease(db, job_id, lease, (int64_t)time(NULL));
+		if (rc == KM_EEXISTS)
+			rc = 0; /* a retry of an upload for a recorded result: harmless */
+	}
+	if (!rc)
+		rc = db_job_get(db, job_id, &job);
+	if (rc)
+		goto done;
+	rel_dir = xasprintf("artifacts/run-%ld/job-%ld", job.run_id, job_id);
+	rel = xasprintf("%s/%s", rel_dir, name);
+	rc = mkdirs(s->cfg->data_dir, rel_dir);
+	if (!rc)
+		rc = store_file(s->cfg->data_dir, rel, req->body ? req->body : "", req->body_len);
+	if (rc)
+		goto done;
+	digest_sha256_hex(req->body ? req->body : "", req->body_len, sha);
+	rc = db_begin(db);
+	if (!rc) {
+		rc = db_artifact_put(db, job_id, name, rel, (int64_t)req->body_len, sha);
+		if (rc)
+			db_rollback(db);
+		else
+			rc = db_commit(db);
+	}
+done:
+	if (rc)
+		api_fail(resp, rc);
+	else
+		http_resp_json(resp, 201, json_pack("{s:s,s:i,s:s}", "name", name, "size", (json_int_t)req->body_len,
+						    "sha256", sha));
+	db_job_info_release(&job);
+	free(rel_dir);
+	free(rel);
+}
+
+void api_job_result(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	json_t *body = NULL, *reply = NULL;
+	long worker_id = 0, job_id = 0;
+	int rc = api_auth_worker(s, db, req, &worker_id);
+
+	if (!rc)
+		rc = api_param_id(req, 0, &job_id);
+	if (!rc)
+		rc = api_body_json(req, &body);
+	if (!rc)
+		rc = sched_result(s, db, worker_id, job_id, body, &reply);
+	json_decref(body);
+	if (rc) {
+		log_warn("job=%ld worker=%ld result refused: %s", job_id, worker_id, err_msg());
+		api_fail(resp, rc);
+		return;
+	}
+	http_resp_json(resp, 200, reply);
+}

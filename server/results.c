@@ -1,0 +1,421 @@
+/* Taking in job results: configure maps requests to configs, builds record errors, boots record owners. */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "err.h"
+#include "kconfig.h"
+#include "log.h"
+#include "matrix.h"
+#include "sched.h"
+#include "server.h"
+#include "xalloc.h"
+
+#define MAX_ERRORS_PER_JOB 500
+#define MAX_CONFIG_TEXT (2 * 1024 * 1024)
+
+static const char *str_field(const json_t *o, const char *key, size_t max)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	if (s && strlen(s) > max)
+		return NULL;
+	return s;
+}
+
+static double num_field(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+static long int_field(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? (long)json_integer_value(v) : 0;
+}
+
+static bool point_ok(const char *p, size_t naxes)
+{
+	if (!p || strlen(p) != naxes)
+		return false;
+	for (size_t i = 0; i < naxes; i++) {
+		if (p[i] != 'y' && p[i] != 'm' && p[i] != 'n')
+			return false;
+	}
+	return true;
+}
+
+/* [{"symbol","requested","effective","axis":true}] for the axes a request did not get. */
+static json_t *clamp_diff(const struct matrix *m, const char *requested, const char *effective, const json_t *other)
+{
+	json_t *diff = json_array();
+
+	for (size_t i = 0; i < m->naxes; i++) {
+		if (requested[i] == effective[i])
+			continue;
+		json_array_append_new(diff, json_pack("{s:s,s:s#,s:s#,s:b}", "symbol", m->axes[i].symbol, "requested",
+						      &requested[i], (int)1, "effective", &effective[i], (int)1, "axis",
+						      1));
+	}
+	/* Fragment symbols the tree's Kconfig did not honour, as the worker saw them. */
+	if (json_is_array(other)) {
+		size_t i;
+		json_t *o;
+
+		json_array_foreach(other, i, o) {
+			const char *sym = str_field(o, "symbol", 128);
+			const char *req = str_field(o, "requested", 256);
+			const char *eff = str_field(o, "effective", 256);
+
+			if (sym && req && eff && i < 200)
+				json_array_append_new(diff, json_pack("{s:s,s:s,s:s,s:b}", "symbol", sym, "requested",
+								      req, "effective", eff, "axis", 0));
+		}
+	}
+	return diff;
+}
+
+struct config_entry {
+	char hash[65];
+	char point[16];
+	long id;
+};
+
+static int record_configure(struct server *s, struct db *db, const struct db_run *run, const struct matrix *m,
+			    const json_t *res, long *new_builds)
+{
+	const json_t *configs = json_object_get(res, "configs");
+	const json_t *requests = json_object_get(res, "requests");
+	struct config_entry *entries = NULL;
+	size_t nentries = 0;
+	long nrequests = 0;
+	size_t i;
+	json_t *c;
+	int rc = 0;
+
+	*new_builds = 0;
+	if (!json_is_array(configs) || !json_is_array(requests))
+		return err_set(KM_EINVAL, "configure result needs 'configs' and 'requests' arrays");
+	rc = db_request_count(db, run->id, &nrequests);
+	if (rc)
+		return rc;
+	if ((long)json_array_size(requests) != nrequests)
+		return err_set(KM_EINVAL, "configure result has %zu requests, the run has %ld",
+			       json_array_size(requests), nrequests);
+	if (json_array_size(configs) > (size_t)nrequests || json_array_size(configs) == 0)
+		return err_set(KM_EINVAL, "configure result has %zu configs for %ld requests",
+			       json_array_size(configs), nrequests);
+
+	entries = xcalloc(json_array_size(configs), sizeof(*entries));
+	json_array_foreach(configs, i, c) {
+		const char *hash = str_field(c, "hash", 64);
+		const char *point = str_field(c, "point", 15);
+		const char *text = str_field(c, "text", MAX_CONFIG_TEXT);
+		struct kconfig *kc = NULL;
+		char check[65];
+		json_t *effective;
+		char *effective_text;
+		bool created = false;
+
+		if (!hash || !text || !point_ok(point, m->naxes)) {
+			rc = err_set(KM_EINVAL, "configs[%zu]: needs 'hash', 'text' (at most %d bytes) and a %zu-letter "
+						"y/m/n 'point'",
+				     i, MAX_CONFIG_TEXT, m->naxes);
+			break;
+		}
+		rc = kconfig_parse(text, strlen(text), &kc);
+		if (rc) {
+			rc = err_set(KM_EINVAL, "configs[%zu].text: %s", i, err_msg());
+			break;
+		}
+		kconfig_hash(kc, check);
+		kconfig_free(kc);
+		if (strcmp(check, hash) != 0) {
+			rc = err_set(KM_EINVAL, "configs[%zu]: hash does not match the normalized text", i);
+			break;
+		}
+		effective = matrix_point_json(m, point);
+		effective_text = json_dumps(effective, JSON_COMPACT);
+		json_decref(effective);
+		rc = db_config_ensure(db, run->id, hash, point, effective_text, text, &entries[nentries].id, &created);
+		free(effective_text);
+		if (rc)
+			break;
+		snprintf(entries[nentries].hash, sizeof(entries[nentries].hash), "%s", hash);
+		snprintf(entries[nentries].point, sizeof(entries[nentries].point), "%s", point);
+		nentries++;
+		if (created) {
+			rc = db_job_add(db, run->id, "build", entries[nentries - 1].id, NULL,
+					(int)s->cfg->max_attempts, NULL);
+			if (rc)
+				break;
+			(*new_builds)++;
+		}
+	}
+
+	json_array_foreach(requests, i, c) {
+		const char *hash = str_field(c, "hash", 64);
+		json_t *idx = json_object_get(c, "idx");
+		const struct config_entry *e = NULL;
+		char requested[16];
+		json_t *diff;
+		char *diff_text;
+
+		if (rc)
+			break;
+		if (!json_is_integer(idx) || !hash) {
+			rc = err_set(KM_EINVAL, "requests[%zu]: needs 'idx' and 'hash'", i);
+			break;
+		}
+		for (size_t k = 0; k < nentries; k++) {
+			if (strcmp(entries[k].hash, hash) == 0)
+				e = &entries[k];
+		}
+		if (!e) {
+			rc = err_set(KM_EINVAL, "requests[%zu]: hash is not one of the result's configs", i);
+			break;
+		}
+		/* The requested point comes from the run, not from the worker. */
+		rc = db_request_point(db, run->id, (int)json_integer_value(idx), requested, sizeof(requested));
+		if (rc)
+			break;
+		diff = clamp_diff(m, requested, e->point, json_object_get(c, "changed"));
+		diff_text = json_dumps(diff, JSON_COMPACT);
+		rc = db_request_map(db, run->id, (int)json_integer_value(idx), e->id, strcmp(requested, e->point) != 0,
+				    diff_text);
+		free(diff_text);
+		json_decref(diff);
+	}
+	free(entries);
+	return rc;
+}
+
+static int record_errors(struct db *db, long job_id, const json_t *errors)
+{
+	size_t i;
+	json_t *e;
+
+	if (!errors)
+		return 0;
+	if (!json_is_array(errors))
+		return err_set(KM_EINVAL, "'errors' must be an array");
+	json_array_foreach(errors, i, e) {
+		const char *sig = str_field(e, "signature", 1024);
+		const char *type = str_field(e, "type", 64);
+		const char *msg = str_field(e, "message", 4096);
+		long sig_id = 0;
+		int rc;
+
+		if (i >= MAX_ERRORS_PER_JOB)
+			break;
+		if (!sig || !type || !msg)
+			return err_set(KM_EINVAL, "errors[%zu]: needs 'signature', 'type' and 'message' strings", i);
+		rc = db_signature_ensure(db, sig, type, str_field(e, "symbol", 1024), str_field(e, "file", 1024), msg,
+					 &sig_id);
+		if (!rc)
+			rc = db_error_add(db, job_id, sig_id, int_field(e, "count") > 0 ? int_field(e, "count") : 1,
+					  int_field(e, "line_no"), str_field(e, "first_lines", 8192),
+					  json_is_true(json_object_get(e, "secondary")));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* After a build: its boots are queued, skipped (build failed) or missed (build errored). */
+static int follow_build(struct server *s, struct db *db, const struct db_run *run, const struct matrix *m,
+			long config_id, const char *status, long *queued)
+{
+	bool live = strcmp(run->state, "superseded") != 0 && strcmp(run->state, "cancelled") != 0;
+	int rc = 0;
+
+	*queued = 0;
+	if (!m->boot)
+		return 0;
+	for (size_t i = 0; !rc && i < m->boot->nvariants; i++) {
+		const char *variant = m->boot->variants[i].name;
+
+		if (strcmp(status, "PASS") == 0 && live) {
+			rc = db_job_add(db, run->id, "boot", config_id, variant, (int)s->cfg->max_attempts, NULL);
+			(*queued)++;
+		} else if (strcmp(status, "FAIL") == 0) {
+			rc = db_job_add_done(db, run->id, "boot", config_id, variant, "SKIP", "the build failed", NULL);
+		} else {
+			rc = db_job_add_done(db, run->id, "boot", config_id, variant, "MISS",
+					     live ? "the build did not complete" : "the run was superseded", NULL);
+		}
+	}
+	return rc;
+}
+
+static int record_ownership(struct db *db, long job_id, const json_t *owners)
+{
+	size_t i;
+	json_t *o;
+
+	if (!owners)
+		return 0;
+	if (!json_is_array(owners))
+		return err_set(KM_EINVAL, "'ownership' must be an array");
+	json_array_foreach(owners, i, o) {
+		const char *range = str_field(o, "range", 128);
+		const char *role = str_field(o, "role", 32);
+		const char *owner = str_field(o, "owner", 32);
+		int rc;
+
+		if (i >= 64)
+			break;
+		if (!range || !role || !owner)
+			return err_set(KM_EINVAL, "ownership[%zu]: needs 'range', 'role' and 'owner'", i);
+		rc = db_ownership_add(db, job_id, range, role, owner, str_field(o, "evidence", 4096));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int sched_result(struct server *s, struct db *db, long worker_id, long job_id, const json_t *res, json_t **reply)
+{
+	const char *lease = str_field(res, "lease", 64);
+	const char *status = str_field(res, "status", 8);
+	const char *message = str_field(res, "message", 4096);
+	bool retryable = json_is_true(json_object_get(res, "retryable"));
+	struct db_job_info job;
+	struct db_run run;
+	struct matrix *m = NULL;
+	json_t *bundle = NULL;
+	long followups = 0;
+	bool requeued = false;
+	int rc;
+
+	memset(&job, 0, sizeof(job));
+	memset(&run, 0, sizeof(run));
+	*reply = NULL;
+	if (!json_is_object(res))
+		return err_set(KM_EINVAL, "result must be a JSON object");
+	if (!lease)
+		return err_set(KM_EINVAL, "result needs the 'lease' it was done under");
+	if (!status || (strcmp(status, "PASS") != 0 && strcmp(status, "FAIL") != 0 && strcmp(status, "ERROR") != 0))
+		return err_set(KM_EINVAL, "'status' must be PASS, FAIL or ERROR (SKIP and MISS are the server's)");
+	if (json_object_get(res, "message") && !message)
+		return err_set(KM_EINVAL, "'message' must be a string of at most 4096 bytes");
+
+	rc = db_begin(db);
+	if (rc)
+		return rc;
+	rc = db_job_check_lease(db, job_id, lease, (int64_t)time(NULL));
+	if (rc == KM_EEXISTS) {
+		db_rollback(db);
+		*reply = json_pack("{s:b,s:b,s:s}", "recorded", 0, "duplicate", 1, "message", err_msg());
+		return 0;
+	}
+	if (rc)
+		goto fail;
+	rc = db_job_get(db, job_id, &job);
+	if (!rc)
+		rc = db_run_get(db, job.run_id, &run);
+	if (rc)
+		goto fail;
+	bundle = json_loads(run.matrix_bundle, 0, NULL);
+	if (!bundle || matrix_bundle_parse(bundle, &m) != 0) {
+		rc = err_set(KM_EIO, "run %ld: stored matrix no longer parses: %s", run.id, err_msg());
+		goto fail;
+	}
+
+	if (strcmp(status, "ERROR") == 0 && retryable) {
+		char *why = xasprintf("%s (will retry)", message ? message : "infrastructure error");
+
+		rc = db_job_retry_or_fail(db, job_id, why, &requeued);
+		free(why);
+		if (rc)
+			goto fail;
+		if (requeued) {
+			rc = db_job_mark_delivered(db, job_id, lease);
+			if (rc)
+				goto fail;
+			goto advance;
+		}
+	}
+
+	if (strcmp(job.kind, "configure") == 0) {
+		const char *commit = str_field(res, "commit", 64);
+
+		rc = db_run_set_commit(db, run.id, commit, str_field(res, "subject", 1024),
+				       str_field(res, "author_name", 256), str_field(res, "author_email", 256));
+		if (!rc && strcmp(status, "PASS") == 0)
+			rc = record_configure(s, db, &run, m, res, &followups);
+	} else if (strcmp(job.kind, "build") == 0) {
+		const json_t *ccache = json_object_get(res, "ccache");
+		struct db_build_result b = {
+			.job_id = job_id,
+			.config_id = job.config_id,
+			.worker_id = worker_id,
+			.status = status,
+			.message = message,
+			.wall_s = num_field(res, "wall_s"),
+			.cpu_s = num_field(res, "cpu_s"),
+			.ccache_hits = int_field(ccache, "hits"),
+			.ccache_misses = int_field(ccache, "misses"),
+			.warnings = int_field(res, "warnings"),
+			.log_lines = int_field(res, "log_lines"),
+			.make_cmd = str_field(res, "make_cmd", 4096),
+		};
+
+		rc = db_build_record(db, &b);
+		if (!rc)
+			rc = record_errors(db, job_id, json_object_get(res, "errors"));
+		if (!rc)
+			rc = follow_build(s, db, &run, m, job.config_id, status, &followups);
+	} else {
+		json_t *details = json_object_get(res, "details");
+		char *details_text = json_is_object(details) ? json_dumps(details, JSON_COMPACT) : NULL;
+		struct db_boot_result b = {
+			.job_id = job_id,
+			.config_id = job.config_id,
+			.variant = job.variant ? job.variant : "default",
+			.status = status,
+			.message = message,
+			.wall_s = num_field(res, "wall_s"),
+			.warnings = int_field(res, "warnings"),
+			.details = details_text,
+		};
+
+		if (details_text && strlen(details_text) > 1024 * 1024)
+			rc = err_set(KM_ETOOBIG, "'details' over 1 MiB");
+		if (!rc)
+			rc = db_boot_record(db, &b);
+		if (!rc)
+			rc = record_ownership(db, job_id, json_object_get(res, "ownership"));
+		free(details_text);
+	}
+	if (!rc)
+		rc = db_job_finish(db, job_id, lease, status, message);
+	if (rc)
+		goto fail;
+advance:
+	rc = sched_advance(s, db, run.id);
+	if (rc)
+		goto fail;
+	rc = db_commit(db);
+	if (rc)
+		goto out;
+	log_info("job=%ld run=%ld kind=%s status=%s%s followups=%ld", job_id, run.id, job.kind, status,
+		 requeued ? " requeued" : "", followups);
+	if (followups || requeued)
+		sched_notify();
+	*reply = json_pack("{s:b,s:b,s:b}", "recorded", 1, "duplicate", 0, "requeued", requeued);
+	goto out;
+fail:
+	db_rollback(db);
+out:
+	db_job_info_release(&job);
+	db_run_release(&run);
+	matrix_free(m);
+	json_decref(bundle);
+	return rc;
+}

@@ -1,0 +1,166 @@
+/* Table-driven dispatch of every URL the server answers. */
+#include "routes.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "err.h"
+#include "log.h"
+#include "server.h"
+
+enum body_kind { BODY_NONE, BODY_JSON, BODY_UPLOAD, BODY_WEBHOOK };
+
+struct route {
+	const char *method;
+	const char *pattern; /* segments; "{}" captures one */
+	api_handler_fn handler;
+	enum body_kind body;
+};
+
+static const struct route routes[] = {
+	{ "GET", "/api/v1/health", api_health, BODY_NONE },
+	{ "GET", "/api/v1/runs", api_runs_list, BODY_NONE },
+	{ "POST", "/api/v1/runs", api_runs_submit, BODY_JSON },
+	{ "GET", "/api/v1/runs/{}", api_run_get, BODY_NONE },
+	{ "GET", "/api/v1/runs/{}/matrix", api_run_matrix, BODY_NONE },
+	{ "GET", "/api/v1/runs/{}/signatures", api_run_signatures, BODY_NONE },
+	{ "POST", "/api/v1/runs/{}/cancel", api_run_cancel, BODY_JSON },
+	{ "GET", "/api/v1/configs/{}", api_config_get, BODY_NONE },
+	{ "GET", "/api/v1/configs/{}/config", api_config_text, BODY_NONE },
+	{ "GET", "/api/v1/signatures/{}", api_signature_get, BODY_NONE },
+	{ "GET", "/api/v1/trees", api_trees_list, BODY_NONE },
+	{ "GET", "/api/v1/workers", api_workers_list, BODY_NONE },
+	{ "POST", "/api/v1/workers", api_workers_create, BODY_JSON },
+	{ "GET", "/api/v1/jobs/{}", api_job_get, BODY_NONE },
+	{ "GET", "/api/v1/jobs/{}/artifacts/{}", api_artifact_get, BODY_NONE },
+	{ "POST", "/api/v1/worker/heartbeat", api_worker_heartbeat, BODY_JSON },
+	{ "POST", "/api/v1/jobs/claim", api_job_claim, BODY_JSON },
+	{ "POST", "/api/v1/jobs/{}/lease", api_job_lease, BODY_JSON },
+	{ "PUT", "/api/v1/jobs/{}/artifacts/{}", api_artifact_put, BODY_UPLOAD },
+	{ "POST", "/api/v1/jobs/{}/result", api_job_result, BODY_JSON },
+};
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Matches path against pattern, capturing "{}" segments as (offset, length) pairs. */
+static bool match(const char *pattern, const char *path, size_t caps[][2], size_t *ncaps)
+{
+	const char *p = pattern, *u = path;
+
+	*ncaps = 0;
+	while (*p && *u) {
+		if (p[0] == '{' && p[1] == '}') {
+			const char *end = strchr(u, '/');
+			size_t len = end ? (size_t)(end - u) : strlen(u);
+
+			if (len == 0 || *ncaps >= HTTP_MAX_PARAMS)
+				return false;
+			caps[*ncaps][0] = (size_t)(u - path);
+			caps[*ncaps][1] = len;
+			(*ncaps)++;
+			u += len;
+			p += 2;
+			continue;
+		}
+		if (*p != *u)
+			return false;
+		p++;
+		u++;
+	}
+	return *p == '\0' && *u == '\0';
+}
+
+static const struct route *lookup(const char *method, const char *path, size_t caps[][2], size_t *ncaps,
+				  bool *path_known)
+{
+	*path_known = false;
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (!match(routes[i].pattern, path, caps, ncaps))
+			continue;
+		*path_known = true;
+		if (strcmp(routes[i].method, method) == 0)
+			return &routes[i];
+	}
+	return NULL;
+}
+
+static size_t body_limit(void *ctx, const char *method, const char *path)
+{
+	struct server *s = ctx;
+	size_t caps[HTTP_MAX_PARAMS][2], ncaps;
+	bool known;
+	const struct route *r = lookup(method, path, caps, &ncaps, &known);
+
+	if (!r)
+		return 0;
+	switch (r->body) {
+	case BODY_JSON: return (size_t)s->cfg->max_body;
+	case BODY_UPLOAD: return (size_t)s->cfg->max_upload;
+	case BODY_WEBHOOK: return 1024 * 1024;
+	default: return 0;
+	}
+}
+
+static void handle(void *ctx, struct http_req *req, struct http_resp *resp)
+{
+	struct server *s = ctx;
+	size_t caps[HTTP_MAX_PARAMS][2], ncaps = 0;
+	char params[HTTP_MAX_PARAMS][128];
+	bool known = false;
+	const struct route *r;
+	struct db *db;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err_clear();
+	if (strncmp(req->path, "/api/", 5) != 0) {
+		if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+			http_resp_error(resp, KM_EINVAL, "the dashboard is read-only");
+			resp->status = 405;
+			return;
+		}
+		api_static(s, NULL, req, resp);
+		return;
+	}
+	r = lookup(req->method, req->path, caps, &ncaps, &known);
+	if (!r) {
+		if (known) {
+			http_resp_error(resp, KM_EINVAL, "method not allowed on this path");
+			resp->status = 405;
+		} else {
+			http_resp_error(resp, KM_ENOTFOUND, "no such API endpoint");
+		}
+		return;
+	}
+	for (size_t i = 0; i < ncaps; i++) {
+		if (caps[i][1] >= sizeof(params[i])) {
+			http_resp_error(resp, KM_EINVAL, "path parameter too long");
+			return;
+		}
+		snprintf(params[i], sizeof(params[i]), "%.*s", (int)caps[i][1], req->path + caps[i][0]);
+		req->params[i] = params[i];
+	}
+	req->nparams = ncaps;
+	if (r->body == BODY_NONE && req->body_len) {
+		http_resp_error(resp, KM_EINVAL, "this endpoint takes no body");
+		return;
+	}
+	db = server_db(s);
+	if (!db) {
+		http_resp_error(resp, KM_EIO, "database unavailable");
+		return;
+	}
+	r->handler(s, db, req, resp);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("http method=%s path=%s status=%d ms=%.1f remote=%s", req->method, req->path, resp->status,
+		  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, req->remote);
+}
+
+void routes_app(struct server *s, struct http_app *app)
+{
+	app->body_limit = body_limit;
+	app->handle = handle;
+	app->ctx = s;
+}

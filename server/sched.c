@@ -1,0 +1,493 @@
+/* Submitting runs, leasing jobs to workers and sweeping expired leases. */
+#include "sched.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "digest.h"
+#include "err.h"
+#include "kconfig.h"
+#include "log.h"
+#include "matrix.h"
+#include "server.h"
+#include "xalloc.h"
+
+void (*sched_on_run_done)(struct server *s, struct db *db, long run_id);
+
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
+static unsigned long queue_generation;
+
+void sched_notify(void)
+{
+	pthread_mutex_lock(&queue_lock);
+	queue_generation++;
+	pthread_cond_broadcast(&queue_cond);
+	pthread_mutex_unlock(&queue_lock);
+}
+
+void sched_wait(double seconds)
+{
+	struct timespec deadline;
+	unsigned long gen;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += (time_t)seconds;
+	deadline.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&queue_lock);
+	gen = queue_generation;
+	while (gen == queue_generation) {
+		if (pthread_cond_timedwait(&queue_cond, &queue_lock, &deadline) != 0)
+			break;
+	}
+	pthread_mutex_unlock(&queue_lock);
+}
+
+/* "linux" from "/srv/git/linux.git/" or "https://host/x/linux". */
+static char *name_from_url(const char *url)
+{
+	size_t len = strlen(url);
+	const char *start;
+	char *name;
+
+	while (len > 1 && url[len - 1] == '/')
+		len--;
+	start = url + len;
+	while (start > url && start[-1] != '/' && start[-1] != ':')
+		start--;
+	name = xstrndup(start, (size_t)(url + len - start));
+	if (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".git") == 0)
+		name[strlen(name) - 4] = '\0';
+	for (char *p = name; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		      *p == '_' || *p == '.'))
+			*p = '-';
+	}
+	if (!*name) {
+		free(name);
+		name = xstrdup("tree");
+	}
+	return name;
+}
+
+static bool commit_ok(const char *c)
+{
+	size_t n = strlen(c);
+
+	if (n < 7 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!((c[i] >= '0' && c[i] <= '9') || (c[i] >= 'a' && c[i] <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+static bool ref_ok(const char *r)
+{
+	size_t n = strlen(r);
+
+	if (n == 0 || n > 255 || r[0] == '-' || strstr(r, "..") || strstr(r, "//"))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)r[i];
+
+		if (c <= ' ' || c == '~' || c == '^' || c == ':' || c == '?' || c == '*' || c == '[' || c == '\\' ||
+		    c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+int sched_submit(struct server *s, struct db *db, const struct sched_submit *in, long *run_id)
+{
+	json_t *bundle = NULL;
+	struct matrix *m = NULL;
+	char **points = NULL;
+	size_t npoints = 0;
+	char *bundle_text = NULL, *tree_name = NULL, *ref = NULL;
+	long tree_id = 0;
+	int superseded = 0;
+	int rc;
+
+	*run_id = 0;
+	if (!in->tree_url || !*in->tree_url || strlen(in->tree_url) > 1024)
+		return err_set(KM_EINVAL, "tree URL missing or longer than 1024 characters");
+	if (!in->matrix_name || !matrix_name_ok(in->matrix_name))
+		return err_set(KM_EINVAL, "matrix name missing or invalid (expected [a-z0-9][a-z0-9._-]*)");
+	if (in->commit && !commit_ok(in->commit))
+		return err_set(KM_EINVAL, "commit '%.80s' is not a hexadecimal commit id", in->commit);
+	if (!in->ref && !in->commit)
+		return err_set(KM_EINVAL, "give a ref, a commit, or both");
+	if (in->ref && !ref_ok(in->ref))
+		return err_set(KM_EINVAL, "ref '%.80s' is not a valid git ref name", in->ref);
+	if (in->ref)
+		ref = strncmp(in->ref, "refs/", 5) == 0 ? xstrdup(in->ref) : xasprintf("refs/heads/%s", in->ref);
+	else
+		ref = xstrdup(in->commit);
+
+	rc = matrix_bundle_load(s->cfg->matrices_dir, in->matrix_name, &bundle);
+	if (rc)
+		goto done;
+	rc = matrix_bundle_parse(bundle, &m);
+	if (rc)
+		goto done;
+	rc = matrix_expand(m, &points, &npoints);
+	if (rc)
+		goto done;
+	if (npoints == 0) {
+		rc = err_set(KM_EINVAL, "matrix '%s' has no points left after its exclusions", in->matrix_name);
+		goto done;
+	}
+	bundle_text = json_dumps(bundle, JSON_COMPACT);
+	tree_name = in->tree_name ? xstrdup(in->tree_name) : NULL;
+
+	rc = db_begin(db);
+	if (rc)
+		goto done;
+	if (tree_name) {
+		rc = db_tree_ensure(db, tree_name, in->tree_url, &tree_id);
+	} else {
+		rc = db_tree_find(db, NULL, in->tree_url, &tree_id);
+		if (rc == KM_ENOTFOUND) {
+			tree_name = name_from_url(in->tree_url);
+			/* Another tree may already use the name: then add the id-free URL hash. */
+			if (db_tree_find(db, tree_name, NULL, &tree_id) == 0) {
+				char hash[DIGEST_HEX_LEN + 1];
+				char *longer;
+
+				digest_sha256_hex(in->tree_url, strlen(in->tree_url), hash);
+				longer = xasprintf("%s-%.8s", tree_name, hash);
+				free(tree_name);
+				tree_name = longer;
+			}
+			rc = db_tree_ensure(db, tree_name, in->tree_url, &tree_id);
+		}
+	}
+	if (!rc) {
+		struct db_run_new r = {
+			.tree_id = tree_id,
+			.ref = ref,
+			.commit_id = in->commit,
+			.base_commit = in->base_commit,
+			.subject = in->subject,
+			.author_name = in->author_name,
+			.author_email = in->author_email,
+			.pusher_email = in->pusher_email,
+			.matrix_name = in->matrix_name,
+			.matrix_bundle = bundle_text,
+			.trigger = in->trigger ? in->trigger : "api",
+		};
+
+		rc = db_run_create(db, &r, run_id);
+	}
+	for (size_t i = 0; !rc && i < npoints; i++)
+		rc = db_request_add(db, *run_id, (int)i, points[i]);
+	if (!rc)
+		rc = db_job_add(db, *run_id, "configure", 0, NULL, (int)s->cfg->max_attempts, NULL);
+	if (!rc && in->ref)
+		rc = db_runs_supersede(db, tree_id, ref, *run_id, &superseded);
+	if (rc) {
+		db_rollback(db);
+		goto done;
+	}
+	rc = db_commit(db);
+	if (rc)
+		goto done;
+	log_info("run=%ld tree=%ld ref=%s matrix=%s requests=%zu superseded=%d trigger=%s", *run_id, tree_id, ref,
+		 in->matrix_name, npoints, superseded, in->trigger ? in->trigger : "api");
+	sched_notify();
+done:
+	json_decref(bundle);
+	matrix_free(m);
+	matrix_points_free(points, npoints);
+	free(bundle_text);
+	free(tree_name);
+	free(ref);
+	return rc;
+}
+
+static void advance_cb(void *ctx, long run_id)
+{
+	struct server *s = ((void **)ctx)[0];
+	struct db *db = ((void **)ctx)[1];
+
+	sched_advance(s, db, run_id);
+}
+
+/* Expires leases inside the caller's transaction. */
+static int sweep_locked(struct server *s, struct db *db)
+{
+	void *ctx[2] = { s, db };
+	int requeued = 0, errored = 0;
+	int rc = db_leases_expire(db, (int64_t)time(NULL), &requeued, &errored, advance_cb, ctx);
+
+	if (rc == 0 && (requeued || errored))
+		log_warn("leases expired: requeued=%d ended_as_error=%d", requeued, errored);
+	return rc;
+}
+
+int sched_sweep(struct server *s, struct db *db)
+{
+	int rc = db_begin(db);
+
+	if (rc)
+		return rc;
+	rc = sweep_locked(s, db);
+	if (rc) {
+		db_rollback(db);
+		return rc;
+	}
+	rc = db_commit(db);
+	if (!rc)
+		sched_notify();
+	return rc;
+}
+
+/* Picks the build candidate nearest to what this worker built last for that tree and matrix. */
+static size_t pick_nearest_build(struct db *db, long worker_id, struct db_job *jobs, size_t n, size_t first)
+{
+	char *last_text = NULL;
+	struct kconfig *last = NULL;
+	size_t best = first, best_dist = (size_t)-1;
+	long run = jobs[first].run_id;
+
+	if (db_worker_last_config(db, worker_id, jobs[first].tree_id, jobs[first].matrix_name, &last_text) != 0 ||
+	    !last_text)
+		goto done;
+	if (kconfig_parse(last_text, strlen(last_text), &last) != 0)
+		goto done;
+	/* Runs are served oldest first: only the oldest run's builds compete. */
+	for (size_t i = first; i < n; i++) {
+		char *text = NULL;
+		struct kconfig *c = NULL;
+		size_t d;
+
+		if (strcmp(jobs[i].kind, "build") != 0 || jobs[i].run_id != run)
+			continue;
+		if (db_config_text(db, jobs[i].config_id, &text) == 0 && kconfig_parse(text, strlen(text), &c) == 0) {
+			d = kconfig_distance(last, c);
+			if (d < best_dist) {
+				best_dist = d;
+				best = i;
+			}
+		}
+		kconfig_free(c);
+		free(text);
+	}
+done:
+	kconfig_free(last);
+	free(last_text);
+	return best;
+}
+
+static size_t pick_job(struct db *db, long worker_id, struct db_job *jobs, size_t n)
+{
+	/* db_jobs_queued orders configure, boot, build. */
+	if (strcmp(jobs[0].kind, "boot") == 0) {
+		for (size_t i = 0; i < n && strcmp(jobs[i].kind, "boot") == 0; i++) {
+			if (jobs[i].built_by == worker_id)
+				return i;
+		}
+		return 0;
+	}
+	if (strcmp(jobs[0].kind, "build") == 0)
+		return pick_nearest_build(db, worker_id, jobs, n, 0);
+	return 0;
+}
+
+static void add_request(void *ctx, long id, int idx, const char *point)
+{
+	json_array_append_new(ctx, json_pack("{s:i,s:s}", "idx", idx, "point", point));
+}
+
+static int requests_json(struct db *db, long run_id, json_t *out)
+{
+	return db_requests_each(db, run_id, add_request, out);
+}
+
+/* What a worker needs to do the job, without another round trip. */
+static int job_payload(struct db *db, long job_id, const char *lease, int64_t expires, long ttl, json_t **out)
+{
+	struct db_job_info job;
+	struct db_run run;
+	struct db_config cfg;
+	json_t *j = NULL, *bundle = NULL;
+	int rc;
+
+	memset(&run, 0, sizeof(run));
+	memset(&cfg, 0, sizeof(cfg));
+	*out = NULL;
+	rc = db_job_get(db, job_id, &job);
+	if (rc)
+		return rc;
+	rc = db_run_get(db, job.run_id, &run);
+	if (rc)
+		goto done;
+	bundle = json_loads(run.matrix_bundle, 0, NULL);
+	if (!bundle) {
+		rc = err_set(KM_EIO, "run %ld: stored matrix bundle is not JSON", run.id);
+		goto done;
+	}
+	j = json_pack("{s:i,s:s,s:i,s:{s:s,s:s},s:s,s:o,s:o}", "id", (json_int_t)job.id, "kind", job.kind, "run_id",
+		      (json_int_t)run.id, "tree", "name", run.tree_name, "url", run.tree_url, "ref", run.ref, "commit",
+		      run.commit_id ? json_string(run.commit_id) : json_null(), "matrix", bundle);
+	bundle = NULL;
+	if (strcmp(job.kind, "configure") == 0) {
+		json_t *reqs = json_array();
+
+		rc = requests_json(db, run.id, reqs);
+		json_object_set_new(j, "requests", reqs);
+	} else {
+		rc = db_config_get(db, job.config_id, &cfg);
+		if (!rc)
+			json_object_set_new(j, "config",
+					    json_pack("{s:i,s:s,s:s,s:s}", "id", (json_int_t)cfg.id, "hash", cfg.hash,
+						      "point", cfg.point, "text", cfg.config_text));
+	}
+	if (!rc && strcmp(job.kind, "boot") == 0) {
+		long build_job = 0;
+		char *status = NULL;
+
+		json_object_set_new(j, "variant", json_string(job.variant ? job.variant : "default"));
+		rc = db_build_of_config(db, job.config_id, &build_job, &status);
+		free(status);
+		json_object_set_new(j, "build_job", json_integer(build_job));
+	}
+	if (rc)
+		goto done;
+	*out = json_pack("{s:o,s:{s:s,s:i,s:i}}", "job", j, "lease", "id", lease, "expires_at", (json_int_t)expires,
+			 "ttl", (json_int_t)ttl);
+	j = NULL;
+done:
+	json_decref(j);
+	json_decref(bundle);
+	db_job_info_release(&job);
+	db_run_release(&run);
+	db_config_release(&cfg);
+	return rc;
+}
+
+int sched_claim(struct server *s, struct db *db, long worker_id, const char *const *kinds, json_t **job)
+{
+	struct db_job *jobs = NULL;
+	size_t n = 0, pick;
+	char lease[33];
+	int64_t expires = 0;
+	long job_id = 0, run_id = 0;
+	int rc;
+
+	*job = NULL;
+	rc = digest_random_hex(lease, 16);
+	if (rc)
+		return rc;
+	rc = db_begin(db);
+	if (rc)
+		return rc;
+	rc = sweep_locked(s, db);
+	if (!rc)
+		rc = db_jobs_queued(db, kinds, 500, &jobs, &n);
+	if (rc || n == 0)
+		goto finish;
+	pick = pick_job(db, worker_id, jobs, n);
+	job_id = jobs[pick].id;
+	run_id = jobs[pick].run_id;
+	expires = (int64_t)time(NULL) + s->cfg->lease_s;
+	rc = db_job_lease(db, job_id, worker_id, lease, expires);
+	if (!rc)
+		rc = sched_advance(s, db, run_id);
+finish:
+	db_jobs_free(jobs, n);
+	if (rc) {
+		db_rollback(db);
+		return rc;
+	}
+	rc = db_commit(db);
+	if (rc || !job_id)
+		return rc;
+	log_info("job=%ld run=%ld worker=%ld leased until=%lld", job_id, run_id, worker_id, (long long)expires);
+	return job_payload(db, job_id, lease, expires, s->cfg->lease_s, job);
+}
+
+int sched_extend(struct server *s, struct db *db, long job_id, const char *lease, int64_t *expires)
+{
+	int rc;
+
+	*expires = (int64_t)time(NULL) + s->cfg->lease_s;
+	rc = db_begin(db);
+	if (rc)
+		return rc;
+	rc = db_job_extend(db, job_id, lease, *expires);
+	if (rc) {
+		db_rollback(db);
+		return rc;
+	}
+	return db_commit(db);
+}
+
+int sched_cancel(struct server *s, struct db *db, long run_id)
+{
+	struct db_run run;
+	int rc = db_begin(db);
+
+	if (rc)
+		return rc;
+	rc = db_run_get(db, run_id, &run);
+	if (!rc) {
+		rc = db_run_cancel(db, run_id, "cancelled by an administrator");
+		db_run_release(&run);
+	}
+	if (rc) {
+		db_rollback(db);
+		return rc;
+	}
+	return db_commit(db);
+}
+
+int sched_advance(struct server *s, struct db *db, long run_id)
+{
+	struct db_run_counts c;
+	struct db_run run;
+	const char *state;
+	int rc = db_run_get(db, run_id, &run);
+
+	if (rc)
+		return rc;
+	if (strcmp(run.state, "superseded") == 0 || strcmp(run.state, "cancelled") == 0 ||
+	    strcmp(run.state, "error") == 0 || strcmp(run.state, "done") == 0)
+		goto done;
+	rc = db_run_counts(db, run_id, &c);
+	if (rc)
+		goto done;
+	if (c.running[0])
+		state = "configuring";
+	else if (c.queued[0])
+		state = "queued";
+	else if (c.done[0] && c.status_error[0])
+		state = "error";
+	else if (c.queued[1] || c.running[1])
+		state = "building";
+	else if (c.queued[2] || c.running[2])
+		state = "booting";
+	else
+		state = "done";
+	if (strcmp(state, run.state) != 0) {
+		rc = db_run_set_state(db, run_id, state,
+				      strcmp(state, "error") == 0 ? "the configure job ended in ERROR" : NULL);
+		if (!rc)
+			log_info("run=%ld state=%s", run_id, state);
+		if (!rc && strcmp(state, "done") == 0 && sched_on_run_done)
+			sched_on_run_done(s, db, run_id);
+	}
+done:
+	db_run_release(&run);
+	return rc;
+}

@@ -1,0 +1,143 @@
+/* Server start-up state and the per-thread database connections. */
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "digest.h"
+#include "err.h"
+#include "log.h"
+#include "xalloc.h"
+
+static pthread_key_t db_key;
+static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
+
+static void close_thread_db(void *p)
+{
+	db_close(p);
+}
+
+static void make_db_key(void)
+{
+	pthread_key_create(&db_key, close_thread_db);
+}
+
+struct db *server_db(struct server *s)
+{
+	struct db *db;
+
+	pthread_once(&db_key_once, make_db_key);
+	db = pthread_getspecific(db_key);
+	if (db)
+		return db;
+	if (db_open(s->db_path, &db) != 0) {
+		log_error("db=%s msg=\"%s\"", s->db_path, err_msg());
+		return NULL;
+	}
+	pthread_setspecific(db_key, db);
+	return db;
+}
+
+static int mkdir_p(const char *path)
+{
+	char *copy = xstrdup(path);
+	int rc = 0;
+
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0755) != 0 && errno != EEXIST)
+			rc = err_set(KM_EIO, "cannot create %s: %s", copy, strerror(errno));
+		*p = '/';
+		if (rc)
+			break;
+	}
+	if (!rc && mkdir(copy, 0755) != 0 && errno != EEXIST)
+		rc = err_set(KM_EIO, "cannot create %s: %s", copy, strerror(errno));
+	free(copy);
+	return rc;
+}
+
+static int load_admin_token(struct server *s)
+{
+	char *path = xasprintf("%s/admin.token", s->cfg->data_dir);
+	char token[129];
+	FILE *f;
+	int rc = 0;
+
+	if (*s->cfg->admin_token) {
+		s->admin_token = xstrdup(s->cfg->admin_token);
+		goto done;
+	}
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(token, sizeof(token), f))
+			token[0] = '\0';
+		fclose(f);
+		token[strcspn(token, "\r\n")] = '\0';
+		if (strlen(token) < 16) {
+			rc = err_set(KM_EINVAL, "%s: token too short (16 characters at least)", path);
+			goto done;
+		}
+		s->admin_token = xstrdup(token);
+		goto done;
+	}
+	rc = digest_random_hex(token, 24);
+	if (rc)
+		goto done;
+	{
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+		if (fd < 0 || dprintf(fd, "%s\n", token) < 0) {
+			rc = err_set(KM_EIO, "cannot write %s: %s", path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			goto done;
+		}
+		close(fd);
+	}
+	s->admin_token = xstrdup(token);
+	log_info("admin token created in %s", path);
+done:
+	free(path);
+	return rc;
+}
+
+int server_init(struct server *s, const struct server_config *cfg)
+{
+	struct db *db = NULL;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->cfg = cfg;
+	rc = mkdir_p(cfg->data_dir);
+	if (rc)
+		return rc;
+	s->artifacts_dir = xasprintf("%s/artifacts", cfg->data_dir);
+	rc = mkdir_p(s->artifacts_dir);
+	if (rc)
+		return rc;
+	s->db_path = xasprintf("%s/kmatrix.db", cfg->data_dir);
+	/* Migrate once, up front, so request threads never race on it. */
+	rc = db_open(s->db_path, &db);
+	db_close(db);
+	if (rc)
+		return rc;
+	return load_admin_token(s);
+}
+
+void server_release(struct server *s)
+{
+	free(s->db_path);
+	free(s->admin_token);
+	free(s->artifacts_dir);
+	memset(s, 0, sizeof(*s));
+}
