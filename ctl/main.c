@@ -1,5 +1,323 @@
-/* Placeholder entry point while the ctl is written. */
-int main(void)
+/* kmatrixctl: create worker tokens, submit runs and follow them from a terminal. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "xalloc.h"
+
+struct ctl {
+	const char *server;
+	char *token;
+};
+
+static void usage(void)
 {
-	return 0;
+	printf("usage: kmatrixctl [--server=URL] [--token=T | --token-file=F] COMMAND ...\n\n"
+	       "commands:\n"
+	       "  worker-add NAME                 create a worker; prints its token (shown once)\n"
+	       "  submit --tree=URL --matrix=NAME [--ref=REF] [--commit=SHA] [--tree-name=NAME]\n"
+	       "                                  queue a run; prints its id\n"
+	       "  runs [--tree=NAME] [--ref=REF]  list recent runs\n"
+	       "  status RUN                      one run's progress and results\n"
+	       "  watch RUN [--interval=S]        live progress until the run ends (exit 0 when all passed,\n"
+	       "                                  1 when something failed, 3 when the run errored)\n"
+	       "  cancel RUN                      cancel a run's queued jobs\n\n"
+	       "The server defaults to $KMATRIX_URL or http://127.0.0.1:8080; the admin token to\n"
+	       "$KMATRIX_ADMIN_TOKEN (needed by worker-add, submit and cancel).\n");
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
+{
+	return buf_append(ctx, data, size * nmemb) == 0 ? size * nmemb : 0;
+}
+
+/* Performs a request; returns the HTTP status (0 on transport failure, message printed). */
+static long request(struct ctl *c, const char *method, const char *path, json_t *body, json_t **out)
+{
+	CURL *h = curl_easy_init();
+	struct curl_slist *hdr = NULL;
+	struct buf resp = BUF_INIT(64 * 1024 * 1024);
+	char *url = xasprintf("%s%s", c->server, path);
+	char *auth = c->token ? xasprintf("Authorization: Bearer %s", c->token) : NULL;
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	long status = 0;
+	CURLcode cc;
+
+	*out = NULL;
+	if (auth)
+		hdr = curl_slist_append(hdr, auth);
+	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
+	if (text)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, text);
+	cc = curl_easy_perform(h);
+	if (cc != CURLE_OK) {
+		fprintf(stderr, "kmatrixctl: %s %s: %s\n", method, url, curl_easy_strerror(cc));
+	} else {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		*out = json_loadb(buf_cstr(&resp), resp.len, 0, NULL);
+		if (status >= 400) {
+			const char *msg = *out ? json_string_value(json_object_get(*out, "error")) : NULL;
+
+			fprintf(stderr, "kmatrixctl: %s %s: HTTP %ld: %s\n", method, path, status,
+				msg ? msg : buf_cstr(&resp));
+		}
+	}
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(h);
+	buf_free(&resp);
+	free(url);
+	free(auth);
+	free(text);
+	return status;
+}
+
+static const char *opt(int argc, char **argv, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], name, n) == 0 && argv[i][n] == '=')
+			return argv[i] + n + 1;
+	}
+	return NULL;
+}
+
+static long count_of(const json_t *counts, const char *kind, const char *status)
+{
+	return (long)json_integer_value(json_object_get(json_object_get(counts, kind), status));
+}
+
+static void print_run_line(const json_t *run)
+{
+	const json_t *c = json_object_get(run, "counts");
+	const char *commit = json_string_value(json_object_get(run, "commit_id"));
+
+	printf("run %-5lld %-11s %-12s %-24.24s %.12s  requests %lld  configs %lld  clamped %lld  build %ld/%ld/%ld  "
+	       "boot %ld/%ld/%ld (pass/fail/error)\n",
+	       (long long)json_integer_value(json_object_get(run, "id")),
+	       json_string_value(json_object_get(run, "state")),
+	       json_string_value(json_object_get(json_object_get(run, "tree"), "name")),
+	       json_string_value(json_object_get(run, "ref")), commit ? commit : "-",
+	       (long long)json_integer_value(json_object_get(c, "requests")),
+	       (long long)json_integer_value(json_object_get(c, "configs")),
+	       (long long)json_integer_value(json_object_get(c, "clamped")), count_of(c, "build", "PASS"),
+	       count_of(c, "build", "FAIL"), count_of(c, "build", "ERROR"), count_of(c, "boot", "PASS"),
+	       count_of(c, "boot", "FAIL"), count_of(c, "boot", "ERROR"));
+}
+
+static void bar(char *out, size_t size, long done, long total)
+{
+	size_t width = size - 1, filled = total > 0 ? (size_t)((double)width * (double)done / (double)total) : 0;
+
+	for (size_t i = 0; i < width; i++)
+		out[i] = i < filled ? '#' : '.';
+	out[width] = '\0';
+}
+
+static long finished(const json_t *counts, const char *kind)
+{
+	const char *statuses[] = { "PASS", "FAIL", "ERROR", "SKIP", "MISS", NULL };
+	long n = 0;
+
+	for (size_t i = 0; statuses[i]; i++)
+		n += count_of(counts, kind, statuses[i]);
+	return n;
+}
+
+static long total_of(const json_t *counts, const char *kind)
+{
+	const char *key;
+	json_t *v;
+	long n = 0;
+
+	json_object_foreach(json_object_get(counts, kind), key, v)
+		n += (long)json_integer_value(v);
+	return n;
+}
+
+static int watch(struct ctl *c, const char *run, long interval)
+{
+	char path[64];
+	bool tty = isatty(1);
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "/api/v1/runs/%s", run);
+	for (;;) {
+		json_t *r = NULL;
+		long status = request(c, "GET", path, NULL, &r);
+		const json_t *counts;
+		const char *state;
+		char b1[31], b2[31];
+		long builds, built, boots, booted;
+
+		if (status != 200) {
+			json_decref(r);
+			return 2;
+		}
+		counts = json_object_get(r, "counts");
+		state = json_string_value(json_object_get(r, "state"));
+		builds = total_of(counts, "build");
+		built = finished(counts, "build");
+		boots = total_of(counts, "boot");
+		booted = finished(counts, "boot");
+		bar(b1, sizeof(b1), built, builds);
+		bar(b2, sizeof(b2), booted, boots);
+		printf("%srun %s %-11s configs %3lld (of %lld requests, %lld clamped)  build [%s] %ld/%ld fail %ld err %ld"
+		       "  boot [%s] %ld/%ld fail %ld err %ld%s",
+		       tty ? "\r" : "", run, state, (long long)json_integer_value(json_object_get(counts, "configs")),
+		       (long long)json_integer_value(json_object_get(counts, "requests")),
+		       (long long)json_integer_value(json_object_get(counts, "clamped")), b1, built, builds,
+		       count_of(counts, "build", "FAIL"), count_of(counts, "build", "ERROR"), b2, booted, boots,
+		       count_of(counts, "boot", "FAIL"), count_of(counts, "boot", "ERROR"), tty ? "" : "\n");
+		fflush(stdout);
+		if (strcmp(state, "done") == 0 || strcmp(state, "error") == 0 || strcmp(state, "superseded") == 0 ||
+		    strcmp(state, "cancelled") == 0) {
+			if (tty)
+				printf("\n");
+			if (strcmp(state, "error") == 0)
+				rc = 3;
+			else if (count_of(counts, "build", "FAIL") || count_of(counts, "boot", "FAIL") ||
+				 count_of(counts, "build", "ERROR") || count_of(counts, "boot", "ERROR"))
+				rc = 1;
+			json_decref(r);
+			return rc;
+		}
+		json_decref(r);
+		sleep((unsigned)interval);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { .server = getenv("KMATRIX_URL") ? getenv("KMATRIX_URL") : "http://127.0.0.1:8080" };
+	json_t *out = NULL, *body = NULL;
+	int i = 1, rc = 0;
+	long status;
+	const char *cmd;
+
+	if (getenv("KMATRIX_ADMIN_TOKEN"))
+		c.token = xstrdup(getenv("KMATRIX_ADMIN_TOKEN"));
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		if (strncmp(argv[i], "--server=", 9) == 0) {
+			c.server = argv[i] + 9;
+		} else if (strncmp(argv[i], "--token=", 8) == 0) {
+			free(c.token);
+			c.token = xstrdup(argv[i] + 8);
+		} else if (strncmp(argv[i], "--token-file=", 13) == 0) {
+			FILE *f = fopen(argv[i] + 13, "r");
+			char line[256] = "";
+
+			if (!f || !fgets(line, sizeof(line), f)) {
+				fprintf(stderr, "kmatrixctl: cannot read %s\n", argv[i] + 13);
+				return 2;
+			}
+			fclose(f);
+			line[strcspn(line, "\r\n")] = '\0';
+			free(c.token);
+			c.token = xstrdup(line);
+		} else if (strcmp(argv[i], "--help") == 0) {
+			usage();
+			return 0;
+		} else {
+			fprintf(stderr, "kmatrixctl: unknown option %s (see --help)\n", argv[i]);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage();
+		return 2;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	cmd = argv[i++];
+	if (strcmp(cmd, "worker-add") == 0 && i < argc) {
+		body = json_pack("{s:s}", "name", argv[i]);
+		status = request(&c, "POST", "/api/v1/workers", body, &out);
+		if (status == 201)
+			printf("%s\n", json_string_value(json_object_get(out, "token")));
+		else
+			rc = 1;
+	} else if (strcmp(cmd, "submit") == 0) {
+		const char *tree = opt(argc - i, argv + i, "--tree");
+		const char *matrix = opt(argc - i, argv + i, "--matrix");
+
+		if (!tree || !matrix) {
+			fprintf(stderr, "kmatrixctl: submit needs --tree=URL and --matrix=NAME\n");
+			rc = 2;
+			goto done;
+		}
+		body = json_pack("{s:s,s:s}", "tree", tree, "matrix", matrix);
+		if (opt(argc - i, argv + i, "--ref"))
+			json_object_set_new(body, "ref", json_string(opt(argc - i, argv + i, "--ref")));
+		if (opt(argc - i, argv + i, "--commit"))
+			json_object_set_new(body, "commit", json_string(opt(argc - i, argv + i, "--commit")));
+		if (opt(argc - i, argv + i, "--tree-name"))
+			json_object_set_new(body, "tree_name", json_string(opt(argc - i, argv + i, "--tree-name")));
+		status = request(&c, "POST", "/api/v1/runs", body, &out);
+		if (status == 201)
+			printf("%lld\n", (long long)json_integer_value(json_object_get(out, "id")));
+		else
+			rc = 1;
+	} else if (strcmp(cmd, "runs") == 0) {
+		char path[512] = "/api/v1/runs?limit=50";
+		size_t i2;
+		json_t *run;
+
+		if (opt(argc - i, argv + i, "--tree"))
+			snprintf(path + strlen(path), sizeof(path) - strlen(path), "&tree=%s",
+				 opt(argc - i, argv + i, "--tree"));
+		if (opt(argc - i, argv + i, "--ref"))
+			snprintf(path + strlen(path), sizeof(path) - strlen(path), "&ref=%s",
+				 opt(argc - i, argv + i, "--ref"));
+		status = request(&c, "GET", path, NULL, &out);
+		if (status != 200) {
+			rc = 1;
+			goto done;
+		}
+		json_array_foreach(json_object_get(out, "runs"), i2, run)
+			print_run_line(run);
+	} else if (strcmp(cmd, "status") == 0 && i < argc) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/api/v1/runs/%s", argv[i]);
+		status = request(&c, "GET", path, NULL, &out);
+		if (status == 200)
+			print_run_line(out);
+		else
+			rc = 1;
+	} else if (strcmp(cmd, "watch") == 0 && i < argc) {
+		const char *iv = opt(argc - i, argv + i, "--interval");
+		long interval = iv ? strtol(iv, NULL, 10) : 2;
+
+		rc = watch(&c, argv[i], interval > 0 ? interval : 2);
+	} else if (strcmp(cmd, "cancel") == 0 && i < argc) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/api/v1/runs/%s/cancel", argv[i]);
+		body = json_object();
+		status = request(&c, "POST", path, body, &out);
+		rc = status == 200 ? 0 : 1;
+	} else {
+		usage();
+		rc = 2;
+	}
+done:
+	json_decref(out);
+	json_decref(body);
+	free(c.token);
+	curl_global_cleanup();
+	return rc;
 }

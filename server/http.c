@@ -154,7 +154,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	memset(&resp, 0, sizeof(resp));
 	resp.fd = -1;
-	if (p->too_big) {
+	/* A path without a route has limit 0: answer with the router's 404/405, not 413. */
+	if (p->too_big && p->limit > 0) {
 		char msg[128];
 
 		snprintf(msg, sizeof(msg), "request body over the limit of %zu bytes for %s %s", p->limit, method,
@@ -174,8 +175,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	memset(&req, 0, sizeof(req));
 	req.method = method;
 	req.path = url;
-	req.body = p->body.len ? p->body.data : NULL;
-	req.body_len = p->body.len;
+	req.body = p->body.len && !p->too_big ? p->body.data : NULL;
+	req.body_len = p->too_big ? 0 : p->body.len;
 	req.remote = remote;
 	req.conn = conn;
 	resp.status = 500;

@@ -1,0 +1,224 @@
+/* Running one claimed job: scratch directory, lease keeping, dispatch by kind, result delivery. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "err.h"
+#include "log.h"
+#include "proc.h"
+#include "worker.h"
+#include "xalloc.h"
+
+char *job_safe_name(const char *s)
+{
+	char *out = xstrdup(s && *s ? s : "tree");
+
+	for (char *p = out; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+		      *p == '_' || *p == '-'))
+			*p = '_';
+	}
+	if (out[0] == '.')
+		out[0] = '_';
+	return out;
+}
+
+bool job_should_stop(const struct job *j)
+{
+	return j->lease_lost || (j->stop && *j->stop);
+}
+
+int job_mkdirs(const char *path)
+{
+	char *copy = xstrdup(path);
+	int rc = 0;
+
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0755) != 0 && errno != EEXIST)
+			rc = err_set(KM_EIO, "cannot create %s: %s", copy, strerror(errno));
+		*p = '/';
+		if (rc)
+			break;
+	}
+	if (!rc && mkdir(copy, 0755) != 0 && errno != EEXIST)
+		rc = err_set(KM_EIO, "cannot create %s: %s", copy, strerror(errno));
+	free(copy);
+	return rc;
+}
+
+int job_write_file(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	int rc = 0;
+
+	if (!f)
+		return err_set(KM_EIO, "cannot write %s: %s", path, strerror(errno));
+	if (len && fwrite(text, 1, len, f) != len)
+		rc = err_set(KM_EIO, "cannot write %s: %s", path, strerror(errno));
+	if (fclose(f) != 0 && !rc)
+		rc = err_set(KM_EIO, "cannot write %s: %s", path, strerror(errno));
+	return rc;
+}
+
+void job_upload(struct job *j, const char *name, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return;
+	if (client_upload(j->client, j->id, j->lease, name, path) != 0)
+		log_warn("job=%ld artifact=%s upload failed: %s", j->id, name, err_msg());
+}
+
+struct keeper {
+	struct job *job;
+	long ttl;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+};
+
+/* Extends the lease every third of its life until the job ends; notices a lost lease. */
+static void *keep_lease(void *arg)
+{
+	struct keeper *k = arg;
+	long interval = k->ttl / 3 > 1 ? k->ttl / 3 : 1;
+
+	pthread_mutex_lock(&k->lock);
+	while (!k->done) {
+		struct timespec until;
+		int rc;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += interval;
+		pthread_cond_timedwait(&k->cond, &k->lock, &until);
+		if (k->done)
+			break;
+		pthread_mutex_unlock(&k->lock);
+		rc = client_extend(k->job->client, k->job->id, k->job->lease);
+		if (rc == KM_ECONFLICT || rc == KM_ENOTFOUND) {
+			log_warn("job=%ld lease lost: %s", k->job->id, err_msg());
+			k->job->lease_lost = 1;
+		} else if (rc) {
+			log_warn("job=%ld lease extension failed (will retry): %s", k->job->id, err_msg());
+		}
+		pthread_mutex_lock(&k->lock);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return NULL;
+}
+
+static void remove_tree(const char *dir)
+{
+	const char *argv[] = { "rm", "-rf", "--one-file-system", dir, NULL };
+
+	if (dir && *dir)
+		proc_run_simple(argv, NULL, 600);
+}
+
+int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, volatile sig_atomic_t *stop)
+{
+	struct job j;
+	struct keeper k;
+	pthread_t keeper_thread;
+	json_t *result = json_object();
+	const json_t *lease = json_object_get(payload, "lease");
+	struct timespec t0, t1;
+	int rc;
+
+	memset(&j, 0, sizeof(j));
+	j.client = c;
+	j.opts = opts;
+	j.payload = payload;
+	j.spec = json_object_get(payload, "job");
+	j.id = (long)json_integer_value(json_object_get(j.spec, "id"));
+	j.kind = json_string_value(json_object_get(j.spec, "kind"));
+	j.lease = json_string_value(json_object_get(lease, "id"));
+	j.stop = stop;
+	if (!j.kind || !j.lease || j.id <= 0) {
+		json_decref(result);
+		return err_set(KM_EINVAL, "job payload without id, kind or lease");
+	}
+	j.dir = xasprintf("%s/jobs/%ld", opts->work_dir, j.id);
+	remove_tree(j.dir);
+	rc = job_mkdirs(j.dir);
+	if (rc) {
+		free(j.dir);
+		json_decref(result);
+		return rc;
+	}
+
+	memset(&k, 0, sizeof(k));
+	k.job = &j;
+	k.ttl = (long)json_integer_value(json_object_get(lease, "ttl"));
+	if (k.ttl <= 0)
+		k.ttl = 60;
+	pthread_mutex_init(&k.lock, NULL);
+	pthread_cond_init(&k.cond, NULL);
+	pthread_create(&keeper_thread, NULL, keep_lease, &k);
+
+	log_info("job=%ld kind=%s run=%lld started", j.id, j.kind,
+		 (long long)json_integer_value(json_object_get(j.spec, "run_id")));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	json_object_set_new(result, "lease", json_string(j.lease));
+	err_clear();
+	if (strcmp(j.kind, "configure") == 0)
+		rc = configure_run(&j, result);
+	else if (strcmp(j.kind, "build") == 0)
+		rc = build_run(&j, result);
+	else if (strcmp(j.kind, "boot") == 0)
+		rc = boot_job_run(&j, result);
+	else
+		rc = err_set(KM_EINVAL, "unknown job kind '%s'", j.kind);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!json_object_get(result, "wall_s"))
+		json_object_set_new(result, "wall_s", json_real((double)(t1.tv_sec - t0.tv_sec) +
+								(double)(t1.tv_nsec - t0.tv_nsec) / 1e9));
+
+	/* A failure of the farm itself is an ERROR the server may retry elsewhere, never a FAIL. */
+	if (rc) {
+		json_object_set_new(result, "status", json_string("ERROR"));
+		json_object_set_new(result, "message", json_string(*err_msg() ? err_msg() : err_name(rc)));
+		json_object_set_new(result, "retryable", json_true());
+	}
+	if (stop && *stop && !json_object_get(result, "retryable")) {
+		json_object_set_new(result, "status", json_string("ERROR"));
+		json_object_set_new(result, "message", json_string("the worker was stopped during the job"));
+		json_object_set_new(result, "retryable", json_true());
+	}
+
+	pthread_mutex_lock(&k.lock);
+	k.done = true;
+	pthread_cond_signal(&k.cond);
+	pthread_mutex_unlock(&k.lock);
+	pthread_join(keeper_thread, NULL);
+	pthread_mutex_destroy(&k.lock);
+	pthread_cond_destroy(&k.cond);
+
+	if (j.lease_lost) {
+		log_warn("job=%ld lease was lost: result not sent (the job runs elsewhere)", j.id);
+		rc = 0;
+	} else {
+		rc = client_result(c, j.id, result, 600);
+		if (rc)
+			log_error("job=%ld result refused: %s", j.id, err_msg());
+		else
+			log_info("job=%ld kind=%s status=%s wall=%.1fs", j.id, j.kind,
+				 json_string_value(json_object_get(result, "status")),
+				 json_number_value(json_object_get(result, "wall_s")));
+	}
+	remove_tree(j.dir);
+	free(j.dir);
+	json_decref(result);
+	return rc;
+}

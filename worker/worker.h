@@ -1,0 +1,65 @@
+/* The worker's context and the job kinds it runs. */
+#ifndef KM_WORKER_H
+#define KM_WORKER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <signal.h>
+
+#include "buf.h"
+
+struct client;
+
+struct worker_opts {
+	const char *server_url;
+	const char *token;
+	const char *work_dir;      /* trees/, kconfig/, builds/, boots/, jobs/ live here */
+	const char *ccache_dir;    /* NULL: ccache's default */
+	const char *name;          /* for logs */
+	const char *kinds;         /* comma-separated job kinds to take */
+	long make_jobs;            /* make -j */
+	long build_timeout_s;
+	long configure_timeout_s;
+	long max_jobs;             /* stop after this many jobs (0: never) */
+	long idle_exit_s;          /* stop after this long without work (0: never) */
+	long claim_wait_s;
+};
+
+/* One job in progress: its payload, lease and scratch directory. */
+struct job {
+	struct client *client;
+	const struct worker_opts *opts;
+	json_t *payload;           /* {"job": {...}, "lease": {...}} */
+	const json_t *spec;        /* payload.job */
+	long id;
+	const char *kind;
+	const char *lease;
+	char *dir;                 /* work_dir/jobs/<id>, removed afterwards */
+	volatile sig_atomic_t lease_lost;
+	volatile sig_atomic_t *stop;
+};
+
+/* Runs a claimed job to its end: does the work, uploads artifacts and posts the result. */
+int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, volatile sig_atomic_t *stop);
+
+/* Kind-specific work. Each fills *result (status, message, ...) and may upload artifacts. */
+int configure_run(struct job *j, json_t *result);
+int build_run(struct job *j, json_t *result);
+int boot_job_run(struct job *j, json_t *result);
+
+/* A directory name from a tree name: [A-Za-z0-9._-] kept, everything else '_'. */
+char *job_safe_name(const char *s);
+
+/* True when the job should stop now (lease lost or the worker is shutting down). */
+bool job_should_stop(const struct job *j);
+
+/* Uploads a file as an artifact; logs (does not fail the job) when it cannot. */
+void job_upload(struct job *j, const char *name, const char *path);
+
+/* Writes a string to a file; 0 or KM_EIO. */
+int job_write_file(const char *path, const char *text, size_t len);
+
+/* mkdir -p */
+int job_mkdirs(const char *path);
+
+#endif
