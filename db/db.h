@@ -225,6 +225,14 @@ int db_config_json(struct db *db, long config_id, json_t **out);
 int db_signature_json(struct db *db, long signature_id, json_t **out);
 /* Signatures seen in a run with the number of configs hitting each. */
 int db_run_signatures_json(struct db *db, long run_id, json_t **out);
+/* The run to compare with: the previous finished run of the same tree and ref, else of the base commit; 0 if none. */
+int db_run_base(struct db *db, long run_id, long *base_id);
+/*
+ * Per config: new-failure, fixed, still-failing, still-passing, new (no base
+ * config) or unknown; per error signature: new, gone, still. base_id 0 picks
+ * db_run_base().
+ */
+int db_run_compare_json(struct db *db, long run_id, long base_id, json_t **out);
 int db_workers_json(struct db *db, json_t **out);
 int db_trees_json(struct db *db, json_t **out);
 int db_job_json(struct db *db, long job_id, json_t **out);

@@ -37,6 +37,7 @@ void api_runs_list(struct server *s, struct db *db, struct http_req *req, struct
 void api_runs_submit(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_run_get(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_run_matrix(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
+void api_run_compare(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_run_signatures(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_run_cancel(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_config_get(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);

@@ -137,6 +137,23 @@ void api_run_signatures(struct server *s, struct db *db, struct http_req *req, s
 	http_resp_json(resp, 200, out);
 }
 
+void api_run_compare(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	json_t *out = NULL;
+	long id, base = 0;
+	int rc = api_param_id(req, 0, &id);
+
+	if (!rc)
+		rc = query_long(req, "base", 1, 0x7fffffffL, 0, &base);
+	if (!rc)
+		rc = db_run_compare_json(db, id, base, &out);
+	if (rc) {
+		api_fail(resp, rc);
+		return;
+	}
+	http_resp_json(resp, 200, out);
+}
+
 void api_config_get(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
 {
 	json_t *out = NULL;

@@ -19,9 +19,19 @@
 static pthread_key_t db_key;
 static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
 
+/* A thread's connection and the database file it is for. */
+struct thread_db {
+	struct db *db;
+	char *path;
+};
+
 static void close_thread_db(void *p)
 {
-	db_close(p);
+	struct thread_db *t = p;
+
+	db_close(t->db);
+	free(t->path);
+	free(t);
 }
 
 static void make_db_key(void)
@@ -31,18 +41,26 @@ static void make_db_key(void)
 
 struct db *server_db(struct server *s)
 {
-	struct db *db;
+	struct thread_db *t;
 
 	pthread_once(&db_key_once, make_db_key);
-	db = pthread_getspecific(db_key);
-	if (db)
-		return db;
-	if (db_open(s->db_path, &db) != 0) {
-		log_error("db=%s msg=\"%s\"", s->db_path, err_msg());
-		return NULL;
+	t = pthread_getspecific(db_key);
+	if (t && strcmp(t->path, s->db_path) == 0)
+		return t->db;
+	/* First use on this thread, or a different server (tests start several). */
+	if (t) {
+		db_close(t->db);
+		free(t->path);
+	} else {
+		t = xcalloc(1, sizeof(*t));
+		pthread_setspecific(db_key, t);
 	}
-	pthread_setspecific(db_key, db);
-	return db;
+	t->path = xstrdup(s->db_path);
+	if (db_open(s->db_path, &t->db) != 0) {
+		log_error("db=%s msg=\"%s\"", s->db_path, err_msg());
+		t->db = NULL;
+	}
+	return t->db;
 }
 
 static int mkdir_p(const char *path)

@@ -1,0 +1,233 @@
+/* Unit tests of the database layer on a temporary file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "err.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct db *db;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/kmatrix-dbtest.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/test.db", f->dir);
+	assert_int_equal(db_open(f->path, &f->db), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[160];
+
+	db_close(f->db);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static long make_run(struct db *db, const char *ref)
+{
+	struct db_run_new r = { .ref = ref, .matrix_name = "m", .matrix_bundle = "{}", .trigger = "api" };
+	long tree = 0, run = 0;
+
+	assert_int_equal(db_tree_ensure(db, "linux", "/srv/linux.git", &tree), 0);
+	r.tree_id = tree;
+	assert_int_equal(db_run_create(db, &r, &run), 0);
+	return run;
+}
+
+static void open__migrates_and_reopens(void **state)
+{
+	struct fixture *f = *state;
+	struct db *again = NULL;
+	long v = 0;
+
+	assert_int_equal(db_schema_version(f->db, &v), 0);
+	assert_true(v >= 1);
+	make_run(f->db, "refs/heads/main");
+	/* A second connection to the same file sees the data and does not migrate again. */
+	assert_int_equal(db_open(f->path, &again), 0);
+	assert_int_equal(db_tree_find(again, "linux", NULL, &v), 0);
+	db_close(again);
+}
+
+static void open__rejects_unwritable_path(void **state)
+{
+	struct db *db = NULL;
+
+	assert_int_equal(db_open("/nonexistent-dir/x/y.db", &db), KM_EIO);
+	assert_null(db);
+	assert_non_null(strstr(err_msg(), "/nonexistent-dir"));
+}
+
+static void tree__ensure_is_idempotent(void **state)
+{
+	struct fixture *f = *state;
+	long a = 0, b = 0;
+
+	assert_int_equal(db_tree_ensure(f->db, "t", "u1", &a), 0);
+	assert_int_equal(db_tree_ensure(f->db, "t", "u2", &b), 0);
+	assert_int_equal(a, b);
+	assert_int_equal(db_tree_find(f->db, NULL, "u1", &b), 0);
+	assert_int_equal(db_tree_find(f->db, "missing", NULL, &b), KM_ENOTFOUND);
+}
+
+static void config__same_hash_is_one_config(void **state)
+{
+	struct fixture *f = *state;
+	long run = make_run(f->db, "refs/heads/main"), c1 = 0, c2 = 0;
+	bool created = false;
+
+	assert_int_equal(db_config_ensure(f->db, run, "h1", "yy", "{}", "CONFIG_A=y\n", &c1, &created), 0);
+	assert_true(created);
+	assert_int_equal(db_config_ensure(f->db, run, "h1", "yy", "{}", "CONFIG_A=y\n", &c2, &created), 0);
+	assert_false(created);
+	assert_int_equal(c1, c2);
+}
+
+static void lease__lifecycle(void **state)
+{
+	struct fixture *f = *state;
+	long run = make_run(f->db, "refs/heads/main"), job = 0, w = 0;
+	const char *kinds[] = { "configure", NULL };
+	struct db_job *jobs = NULL;
+	size_t n = 0;
+	int requeued = 0, errored = 0;
+	int64_t now = (int64_t)time(NULL);
+
+	assert_int_equal(db_worker_create(f->db, "w", "hash", &w), 0);
+	assert_int_equal(db_worker_create(f->db, "w", "hash2", &w), KM_EEXISTS);
+	assert_int_equal(db_job_add(f->db, run, "configure", 0, NULL, 2, &job), 0);
+	assert_int_equal(db_jobs_queued(f->db, kinds, 10, &jobs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(jobs[0].id, job);
+	db_jobs_free(jobs, n);
+
+	assert_int_equal(db_job_lease(f->db, job, w, "L1", now + 100), 0);
+	assert_int_equal(db_job_lease(f->db, job, w, "L2", now + 100), KM_ECONFLICT);
+	assert_int_equal(db_job_check_lease(f->db, job, "L1", now), 0);
+	assert_int_equal(db_job_check_lease(f->db, job, "other", now), KM_ECONFLICT);
+	assert_int_equal(db_job_check_lease(f->db, job, "L1", now + 101), KM_ECONFLICT);
+	assert_non_null(strstr(err_msg(), "expired"));
+
+	/* Expiry requeues while attempts remain, then ends the job as ERROR. */
+	assert_int_equal(db_leases_expire(f->db, now + 200, &requeued, &errored, NULL, NULL), 0);
+	assert_int_equal(requeued, 1);
+	assert_int_equal(errored, 0);
+	assert_int_equal(db_job_lease(f->db, job, w, "L3", now + 100), 0);
+	assert_int_equal(db_leases_expire(f->db, now + 200, &requeued, &errored, NULL, NULL), 0);
+	assert_int_equal(requeued, 0);
+	assert_int_equal(errored, 1);
+	{
+		struct db_job_info info;
+
+		assert_int_equal(db_job_get(f->db, job, &info), 0);
+		assert_string_equal(info.state, "done");
+		assert_string_equal(info.status, "ERROR");
+		db_job_info_release(&info);
+	}
+}
+
+static void lease__finished_result_is_a_duplicate(void **state)
+{
+	struct fixture *f = *state;
+	long run = make_run(f->db, "refs/heads/main"), job = 0, w = 0;
+	int64_t now = (int64_t)time(NULL);
+
+	assert_int_equal(db_worker_create(f->db, "w", "hash", &w), 0);
+	assert_int_equal(db_job_add(f->db, run, "build", 0, NULL, 3, &job), 0);
+	assert_int_equal(db_job_lease(f->db, job, w, "L1", now + 100), 0);
+	assert_int_equal(db_job_finish(f->db, job, "L1", "PASS", NULL), 0);
+	assert_int_equal(db_job_check_lease(f->db, job, "L1", now), KM_EEXISTS);
+	assert_int_equal(db_job_check_lease(f->db, job, "L2", now), KM_ECONFLICT);
+}
+
+static void supersede__cancels_queued_jobs_of_older_runs(void **state)
+{
+	struct fixture *f = *state;
+	long old = make_run(f->db, "refs/heads/main"), other = make_run(f->db, "refs/heads/other");
+	long newer, job_old = 0, job_other = 0;
+	int n = 0;
+	struct db_job_info info;
+
+	assert_int_equal(db_job_add(f->db, old, "configure", 0, NULL, 3, &job_old), 0);
+	assert_int_equal(db_job_add(f->db, other, "configure", 0, NULL, 3, &job_other), 0);
+	newer = make_run(f->db, "refs/heads/main");
+	assert_int_equal(db_runs_supersede(f->db, 1, "refs/heads/main", newer, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(db_job_get(f->db, job_old, &info), 0);
+	assert_string_equal(info.state, "cancelled");
+	db_job_info_release(&info);
+	assert_int_equal(db_job_get(f->db, job_other, &info), 0);
+	assert_string_equal(info.state, "queued");
+	db_job_info_release(&info);
+}
+
+static void errors__signature_shared_across_jobs(void **state)
+{
+	struct fixture *f = *state;
+	long run = make_run(f->db, "refs/heads/main"), j1 = 0, j2 = 0, s1 = 0, s2 = 0;
+	json_t *sigs = NULL;
+
+	assert_int_equal(db_job_add(f->db, run, "build", 0, NULL, 3, &j1), 0);
+	assert_int_equal(db_job_add(f->db, run, "build", 0, NULL, 3, &j2), 0);
+	assert_int_equal(db_signature_ensure(f->db, "ld-undefined:x:a.o", "ld-undefined", "x", "a.o", "undefined x",
+					     &s1),
+			 0);
+	assert_int_equal(db_signature_ensure(f->db, "ld-undefined:x:a.o", "ld-undefined", "x", "a.o", "undefined x",
+					     &s2),
+			 0);
+	assert_int_equal(s1, s2);
+	assert_int_equal(db_error_add(f->db, j1, s1, 1, 10, "first", false), 0);
+	assert_int_equal(db_error_add(f->db, j1, s1, 2, 10, "first", false), 0); /* repeat: updates */
+	assert_int_equal(db_error_add(f->db, j2, s1, 1, 12, "first", false), 0);
+	assert_int_equal(db_run_signatures_json(f->db, run, &sigs), 0);
+	assert_int_equal(json_array_size(json_object_get(sigs, "signatures")), 1);
+	json_decref(sigs);
+}
+
+static void transaction__rollback_discards(void **state)
+{
+	struct fixture *f = *state;
+	long id = 0;
+
+	assert_int_equal(db_begin(f->db), 0);
+	assert_int_equal(db_tree_ensure(f->db, "gone", "u", &id), 0);
+	db_rollback(f->db);
+	assert_int_equal(db_tree_find(f->db, "gone", NULL, &id), KM_ENOTFOUND);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(open__migrates_and_reopens, setup, teardown),
+		cmocka_unit_test(open__rejects_unwritable_path),
+		cmocka_unit_test_setup_teardown(tree__ensure_is_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(config__same_hash_is_one_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(lease__lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(lease__finished_result_is_a_duplicate, setup, teardown),
+		cmocka_unit_test_setup_teardown(supersede__cancels_queued_jobs_of_older_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(errors__signature_shared_across_jobs, setup, teardown),
+		cmocka_unit_test_setup_teardown(transaction__rollback_discards, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
