@@ -1,4 +1,5 @@
 /* The build job: one distinct config in the persistent build directory, with ccache, typed errors and artifacts. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
