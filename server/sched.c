@@ -252,6 +252,46 @@ int sched_sweep(struct server *s, struct db *db)
 	return rc;
 }
 
+/*
+ * Parsed configs by id: configs never change once stored, and the nearest
+ * choice compares the same few hundred of them on every claim.
+ */
+#define CONFIG_CACHE_SIZE 1024
+
+static struct {
+	long id;
+	struct kconfig *config;
+} config_cache[CONFIG_CACHE_SIZE];
+static pthread_mutex_t config_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Distance from last to config_id's config, or (size_t)-1 when it cannot be read. */
+static size_t distance_to(struct db *db, const struct kconfig *last, long config_id)
+{
+	size_t slot = (size_t)config_id % CONFIG_CACHE_SIZE, d = (size_t)-1;
+	struct kconfig *c = NULL;
+	char *text = NULL;
+
+	pthread_mutex_lock(&config_cache_lock);
+	if (config_cache[slot].config && config_cache[slot].id == config_id) {
+		d = kconfig_distance(last, config_cache[slot].config);
+		pthread_mutex_unlock(&config_cache_lock);
+		return d;
+	}
+	pthread_mutex_unlock(&config_cache_lock);
+	if (db_config_text(db, config_id, &text) == 0 && kconfig_parse(text, strlen(text), &c) == 0) {
+		d = kconfig_distance(last, c);
+		pthread_mutex_lock(&config_cache_lock);
+		kconfig_free(config_cache[slot].config);
+		config_cache[slot].id = config_id;
+		config_cache[slot].config = c;
+		pthread_mutex_unlock(&config_cache_lock);
+	} else {
+		kconfig_free(c);
+	}
+	free(text);
+	return d;
+}
+
 /* Picks the build candidate nearest to what this worker built last for that tree and matrix. */
 static size_t pick_nearest_build(struct db *db, long worker_id, struct db_job *jobs, size_t n, size_t first)
 {
@@ -267,21 +307,15 @@ static size_t pick_nearest_build(struct db *db, long worker_id, struct db_job *j
 		goto done;
 	/* Runs are served oldest first: only the oldest run's builds compete. */
 	for (size_t i = first; i < n; i++) {
-		char *text = NULL;
-		struct kconfig *c = NULL;
 		size_t d;
 
 		if (strcmp(jobs[i].kind, "build") != 0 || jobs[i].run_id != run)
 			continue;
-		if (db_config_text(db, jobs[i].config_id, &text) == 0 && kconfig_parse(text, strlen(text), &c) == 0) {
-			d = kconfig_distance(last, c);
-			if (d < best_dist) {
-				best_dist = d;
-				best = i;
-			}
+		d = distance_to(db, last, jobs[i].config_id);
+		if (d < best_dist) {
+			best_dist = d;
+			best = i;
 		}
-		kconfig_free(c);
-		free(text);
 	}
 done:
 	kconfig_free(last);

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Benchmark of the server on loopback: claim->result cycles per second (one
+# worker connection, build jobs of a 162-request run) and GETs per second of a
+# 162-request run's matrix view (wrk, 4 connections, 10 s).
+#
+# Usage: bench/protocol.sh [BUILD_DIR]   (default: build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+[ -x "$build/server/kmatrix-server" ] || { echo "build first: cmake -S . -B $build && cmake --build $build" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "wrk is missing: scripts/install-deps.sh installs it" >&2; exit 2; }
+
+T=$(mktemp -d)
+trap 'kill $SERVER 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+mkdir -p "$T/m"
+cat >"$T/m/bench.matrix" <<'M'
+[matrix]
+name = bench
+arch = x86_64
+base = tinyconfig
+[axes]
+DEV_DAX_HMEM = y m n
+CXL_BUS      = y m n
+CXL_ACPI     = y m n
+CXL_PCI      = y m n
+CXL_REGION   = y n
+[boot]
+exec = {kernel} {append}
+[variant cxl-first]
+load = cxl_acpi cxl_pci dax_hmem
+M
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$build/server/kmatrix-server" --port="$port" --data-dir="$T/data" --matrices-dir="$T/m" --web-dir=web \
+	--log-level=warn >"$T/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null && break; sleep 0.1; done
+
+python3 - "$port" "$(cat "$T/data/admin.token")" <<'PY'
+import hashlib, http.client, json, sys, time
+port, admin = int(sys.argv[1]), sys.argv[2]
+c = http.client.HTTPConnection("127.0.0.1", port)
+def call(method, path, body=None, token=admin):
+    c.request(method, path, body=json.dumps(body) if body is not None else None,
+              headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    r = c.getresponse(); data = r.read()
+    return r.status, (json.loads(data) if data else None)
+st, w = call("POST", "/api/v1/workers", {"name": "bench"}); token = w["token"]
+runs = 3
+for _ in range(runs):
+    st, run = call("POST", "/api/v1/runs", {"tree": "/srv/linux.git", "ref": "bench-%d" % _, "matrix": "bench"})
+    st, job = call("POST", "/api/v1/jobs/claim", {"kinds": ["configure"]}, token)
+    reqs = job["job"]["requests"]
+    configs, mapping = [], []
+    for r in reqs:
+        # A realistic config: ~1,500 symbols, the point's values among them.
+        lines = ["CONFIG_SYM_%04d=y" % i for i in range(1500)]
+        for axis, v in zip(["DEV_DAX_HMEM", "CXL_BUS", "CXL_ACPI", "CXL_PCI", "CXL_REGION"], r["point"]):
+            lines.append("CONFIG_%s=%s" % (axis, v) if v != "n" else "# CONFIG_%s is not set" % axis)
+        norm = "".join(l + "\n" for l in sorted(lines, key=lambda l: l.split("CONFIG_")[1].split("=")[0].split(" ")[0]))
+        h = hashlib.sha256(norm.encode()).hexdigest()
+        configs.append({"hash": h, "point": r["point"], "text": norm})
+        mapping.append({"idx": r["idx"], "hash": h})
+    st, _ = call("POST", "/api/v1/jobs/%d/result" % job["job"]["id"],
+                 {"lease": job["lease"]["id"], "status": "PASS", "commit": "0" * 40,
+                  "configs": configs, "requests": mapping}, token)
+    assert st == 200, st
+n, t0 = 0, time.time()
+while True:
+    st, job = call("POST", "/api/v1/jobs/claim", {"kinds": ["build"], "wait": 0}, token)
+    if st == 204:
+        break
+    st, _ = call("POST", "/api/v1/jobs/%d/result" % job["job"]["id"],
+                 {"lease": job["lease"]["id"], "status": "FAIL", "wall_s": 1.0,
+                  "errors": [{"type": "ld-undefined", "signature": "ld-undefined:x:hmem.c", "message": "x"}]}, token)
+    assert st == 200, st
+    n += 1
+dt = time.time() - t0
+print("claim->result cycles: %d in %.2f s = %.1f cycles/s (nearest-config choice over up to 162 queued builds of ~1,500 symbols)" % (n, dt, n / dt))
+PY
+echo "GET /api/v1/runs/1/matrix (162 requests, 162 configs):"
+wrk -t2 -c4 -d10s "http://127.0.0.1:$port/api/v1/runs/1/matrix" | grep -E "Requests/sec|Latency|requests in"
