@@ -15,11 +15,11 @@
 #include "err.h"
 #include "xalloc.h"
 
-#define MAX_LINE 998          /* RFC 5322 2.1.1, without the CRLF */
-#define MAX_HEADER_VALUE 900  /* a value is cut here so a folded header stays well inside the limit */
-#define ENCODED_CHUNK 39      /* bytes per RFC 2047 word: "Subject: " + 64-char word fits 76 columns */
-#define FOLD_AT 78
-#define DEFAULT_FROM "kmatrix <kmatrix@localhost>"
+#define MAX_LINE          998 /* RFC 5322 2.1.1, without the CRLF */
+#define MAX_HEADER_VALUE  900 /* a value is cut here so a folded header stays well inside the limit */
+#define ENCODED_CHUNK     39  /* bytes per RFC 2047 word: "Subject: " + 64-char word fits 76 columns */
+#define FOLD_AT           78
+#define DEFAULT_FROM      "kmatrix <kmatrix@localhost>"
 #define DEFAULT_TIMEOUT_S 60
 
 /* ---- UTF-8 --------------------------------------------------------------- */
@@ -47,7 +47,8 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 			return 0;
 		cp = (cp << 6) | (s[i] & 0x3F);
 	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
 		return 0;
 	return len;
 }
@@ -142,7 +143,8 @@ static int split_mailbox(const char *in, char **name, char **addr)
 	if (lt) {
 		gt = strchr(lt, '>');
 		if (!gt || gt[1] != '\0') {
-			rc = err_set(KM_EINVAL, "mail: '%.80s' is not an address: expected 'Name <addr@host>'", in);
+			rc = err_set(KM_EINVAL,
+			             "mail: '%.80s' is not an address: expected 'Name <addr@host>'", in);
 			goto done;
 		}
 		*gt = '\0';
@@ -179,6 +181,20 @@ int mail_parse_address(const char *in, char **addr)
 
 	free(name);
 	return rc;
+}
+
+/* Whether one of to[0..i-1] is the same address: the author is often on the matrix's list too. */
+static bool listed_before(char *const *to, size_t i, const char *addr)
+{
+	for (size_t j = 0; j < i; j++) {
+		char *other = NULL;
+		bool same = mail_parse_address(to[j], &other) == 0 && strcasecmp(other, addr) == 0;
+
+		free(other);
+		if (same)
+			return true;
+	}
+	return false;
 }
 
 /* ---- header encoding ---------------------------------------------------------- */
@@ -384,13 +400,13 @@ static void append_date(struct buf *b, time_t t)
 {
 	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+		                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct tm tm;
 
 	if (!gmtime_r(&t, &tm))
 		memset(&tm, 0, sizeof(tm));
 	buf_printf(b, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n", days[tm.tm_wday % 7], tm.tm_mday,
-		   months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	           months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 char *mail_render(const struct mail_server *srv, const struct mail_message *m)
@@ -418,6 +434,12 @@ char *mail_render(const struct mail_server *srv, const struct mail_message *m)
 
 		if (split_mailbox(m->to[i], &name, &addr) != 0)
 			continue;
+		if (listed_before(m->to, i, addr)) {
+			free(name);
+			free(addr);
+			name = addr = NULL;
+			continue;
+		}
 		if (nto > 0) {
 			buf_puts(&b, ",");
 			col++;
@@ -457,9 +479,9 @@ char *mail_render(const struct mail_server *srv, const struct mail_message *m)
 	if ((reply = clean_msgid(m->in_reply_to)))
 		buf_printf(&b, "In-Reply-To: %s\r\nReferences: %s\r\n", reply, reply);
 	buf_puts(&b, "MIME-Version: 1.0\r\n"
-		     "Content-Type: text/plain; charset=utf-8\r\n"
-		     "Content-Transfer-Encoding: 8bit\r\n"
-		     "Auto-Submitted: auto-generated\r\n");
+	             "Content-Type: text/plain; charset=utf-8\r\n"
+	             "Content-Transfer-Encoding: 8bit\r\n"
+	             "Auto-Submitted: auto-generated\r\n");
 	for (size_t i = 0; i < m->nheaders; i++) {
 		const char *h = m->headers[i];
 		const char *colon = h ? strchr(h, ':') : NULL;
@@ -534,7 +556,8 @@ int mail_send(const struct mail_server *srv, const struct mail_message *m)
 	CURLcode cc;
 	int rc = 0;
 
-	if (!srv->url || (strncasecmp(srv->url, "smtp://", 7) != 0 && strncasecmp(srv->url, "smtps://", 8) != 0)) {
+	if (!srv->url ||
+	    (strncasecmp(srv->url, "smtp://", 7) != 0 && strncasecmp(srv->url, "smtps://", 8) != 0)) {
 		rc = err_set(KM_EINVAL, "mail: server URL must be smtp://host:port or smtps://host:port");
 		goto done;
 	}
@@ -550,6 +573,10 @@ int mail_send(const struct mail_server *srv, const struct mail_message *m)
 
 		if (mail_parse_address(m->to[i], &addr) != 0)
 			continue;
+		if (listed_before(m->to, i, addr)) {
+			free(addr);
+			continue;
+		}
 		env = xasprintf("<%s>", addr);
 		free(addr);
 		rcpt = curl_slist_append(rcpt, env);

@@ -7,28 +7,28 @@
 #include <time.h>
 
 /* Bodies above this are cut (with a note) when rendered. */
-#define MAIL_MAX_BODY (512 * 1024)
+#define MAIL_MAX_BODY       (512 * 1024)
 #define MAIL_MAX_RECIPIENTS 100
 
 struct mail_server {
-	const char *url;      /* smtp://host:port (plain or STARTTLS) or smtps://host:port (implicit TLS) */
-	bool starttls;        /* smtp:// only: require STARTTLS, fail if the server does not offer it */
-	const char *user;     /* SMTP AUTH login; NULL: no authentication */
+	const char *url;  /* smtp://host:port (plain or STARTTLS) or smtps://host:port (implicit TLS) */
+	bool starttls;    /* smtp:// only: require STARTTLS, fail if the server does not offer it */
+	const char *user; /* SMTP AUTH login; NULL: no authentication */
 	const char *password;
-	const char *from;     /* "kmatrix <kmatrix@localhost>": the From: header and MAIL FROM */
-	long timeout_s;       /* whole-transfer deadline; 0: 60 s */
+	const char *from; /* "kmatrix <kmatrix@localhost>": the From: header and MAIL FROM */
+	long timeout_s;   /* whole-transfer deadline; 0: 60 s */
 };
 
 struct mail_message {
-	char *message_id;     /* "<...@host>"; stable ids make resends recognisable. NULL: a random one */
-	char *subject;        /* UTF-8; encoded per RFC 2047 when not plain ASCII */
-	char **to;            /* "addr@host" or "Name <addr@host>" */
+	char *message_id; /* "<...@host>"; stable ids make resends recognisable. NULL: a random one */
+	char *subject;    /* UTF-8; encoded per RFC 2047 when not plain ASCII */
+	char **to;        /* "addr@host" or "Name <addr@host>" */
 	size_t nto;
-	char *in_reply_to;    /* a message id this one answers (threads the "fixed" notice), or NULL */
-	char *body;           /* text/plain UTF-8; any line endings */
-	char **headers;       /* extra "X-Kmatrix-Name: value" lines (names must start with "X-"), or NULL */
+	char *in_reply_to; /* a message id this one answers (threads the "fixed" notice), or NULL */
+	char *body;        /* text/plain UTF-8; any line endings */
+	char **headers;    /* extra "X-Kmatrix-Name: value" lines (names must start with "X-"), or NULL */
 	size_t nheaders;
-	time_t date;          /* Date: header; 0: now */
+	time_t date; /* Date: header; 0: now */
 };
 
 /*
@@ -45,8 +45,8 @@ int mail_parse_address(const char *in, char **addr);
  * Content-Type text/plain; charset=utf-8, Content-Transfer-Encoding 8bit,
  * Auto-Submitted: auto-generated, then the extra headers and the body.
  * Header values have CR, LF and other control characters replaced, so no
- * value can start a new header; recipients that are not valid addresses are
- * left out of To:. The body is made valid UTF-8, its lines are cut at 998
+ * value can start a new header; recipients that are not valid addresses, and
+ * repeats of an address, are left out of To:. The body is made valid UTF-8, its lines are cut at 998
  * bytes and it is cut at MAIL_MAX_BODY. Dot-stuffing is not done here:
  * libcurl does it while sending. Returns the text (the caller's).
  */
@@ -54,7 +54,7 @@ char *mail_render(const struct mail_server *srv, const struct mail_message *m);
 
 /*
  * Sends one message: MAIL FROM the From address, RCPT TO each valid
- * recipient (delivery goes on when the server refuses some of them, as long
+ * recipient once (delivery goes on when the server refuses some of them, as long
  * as one is accepted). Blocks for at most srv->timeout_s. libcurl must have
  * been initialised (curl_global_init) before threads are started.
  * Returns 0, KM_EINVAL (no valid recipient or From address), or KM_EIO

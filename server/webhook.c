@@ -11,12 +11,12 @@
 #include "err.h"
 #include "xalloc.h"
 
-#define MAX_REF 255
-#define MAX_URL 2048
-#define MAX_NAME 256
-#define MAX_EMAIL 254
+#define MAX_REF     255
+#define MAX_URL     2048
+#define MAX_NAME    256
+#define MAX_EMAIL   254
 #define MAX_SUBJECT 256
-#define MAX_URLS 8
+#define MAX_URLS    8
 
 struct delivery {
 	enum webhook_source source;
@@ -99,7 +99,8 @@ static int authenticate(const struct delivery *d, const char *body, size_t len, 
 		if (!token)
 			return err_set(KM_EAUTH, "webhook (gitlab): missing X-Gitlab-Token header");
 		if (!digest_equal(token, secret))
-			return err_set(KM_EAUTH, "webhook (gitlab): X-Gitlab-Token does not match the tree's secret");
+			return err_set(KM_EAUTH,
+			               "webhook (gitlab): X-Gitlab-Token does not match the tree's secret");
 		return 0;
 	}
 
@@ -108,27 +109,36 @@ static int authenticate(const struct delivery *d, const char *body, size_t len, 
 	case WEBHOOK_GITEA:
 		if ((sig = header(d, "X-Gitea-Signature")) || (sig = header(d, "X-Forgejo-Signature"))) {
 			if (!hmac_matches(sig, NULL, mac))
-				return err_set(KM_EAUTH, "webhook (gitea): X-Gitea-Signature does not match the body");
+				return err_set(KM_EAUTH,
+				               "webhook (gitea): X-Gitea-Signature does not match the body");
 			return 0;
 		}
 		if ((sig = header(d, "X-Hub-Signature-256"))) {
 			if (!hmac_matches(sig, "sha256=", mac))
-				return err_set(KM_EAUTH, "webhook (gitea): X-Hub-Signature-256 does not match the body");
+				return err_set(
+				        KM_EAUTH,
+				        "webhook (gitea): X-Hub-Signature-256 does not match the body");
 			return 0;
 		}
-		return err_set(KM_EAUTH, "webhook (gitea): missing X-Gitea-Signature header (set a secret on the hook)");
+		return err_set(
+		        KM_EAUTH,
+		        "webhook (gitea): missing X-Gitea-Signature header (set a secret on the hook)");
 	case WEBHOOK_GITHUB:
 		if (!(sig = header(d, "X-Hub-Signature-256")))
 			return err_set(KM_EAUTH, "webhook (github): missing X-Hub-Signature-256 header "
-						 "(set a secret on the hook)");
+			                         "(set a secret on the hook)");
 		if (!hmac_matches(sig, "sha256=", mac))
-			return err_set(KM_EAUTH, "webhook (github): X-Hub-Signature-256 does not match the body");
+			return err_set(KM_EAUTH,
+			               "webhook (github): X-Hub-Signature-256 does not match the body");
 		return 0;
 	default:
 		if (!(sig = header(d, "X-Kmatrix-Signature")))
-			return err_set(KM_EAUTH, "webhook: missing X-Kmatrix-Signature header and no forge event header");
+			return err_set(
+			        KM_EAUTH,
+			        "webhook: missing X-Kmatrix-Signature header and no forge event header");
 		if (!hmac_matches(sig, "sha256=", mac))
-			return err_set(KM_EAUTH, "webhook (plain): X-Kmatrix-Signature does not match the body");
+			return err_set(KM_EAUTH,
+			               "webhook (plain): X-Kmatrix-Signature does not match the body");
 		return 0;
 	}
 }
@@ -147,14 +157,14 @@ static int check_push_event(const struct delivery *d)
 		break;
 	case WEBHOOK_GITLAB:
 		/* System hooks carry the push in object_kind; checked once the body is parsed. */
-		if (strcmp(ev, "Push Hook") == 0 || strcmp(ev, "Tag Push Hook") == 0 || strcmp(ev, "System Hook") == 0)
+		if (strcmp(ev, "Push Hook") == 0 || strcmp(ev, "Tag Push Hook") == 0 ||
+		    strcmp(ev, "System Hook") == 0)
 			return 0;
 		break;
-	case WEBHOOK_PLAIN:
-		return 0;
+	case WEBHOOK_PLAIN: return 0;
 	}
-	return err_set(KM_ENOTFOUND, "webhook (%s): event '%.64s' is not a push: ignored", webhook_source_name(d->source),
-		       ev);
+	return err_set(KM_ENOTFOUND, "webhook (%s): event '%.64s' is not a push: ignored",
+	               webhook_source_name(d->source), ev);
 }
 
 /* ---- body decoding ------------------------------------------------------- */
@@ -185,7 +195,8 @@ static char *form_payload(const char *body, size_t len, size_t *out_len)
 			for (const char *q = p + 8; q < field_end; q++) {
 				if (*q == '+') {
 					out[n++] = ' ';
-				} else if (*q == '%' && field_end - q >= 3 && hexval(q[1]) >= 0 && hexval(q[2]) >= 0) {
+				} else if (*q == '%' && field_end - q >= 3 && hexval(q[1]) >= 0 &&
+				           hexval(q[2]) >= 0) {
 					out[n++] = (char)(hexval(q[1]) * 16 + hexval(q[2]));
 					q += 2;
 				} else {
@@ -222,8 +233,8 @@ static int load_json(const struct delivery *d, const char *body, size_t len, jso
 	}
 	root = json_loadb(body, len, 0, &jerr);
 	if (!root) {
-		rc = err_set(KM_EINVAL, "webhook (%s): body is not JSON: line %d column %d: %s", src, jerr.line,
-			     jerr.column, jerr.text);
+		rc = err_set(KM_EINVAL, "webhook (%s): body is not JSON: line %d column %d: %s", src,
+		             jerr.line, jerr.column, jerr.text);
 		goto done;
 	}
 	if (!json_is_object(root)) {
@@ -355,7 +366,8 @@ static bool ref_ok(const char *r)
 
 	if (n < 6 || n > MAX_REF || strncmp(r, "refs/", 5) != 0 || has_control(r))
 		return false;
-	if (strpbrk(r, " ~^:?*[\\") || strstr(r, "..") || strstr(r, "//") || strstr(r, "@{") || strstr(r, "/."))
+	if (strpbrk(r, " ~^:?*[\\") || strstr(r, "..") || strstr(r, "//") || strstr(r, "@{") ||
+	    strstr(r, "/."))
 		return false;
 	if (r[n - 1] == '/' || r[n - 1] == '.' || (n >= 5 && strcmp(r + n - 5, ".lock") == 0))
 		return false;
@@ -398,13 +410,14 @@ static void add_url(struct webhook_push *p, const char *u)
 
 static int read_repo(struct webhook_push *p, json_t *root)
 {
-	static const char *const github[] = { "repository.clone_url", "repository.ssh_url", "repository.git_url",
-					      "repository.html_url", NULL };
-	static const char *const gitea[] = { "repository.clone_url", "repository.ssh_url", "repository.html_url",
-					     NULL };
-	static const char *const gitlab[] = { "project.git_http_url", "project.git_ssh_url", "project.web_url",
-					      "repository.git_http_url", "repository.git_ssh_url",
-					      "repository.homepage", "repository.url", NULL };
+	static const char *const github[] = { "repository.clone_url", "repository.ssh_url",
+		                              "repository.git_url", "repository.html_url", NULL };
+	static const char *const gitea[] = { "repository.clone_url", "repository.ssh_url",
+		                             "repository.html_url", NULL };
+	static const char *const gitlab[] = { "project.git_http_url",   "project.git_ssh_url",
+		                              "project.web_url",        "repository.git_http_url",
+		                              "repository.git_ssh_url", "repository.homepage",
+		                              "repository.url",         NULL };
 	static const char *const plain[] = { "repo_url", NULL };
 	const char *const *paths = plain;
 	const char *src = webhook_source_name(p->source);
@@ -423,17 +436,16 @@ static int read_repo(struct webhook_push *p, json_t *root)
 		paths = gitlab;
 		name = jstr(root, "project.path_with_namespace");
 		break;
-	case WEBHOOK_PLAIN:
-		name = jstr(root, "repo_name");
-		break;
+	case WEBHOOK_PLAIN: name = jstr(root, "repo_name"); break;
 	}
 	for (size_t i = 0; paths[i]; i++) {
 		const char *u = jstr(root, paths[i]);
 
 		if (u && !url_ok(u) && i == 0)
-			return err_set(KM_EINVAL, "webhook (%s): field '%s' is not a usable URL "
-						  "(empty, over %d bytes, control characters or leading '-')",
-				       src, paths[i], MAX_URL);
+			return err_set(KM_EINVAL,
+			               "webhook (%s): field '%s' is not a usable URL "
+			               "(empty, over %d bytes, control characters or leading '-')",
+			               src, paths[i], MAX_URL);
 		add_url(p, u);
 	}
 	if (p->nrepo_urls == 0)
@@ -494,18 +506,23 @@ static int read_push(struct webhook_push *p, json_t *root)
 		if (!kind)
 			kind = jstr(root, "event_name");
 		if (kind && strcmp(kind, "push") != 0 && strcmp(kind, "tag_push") != 0)
-			return err_set(KM_ENOTFOUND, "webhook (gitlab): object_kind '%.64s' is not a push: ignored", kind);
+			return err_set(KM_ENOTFOUND,
+			               "webhook (gitlab): object_kind '%.64s' is not a push: ignored", kind);
 	}
-	if ((rc = required_str(src, root, "ref", &ref)) || (rc = required_str(src, root, "before", &before)) ||
+	if ((rc = required_str(src, root, "ref", &ref)) ||
+	    (rc = required_str(src, root, "before", &before)) ||
 	    (rc = required_str(src, root, "after", &after)))
 		return rc;
 	if (!ref_ok(ref))
-		return err_set(KM_EINVAL, "webhook (%s): field 'ref' is not a full git ref name (refs/...): '%.80s'", src,
-			       ref);
+		return err_set(KM_EINVAL,
+		               "webhook (%s): field 'ref' is not a full git ref name (refs/...): '%.80s'",
+		               src, ref);
 	if (!is_commit_id(before))
-		return err_set(KM_EINVAL, "webhook (%s): field 'before' is not a commit id (40 or 64 hex digits)", src);
+		return err_set(KM_EINVAL,
+		               "webhook (%s): field 'before' is not a commit id (40 or 64 hex digits)", src);
 	if (!is_commit_id(after))
-		return err_set(KM_EINVAL, "webhook (%s): field 'after' is not a commit id (40 or 64 hex digits)", src);
+		return err_set(KM_EINVAL,
+		               "webhook (%s): field 'after' is not a commit id (40 or 64 hex digits)", src);
 
 	p->ref = xstrdup(ref);
 	p->before = lower_dup(before);
@@ -516,15 +533,9 @@ static int read_push(struct webhook_push *p, json_t *root)
 
 	switch (p->source) {
 	case WEBHOOK_GITHUB:
-	case WEBHOOK_GITEA:
-		pusher = jstr(root, "pusher.email");
-		break;
-	case WEBHOOK_GITLAB:
-		pusher = jstr(root, "user_email");
-		break;
-	case WEBHOOK_PLAIN:
-		pusher = jstr(root, "pusher_email");
-		break;
+	case WEBHOOK_GITEA: pusher = jstr(root, "pusher.email"); break;
+	case WEBHOOK_GITLAB: pusher = jstr(root, "user_email"); break;
+	case WEBHOOK_PLAIN: pusher = jstr(root, "pusher_email"); break;
 	}
 	p->pusher_email = email_or_null(pusher);
 
@@ -555,14 +566,14 @@ static int start(const char *body, size_t len, webhook_header_fn get_header, voi
 	detect(d);
 	if (len > WEBHOOK_MAX_BODY)
 		return err_set(KM_ETOOBIG, "webhook (%s): body of %zu bytes is over the %d byte limit",
-			       webhook_source_name(d->source), len, WEBHOOK_MAX_BODY);
+		               webhook_source_name(d->source), len, WEBHOOK_MAX_BODY);
 	if (!body && len)
 		return err_set(KM_EINVAL, "webhook: no body");
 	return 0;
 }
 
 int webhook_parse(const char *body, size_t len, webhook_header_fn get_header, void *ctx, const char *secret,
-		  struct webhook_push **out)
+                  struct webhook_push **out)
 {
 	struct delivery d = { 0 };
 	struct webhook_push *p = NULL;
@@ -591,7 +602,7 @@ done:
 }
 
 int webhook_identify(const char *body, size_t len, webhook_header_fn get_header, void *ctx,
-		     struct webhook_push **out)
+                     struct webhook_push **out)
 {
 	struct delivery d = { 0 };
 	struct webhook_push *p = NULL;

@@ -17,19 +17,19 @@ enum webhook_source { WEBHOOK_GITHUB, WEBHOOK_GITLAB, WEBHOOK_GITEA, WEBHOOK_PLA
  */
 struct webhook_push {
 	enum webhook_source source;
-	char *repo_url;        /* clone URL as the payload gives it (clone_url, git_http_url, repo_url) */
-	char **repo_urls;      /* every URL the payload names for the repository, repo_url first, no duplicates */
+	char *repo_url;   /* clone URL as the payload gives it (clone_url, git_http_url, repo_url) */
+	char **repo_urls; /* every URL the payload names for the repository, repo_url first, no duplicates */
 	size_t nrepo_urls;
-	char *repo_name;       /* "owner/name" or the project path; NULL for a plain push without one */
-	char *ref;             /* "refs/heads/main", "refs/tags/v1" */
-	char *before, *after;  /* lowercase 40- (or 64-) hex commit ids; all zeros = no commit */
-	bool created;          /* before is all zeros: a new branch or tag */
-	bool deleted;          /* after is all zeros: the ref was deleted */
-	bool is_tag;           /* ref is under refs/tags/ */
+	char *repo_name;      /* "owner/name" or the project path; NULL for a plain push without one */
+	char *ref;            /* "refs/heads/main", "refs/tags/v1" */
+	char *before, *after; /* lowercase 40- (or 64-) hex commit ids; all zeros = no commit */
+	bool created;         /* before is all zeros: a new branch or tag */
+	bool deleted;         /* after is all zeros: the ref was deleted */
+	bool is_tag;          /* ref is under refs/tags/ */
 	char *pusher_email;
 	char *author_email, *author_name; /* of the head commit */
-	char *subject;         /* first line of the head commit's message, at most 256 bytes */
-	char *base_ref;        /* the ref a new branch was created from when the payload says (GitHub), else NULL */
+	char *subject;                    /* first line of the head commit's message, at most 256 bytes */
+	char *base_ref; /* the ref a new branch was created from when the payload says (GitHub), else NULL */
 };
 
 /*
@@ -66,7 +66,7 @@ typedef const char *(*webhook_header_fn)(void *ctx, const char *name);
  *                 (the message names it, e.g. "field 'after' ...")
  */
 int webhook_parse(const char *body, size_t len, webhook_header_fn get_header, void *ctx, const char *secret,
-		  struct webhook_push **out);
+                  struct webhook_push **out);
 
 /*
  * Reads which repository a delivery claims to come from WITHOUT
@@ -78,7 +78,7 @@ int webhook_parse(const char *body, size_t len, webhook_header_fn get_header, vo
  * is not JSON or names no repository URL.
  */
 int webhook_identify(const char *body, size_t len, webhook_header_fn get_header, void *ctx,
-		     struct webhook_push **out);
+                     struct webhook_push **out);
 
 /* "github", "gitlab", "gitea" or "plain". */
 const char *webhook_source_name(enum webhook_source source);
