@@ -11,7 +11,7 @@
 #   --tree, --ref your own kernel tree and branch instead of Debian's 6.12
 #   --port        dashboard port (default 8080)
 #   --no-wait     submit and return; server and worker keep running in the background
-# State lives in ${KM_HOME:-/var/cache/kmatrix}/farm: a second run reuses the tree,
+# State lives in $(scripts/cache-dir.sh)/farm: a second run reuses the tree,
 # the build directory and ccache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +35,7 @@ for arg in "$@"; do
 	esac
 done
 
-home=${KM_HOME:-/var/cache/kmatrix}
+home=$(scripts/cache-dir.sh)
 farm=$home/farm
 mkdir -p "$farm"
 

@@ -7,7 +7,7 @@
 #   KM_TEST_LABELS   ctest label regex to run (default: everything)
 #   KM_SKIP_SANITIZE set to 1 to skip the sanitizer build
 #   KM_CACHE         where the Linux tree, kernel build dirs and ccache live between
-#                    runs (default /var/cache/kmatrix)
+#                    runs (default: see scripts/cache-dir.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,11 @@ scripts/install-deps.sh
 if [ -f tests/browser/package-lock.json ]; then
 	(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# The real Linux 6.12 tree: unit tests of the Kconfig reader and the kernel tests read it.
+KM_CACHE=$(scripts/cache-dir.sh)
+export KM_CACHE
+KM_LINUX_TREE=$KM_CACHE/linux-6.12 scripts/linux-tree.sh >/dev/null
 
 jobs=$(nproc)
 labels=${KM_TEST_LABELS:-}

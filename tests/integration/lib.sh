@@ -73,7 +73,7 @@ start_worker() {
 	shift
 	local token
 	token=$("$KM_CTL" worker-add "$name")
-	"$KM_WORKER" --server="$URL" --token="$token" --work-dir="$T/work-$name" --name="$name" \
+	"$KM_WORKER" --server="$URL" --token="$token" --work-dir="${KM_WORK_DIR:-$T/work-$name}" --name="$name" \
 		--ccache-dir="${KM_CCACHE_DIR:-$T/ccache}" --claim-wait=2 "$@" >>"$T/worker-$name.log" 2>&1 &
 	KM_PIDS+=("$!")
 	LAST_WORKER_PID=$!
