@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "err.h"
 #include "log.h"
@@ -85,8 +86,10 @@ int checkout_tree(const char *url, const char *dir, const char *ref, const char 
 	const git_signature *author;
 	const char *summary;
 	char *local_ref = NULL;
+	struct timespec t0, t1;
 	int rc = 0;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(out, 0, sizeof(*out));
 	git_libgit2_init();
 	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
@@ -152,6 +155,9 @@ int checkout_tree(const char *url, const char *dir, const char *ref, const char 
 	out->author_name = xstrdup(author && author->name ? author->name : "");
 	out->author_email = xstrdup(author && author->email ? author->email : "");
 	out->time = (int64_t)git_commit_time(c);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("checked out %.12s in %s in %.1fs", out->commit, dir,
+		 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 done:
 	git_commit_free(c);
 	git_object_free(target);
