@@ -1,6 +1,7 @@
 # Turns db/migrations/NNN_name.sql into a C array of {version, sql} pairs.
 set(body "/* Generated from db/migrations by embed_migrations.cmake; do not edit. */\n")
 string(APPEND body "#include \"db_migrations.h\"\n\nconst struct db_migration db_migrations[] = {\n")
+string(REPLACE "|" ";" FILES "${FILES}")
 set(count 0)
 foreach(f ${FILES})
 	get_filename_component(name ${f} NAME)

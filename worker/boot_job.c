@@ -42,6 +42,9 @@ static int boot_inputs(struct job *j, long build_job, char **kernel, char **modr
 	rc = job_mkdirs(*modroot);
 	if (!rc)
 		rc = client_download(j->client, build_job, "kernel.img", *kernel);
+	/* An exec-style image (fixture trees) is run directly: keep it executable. */
+	if (!rc && chmod(*kernel, 0755) != 0)
+		rc = err_set(KM_EIO, "chmod %s failed", *kernel);
 	if (!rc)
 		rc = client_download(j->client, build_job, "modules.tar", tarball);
 	if (!rc) {

@@ -215,6 +215,7 @@ int build_run(struct job *j, json_t *result)
 	unsigned long long total = 0, stored = 0;
 	const char *status;
 	char message[512] = "";
+	const struct buildlog_error *first_primary = NULL;
 	size_t nprimary = 0;
 	int rc;
 
@@ -299,8 +300,10 @@ int build_run(struct job *j, json_t *result)
 		goto done;
 
 	for (size_t i = 0; i < buildlog_error_count(o.scan); i++) {
-		if (!buildlog_error_at(o.scan, i)->secondary)
-			nprimary++;
+		if (buildlog_error_at(o.scan, i)->secondary)
+			continue;
+		if (!nprimary++)
+			first_primary = buildlog_error_at(o.scan, i);
 	}
 	if (job_should_stop(j)) {
 		rc = err_set(KM_EBUSY, "the build was stopped");
@@ -323,7 +326,7 @@ int build_run(struct job *j, json_t *result)
 		status = "FAIL";
 		if (nprimary)
 			snprintf(message, sizeof(message), "%zu error%s: %s", nprimary, nprimary == 1 ? "" : "s",
-				 buildlog_error_at(o.scan, 0)->message);
+				 first_primary->message);
 		else
 			snprintf(message, sizeof(message), "make exited with status %d", pr.exit_code);
 	}

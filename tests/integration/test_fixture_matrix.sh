@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The whole 162-request fixture matrix through the real server and two real
+# workers: Kconfig clamps and dedupe (81 distinct configs), one build per
+# config, the seed's link error in exactly the configs where built-in HMEM
+# calls into a modular CXL core, one shared signature, boots with ownership.
+. "$(dirname "$0")/lib.sh"
+command -v kconfig-conf >/dev/null || { echo "SKIP: kconfig-conf missing (kconfig-frontends)"; exit 77; }
+
+MATRICES=$T/matrices
+mkdir -p "$MATRICES"
+cp "$KM_SOURCE_DIR/tests/fixtures/fixture.matrix" "$MATRICES/fixture-cxl-dax-hmem.matrix"
+cp "$KM_SOURCE_DIR/tests/fixtures/fixture.config" "$MATRICES/"
+bash "$KM_SOURCE_DIR/tests/fixtures/make-repo.sh" "$T/linux" >/dev/null
+start_server --long-poll=2
+start_worker w1 --jobs=1
+start_worker w2 --jobs=1
+
+RUN=$("$KM_CTL" submit --tree="$T/linux" --ref=main --matrix=fixture-cxl-dax-hmem)
+[ "$(wait_run "$RUN" 900)" = done ] || fail "run did not end done"
+M=$(api GET "/api/v1/runs/$RUN/matrix")
+echo "$M" >"$T/matrix.json"
+
+[ "$(jq '.requests | length' "$T/matrix.json")" = 162 ] || fail "162 requests"
+[ "$(jq '.configs | length' "$T/matrix.json")" = 81 ] || fail "81 distinct configs, got $(jq '.configs | length' "$T/matrix.json")"
+[ "$(jq '[.requests[] | select(.clamped)] | length' "$T/matrix.json")" = 81 ] || fail "81 clamped requests"
+[ "$(jq '[.requests[] | select(.config_id == null)] | length' "$T/matrix.json")" = 0 ] || fail "every request maps to a config"
+# Clamped <=> the effective point differs from the requested one, and the difference lists exactly those axes.
+jq -e '([.configs[] | {key: (.id | tostring), value: .point}] | from_entries) as $eff
+	| all(.requests[]; (.clamped == (.point != $eff[.config_id | tostring]))
+	  and ([.clamp_diff[] | select(.axis)] | length) == ([range(0; 5) as $i
+	        | select(.point[$i:$i+1] != $eff[.config_id | tostring][$i:$i+1])] | length))' "$T/matrix.json" >/dev/null ||
+	fail "clamp flags and differences agree with the effective points"
+# DEV_DAX_HMEM=y CXL_BUS=m CXL_ACPI=y CXL_PCI=m CXL_REGION=y: CXL_ACPI=y is clamped to m.
+jq -e '.requests[] | select(.point == "ymymy") | .clamp_diff == [{"symbol":"CXL_ACPI","requested":"y","effective":"m","axis":true}]' \
+	"$T/matrix.json" >/dev/null || fail "ymymy: CXL_ACPI y -> m"
+pass "162 requests -> 81 distinct configs, 81 clamped with their differences"
+
+[ "$(jq '[.configs[] | select(.build.status == null)] | length' "$T/matrix.json")" = 0 ] || fail "one build per config"
+failing=$(jq -c '[.configs[] | select(.build.status == "FAIL") | .point] | sort' "$T/matrix.json")
+expected=$(jq -c '[.configs[] | select(.effective.DEV_DAX_HMEM == "y" and .effective.CXL_BUS == "m"
+	and .effective.CXL_REGION == "y") | .point] | sort' "$T/matrix.json")
+[ "$failing" = "$expected" ] || fail "FAIL exactly where built-in HMEM meets modular CXL with regions: $failing vs $expected"
+[ "$(echo "$failing" | jq length)" -gt 0 ] || fail "some configs fail"
+[ "$(jq '[.configs[] | select(.build.status != "FAIL" and .build.status != "PASS")] | length' "$T/matrix.json")" = 0 ] ||
+	fail "all other configs PASS"
+pass "FAIL in exactly the $(echo "$failing" | jq length) configs with DEV_DAX_HMEM=y CXL_BUS=m CXL_REGION=y; the rest PASS"
+
+S=$(api GET "/api/v1/runs/$RUN/signatures")
+primary=$(echo "$S" | jq -c '[.signatures[] | select(.secondary | not)]')
+[ "$(echo "$primary" | jq length)" = 1 ] || fail "one primary signature: $primary"
+[ "$(echo "$primary" | jq -r '.[0].signature')" = "ld-undefined:cxl_region_contains_resource:hmem.c" ] ||
+	fail "the signature: $primary"
+[ "$(echo "$primary" | jq '.[0].configs')" = "$(echo "$failing" | jq length)" ] || fail "shared by every failing config"
+pass "one error signature, ld-undefined:cxl_region_contains_resource:hmem.c, shared by all failing configs"
+
+fid=$(jq '[.configs[] | select(.build.status == "FAIL")][0].id' "$T/matrix.json")
+C=$(api GET "/api/v1/configs/$fid")
+job=$(echo "$C" | jq .build.job_id)
+repro=$(curl -s "$URL/api/v1/jobs/$job/artifacts/reproducer.sh")
+grep -q "^git checkout -q --detach $(git -C "$T/linux" rev-parse main)" <<<"$repro" || fail "reproducer checks out the commit"
+grep -qx "CONFIG_DEV_DAX_HMEM=y" <<<"$repro" || fail "reproducer carries the config"
+grep -q "make O=../build ARCH=x86_64 -j" <<<"$repro" || fail "reproducer has the make line"
+curl -s "$URL/api/v1/jobs/$job/artifacts/build.log" | grep -q "undefined reference to \`cxl_region_contains_resource'" ||
+	fail "build log kept"
+[ "$(echo "$C" | jq '.errors[0].line_no > 0')" = true ] || fail "error has its log line"
+pass "a failing config has its reproducer, log and located error"
+
+# Boots: SKIP after a failed build; otherwise ownership as measured on real kernels.
+[ "$(jq '[.configs[] | select(.build.status == "FAIL") | .boots[] | select(.status != "SKIP")] | length' "$T/matrix.json")" = 0 ] ||
+	fail "boots of failed builds are SKIP"
+[ "$(jq '[.configs[] | select(.build.status == "PASS") | .boots[] | select(.status != "PASS")] | length' "$T/matrix.json")" = 0 ] ||
+	fail "every boot of a passing build passes"
+owner() { jq -r --arg p "$1" --arg v "$2" '.configs[] | select(.point == $p) | .boots[] | select(.variant == $v) | .owner' "$T/matrix.json"; }
+[ "$(owner mmmmy cxl-first)" = cxl ] || fail "all modular, CXL first -> cxl"
+[ "$(owner mmmmy hmem-first)" = hmem ] || fail "all modular, dax_hmem first (busybox) -> hmem"
+[ "$(owner mmmmy kmod)" = cxl ] || fail "all modular, kmod honours the softdep -> cxl"
+[ "$(owner mmmmn cxl-first)" = hmem ] || fail "CXL_REGION=n -> hmem"
+[ "$(owner yyyyy hmem-first)" = cxl ] || fail "built-in CXL -> cxl"
+[ "$(jq '[.configs[] | select(.effective.DEV_DAX_HMEM != "n") | .boots[]
+	| select(.status == "PASS" and .control_owner != "hmem")] | length' "$T/matrix.json")" = 0 ] ||
+	fail "the control range is always hmem when HMEM is there"
+[ "$(jq '[.configs[] | select(.effective.DEV_DAX_HMEM == "n") | .boots[] | select(.owner != "none")] | length' \
+	"$T/matrix.json")" = 0 ] || fail "without HMEM nobody owns the subject range"
+pass "boots: SKIP after failed builds; ownership per config and load order"
+
+workers=$(for id in $(jq '.configs[].id' "$T/matrix.json"); do curl -s "$URL/api/v1/configs/$id" | jq -r .build.worker; done | sort -u | wc -l)
+[ "$workers" = 2 ] || fail "builds spread over both workers ($workers)"
+pass "builds spread over both workers"
