@@ -208,8 +208,9 @@ int db_ownership_add(struct db *db, long boot_job_id, const char *range, const c
 /* Finds or creates an error signature. */
 int db_signature_ensure(struct db *db, const char *signature, const char *type, const char *symbol, const char *file,
 			const char *message, long *signature_id);
+/* diagnosis: JSON text of a built-in-calls-module diagnosis, or NULL. */
 int db_error_add(struct db *db, long job_id, long signature_id, long count, long line_no, const char *first_lines,
-		 bool secondary);
+		 bool secondary, const char *diagnosis);
 
 int db_artifact_put(struct db *db, long job_id, const char *name, const char *path, int64_t size, const char *sha256);
 /* The stored path (relative to the data dir) and size of a job's artifact. */
@@ -236,5 +237,169 @@ int db_run_compare_json(struct db *db, long run_id, long base_id, json_t **out);
 int db_workers_json(struct db *db, json_t **out);
 int db_trees_json(struct db *db, json_t **out);
 int db_job_json(struct db *db, long job_id, json_t **out);
+
+/* ==== triggers, the mail outbox and polling (db_notify.c) ================ */
+
+/* Savepoints inside the caller's transaction, so a part of it can be undone alone. name: [a-z_]+. */
+int db_savepoint(struct db *db, const char *name);
+int db_savepoint_release(struct db *db, const char *name);
+void db_savepoint_rollback(struct db *db, const char *name);
+
+/* Points a tree at a new fetch URL (the trees file changed). */
+int db_tree_set_url(struct db *db, long tree_id, const char *url);
+
+/* What a push said about the run it made. */
+struct db_run_trigger {
+	const char *source, *delivery;
+	const char *before_commit, *after_commit;
+	bool created;
+	const char *base_ref;
+	const char *pusher_email, *author_email, *author_name;
+};
+int db_run_trigger_add(struct db *db, long run_id, const struct db_run_trigger *t);
+
+/*
+ * The newest run of tree, ref and matrix: its id, commit (NULL until the
+ * configure job resolved it) and state, the caller's. KM_ENOTFOUND if none.
+ */
+int db_run_latest(struct db *db, long tree_id, const char *ref, const char *matrix_name, long *run_id,
+		  char **commit_id, char **state);
+
+/*
+ * Like db_runs_supersede(), but spares the other runs of the same push: those
+ * with the same commit and another matrix.
+ */
+int db_runs_supersede_push(struct db *db, long tree_id, const char *ref, long new_run_id, int *nruns);
+
+/* Cancels the queued jobs of every unfinished run of tree+ref (running ones may finish). */
+int db_runs_cancel_ref(struct db *db, long tree_id, const char *ref, const char *message, int *nruns);
+
+/*
+ * The finished run a run's results are compared with for mail: the previous
+ * done run of the same tree, ref and matrix; else the newest done run (same
+ * matrix) of its base commit; else, for a new ref, of the branch it was made
+ * from (run_triggers.base_ref). 0 when there is none.
+ */
+int db_notify_base(struct db *db, long run_id, long *base_id);
+
+/* A run as the notifier needs it; every string the caller's (db_notify_run_release()). */
+struct db_notify_run {
+	long id, tree_id;
+	char *tree_name, *tree_url, *ref, *commit_id, *subject, *state;
+	char *author_name, *author_email; /* from the commit; the payload's when the commit gave none */
+	char *matrix_name, *matrix_bundle;
+};
+int db_notify_run_get(struct db *db, long run_id, struct db_notify_run *out);
+void db_notify_run_release(struct db_notify_run *r);
+
+/* A config of a run with its build: status is PASS/FAIL/ERROR, or "" when the build did not finish. */
+struct db_notify_config {
+	long id, build_job;
+	char point[16];
+	char status[8];
+};
+/* The configs of a run in id order. *out is the caller's (free()). */
+int db_notify_configs(struct db *db, long run_id, struct db_notify_config **out, size_t *n);
+
+/*
+ * The configs of a run whose build hit a signature, in id order (*ids the
+ * caller's), and the first lines of the error in the first of them (the
+ * caller's, NULL when none were kept).
+ */
+int db_notify_signature_configs(struct db *db, long run_id, long signature_id, long **ids, size_t *n,
+				char **first_lines);
+
+/*
+ * The diagnosis a worker attached to a signature in one of the run's builds
+ * (JSON text, the caller's), or NULL when there is none (or the schema has no
+ * errors.diagnosis).
+ */
+int db_notify_signature_diagnosis(struct db *db, long run_id, long signature_id, char **json);
+
+/* A signature's type, message and signature text, the caller's. */
+int db_notify_signature_get(struct db *db, long signature_id, char **type, char **message, char **signature);
+
+/* A message for the outbox. Recipients are bare lower-case addresses and the To: forms. */
+struct db_mail_new {
+	const char *message_id, *kind; /* kind: report or fixed */
+	long run_id, tree_id, signature_id;
+	const char *ref, *commit_id, *in_reply_to;
+	const char *subject, *body, *headers_json;
+	const char *const *addresses;
+	const char *const *mailboxes;
+	size_t nrcpt;
+	int64_t now;
+};
+/* Queues a message; KM_EEXISTS (nothing changed) when its message id is already in the outbox. */
+int db_mail_enqueue(struct db *db, const struct db_mail_new *m, long *outbox_id);
+
+/* Whether a report about this signature at this commit of the tree was ever queued. */
+int db_mail_reported(struct db *db, long tree_id, const char *commit_id, long signature_id, bool *yes);
+
+/*
+ * The newest report about a signature on tree+ref: its outbox id, message
+ * id (the caller's) and run. KM_ENOTFOUND if there was none.
+ */
+int db_mail_last_report(struct db *db, long tree_id, const char *ref, long signature_id, long *outbox_id,
+			char **message_id, long *run_id);
+
+/* Whether a "fixed" notice answering message_id was queued. */
+int db_mail_fixed_queued(struct db *db, const char *message_id, bool *yes);
+
+/* The To: forms of every recipient of an outbox message, in insertion order. Free with db_strings_free(). */
+int db_mail_mailboxes(struct db *db, long outbox_id, char ***mailboxes, size_t *n);
+void db_strings_free(char **v, size_t n);
+
+/* A message due for sending, with the recipients still waiting for it. */
+struct db_mail {
+	long id, run_id;
+	char *message_id, *subject, *body, *headers_json, *in_reply_to;
+	int attempts;
+	char **addresses, **mailboxes;
+	size_t nrcpt;
+};
+/* Pending messages with next_attempt <= now, oldest first, at most limit. Free with db_mails_free(). */
+int db_mail_due(struct db *db, int64_t now, size_t limit, struct db_mail **out, size_t *n);
+void db_mails_free(struct db_mail *m, size_t n);
+
+/* How many messages address was sent since `since`, and when the oldest of them went (0 if none). */
+int db_mail_sent_since(struct db *db, const char *address, int64_t since, long *count, int64_t *oldest);
+
+/*
+ * Marks the listed recipients of a message as sent at now. When none is left
+ * waiting the message is sent; otherwise it stays pending until next_attempt.
+ */
+int db_mail_mark_sent(struct db *db, long outbox_id, const char *const *addresses, size_t n, int64_t now,
+		      int64_t next_attempt, bool *complete);
+
+/* Puts a message off until next_attempt; failed counts a failed delivery; error may be NULL. */
+int db_mail_defer(struct db *db, long outbox_id, int64_t next_attempt, bool failed, const char *error);
+
+/* Gives up on a message that can never be delivered (no valid recipient), keeping it. */
+int db_mail_fail(struct db *db, long outbox_id, const char *error);
+
+/* The soonest next_attempt of a pending message, or 0 when none is pending. */
+int db_mail_next_due(struct db *db, int64_t *when);
+
+/* {"run","notify":{...}|null,"mails":[{..., "recipients":[...]}]}: what the notifier did for a run. */
+int db_run_mail_json(struct db *db, long run_id, json_t **out);
+
+/* notify_runs: a finished run the notifier must look at. */
+int db_notify_run_add(struct db *db, long run_id, int64_t now);
+int db_notify_run_done(struct db *db, long run_id, int mails, int64_t now);
+int db_notify_run_retry(struct db *db, long run_id, int64_t next_attempt, const char *error, int64_t now);
+/* Pending runs due at now, oldest first, at most limit; *ids the caller's. */
+int db_notify_runs_due(struct db *db, int64_t now, size_t limit, long **ids, size_t *n);
+
+/* Polling state. *url is the caller's, NULL when the tree was never polled. */
+int db_poll_tree_get(struct db *db, long tree_id, char **url);
+int db_poll_tree_set(struct db *db, long tree_id, const char *url, int64_t now, const char *error);
+/* Calls fn for each ref recorded for the tree. */
+int db_poll_refs_each(struct db *db, long tree_id, void (*fn)(void *ctx, const char *ref, const char *commit_id),
+		      void *ctx);
+int db_poll_ref_set(struct db *db, long tree_id, const char *ref, const char *commit_id, int64_t now);
+int db_poll_ref_delete(struct db *db, long tree_id, const char *ref);
+/* Forgets every ref of a tree (its URL changed: the next poll starts afresh). */
+int db_poll_refs_clear(struct db *db, long tree_id);
 
 #endif

@@ -324,13 +324,18 @@ int db_config_json(struct db *db, long config_id, json_t **out)
 
 	rc = db_prep(db, &st,
 		     "SELECT s.id AS signature_id, s.signature, s.type, s.symbol, s.file, s.message, e.count,"
-		     " e.line_no, e.first_lines, e.secondary FROM errors e JOIN signatures s ON s.id = e.signature_id"
-		     " WHERE e.job_id = ? ORDER BY e.secondary, e.line_no",
+		     " e.line_no, e.first_lines, e.secondary, e.diagnosis FROM errors e"
+		     " JOIN signatures s ON s.id = e.signature_id WHERE e.job_id = ? ORDER BY e.secondary, e.line_no",
 		     "l", build_job);
 	if (rc)
 		goto done;
-	while ((rc = db_step(db, st)) == 1)
-		json_array_append_new(errors, db_row_json(st));
+	while ((rc = db_step(db, st)) == 1) {
+		json_t *e = db_row_json(st);
+
+		json_object_set_new(e, "secondary", json_boolean(sqlite3_column_int(st, 9)));
+		json_object_set_new(e, "diagnosis", db_col_parsed(st, 10));
+		json_array_append_new(errors, e);
+	}
 	sqlite3_finalize(st);
 	st = NULL;
 	if (rc)
@@ -409,6 +414,15 @@ int db_signature_json(struct db *db, long signature_id, json_t **out)
 		rc = err_set(KM_ENOTFOUND, "no error signature %ld", signature_id);
 	if (rc)
 		goto done;
+	rc = db_prep(db, &st,
+		     "SELECT diagnosis FROM errors WHERE signature_id = ? AND diagnosis IS NOT NULL ORDER BY id DESC"
+		     " LIMIT 1",
+		     "l", signature_id);
+	if (rc)
+		goto done;
+	json_object_set_new(sig, "diagnosis", db_step(db, st) == 1 ? db_col_parsed(st, 0) : json_null());
+	sqlite3_finalize(st);
+	st = NULL;
 	rc = db_prep(db, &st,
 		     "SELECT r.id AS run_id, t.name AS tree, r.ref, r.commit_id, r.created_at, j.config_id, c.point,"
 		     " e.job_id, e.count, e.line_no, e.first_lines FROM errors e JOIN jobs j ON j.id = e.job_id"

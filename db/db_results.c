@@ -72,12 +72,12 @@ int db_signature_ensure(struct db *db, const char *signature, const char *type, 
 }
 
 int db_error_add(struct db *db, long job_id, long signature_id, long count, long line_no, const char *first_lines,
-		 bool secondary)
+		 bool secondary, const char *diagnosis)
 {
 	return db_exec(db,
-		       "INSERT INTO errors (job_id, signature_id, count, line_no, first_lines, secondary)"
-		       " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, signature_id) DO UPDATE SET count = excluded.count",
-		       "lllltl", job_id, signature_id, count, line_no, first_lines, (long)secondary);
+		       "INSERT INTO errors (job_id, signature_id, count, line_no, first_lines, secondary, diagnosis)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, signature_id) DO UPDATE SET count = excluded.count",
+		       "lllltlt", job_id, signature_id, count, line_no, first_lines, (long)secondary, diagnosis);
 }
 
 int db_artifact_put(struct db *db, long job_id, const char *name, const char *path, int64_t size, const char *sha256)

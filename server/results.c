@@ -51,16 +51,37 @@ static bool point_ok(const char *p, size_t naxes)
 }
 
 /* [{"symbol","requested","effective","axis":true}] for the axes a request did not get. */
-static json_t *clamp_diff(const struct matrix *m, const char *requested, const char *effective, const json_t *other)
+/* The worker's explanation of why Kconfig changed sym, if it sent one. */
+static json_t *explanation_of(const json_t *explain, const char *sym)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(explain, i, x) {
+		const char *s = json_string_value(json_object_get(x, "symbol"));
+
+		if (s && strcmp(s, sym) == 0 && json_dumpb(x, NULL, 0, JSON_COMPACT) < 64 * 1024)
+			return x;
+	}
+	return NULL;
+}
+
+static json_t *clamp_diff(const struct matrix *m, const char *requested, const char *effective, const json_t *other,
+			  const json_t *explain)
 {
 	json_t *diff = json_array();
 
 	for (size_t i = 0; i < m->naxes; i++) {
+		json_t *entry, *x;
+
 		if (requested[i] == effective[i])
 			continue;
-		json_array_append_new(diff, json_pack("{s:s,s:s#,s:s#,s:b}", "symbol", m->axes[i].symbol, "requested",
-						      &requested[i], (int)1, "effective", &effective[i], (int)1, "axis",
-						      1));
+		entry = json_pack("{s:s,s:s#,s:s#,s:b}", "symbol", m->axes[i].symbol, "requested", &requested[i],
+				  (int)1, "effective", &effective[i], (int)1, "axis", 1);
+		x = json_is_array(explain) ? explanation_of(explain, m->axes[i].symbol) : NULL;
+		if (x)
+			json_object_set(entry, "explanation", x);
+		json_array_append_new(diff, entry);
 	}
 	/* Fragment symbols the tree's Kconfig did not honour, as the worker saw them. */
 	if (json_is_array(other)) {
@@ -184,7 +205,7 @@ static int record_configure(struct server *s, struct db *db, const struct db_run
 		rc = db_request_point(db, run->id, (int)json_integer_value(idx), requested, sizeof(requested));
 		if (rc)
 			break;
-		diff = clamp_diff(m, requested, e->point, json_object_get(c, "changed"));
+		diff = clamp_diff(m, requested, e->point, json_object_get(c, "changed"), json_object_get(c, "explain"));
 		diff_text = json_dumps(diff, JSON_COMPACT);
 		rc = db_request_map(db, run->id, (int)json_integer_value(idx), e->id, strcmp(requested, e->point) != 0,
 				    diff_text);
@@ -215,12 +236,20 @@ static int record_errors(struct db *db, long job_id, const json_t *errors)
 			break;
 		if (!sig || !type || !msg)
 			return err_set(KM_EINVAL, "errors[%zu]: needs 'signature', 'type' and 'message' strings", i);
+		json_t *diag = json_object_get(e, "diagnosis");
+		char *diag_text = json_is_object(diag) ? json_dumps(diag, JSON_COMPACT) : NULL;
+
+		if (diag_text && strlen(diag_text) > 64 * 1024) {
+			free(diag_text);
+			diag_text = NULL;
+		}
 		rc = db_signature_ensure(db, sig, type, str_field(e, "symbol", 1024), str_field(e, "file", 1024), msg,
 					 &sig_id);
 		if (!rc)
 			rc = db_error_add(db, job_id, sig_id, int_field(e, "count") > 0 ? int_field(e, "count") : 1,
 					  int_field(e, "line_no"), str_field(e, "first_lines", 8192),
-					  json_is_true(json_object_get(e, "secondary")));
+					  json_is_true(json_object_get(e, "secondary")), diag_text);
+		free(diag_text);
 		if (rc)
 			return rc;
 	}

@@ -11,6 +11,8 @@
 #include "buildlog.h"
 #include "checkout.h"
 #include "err.h"
+#include "insight.h"
+#include "kconfig.h"
 #include "kmake.h"
 #include "log.h"
 #include "logcap.h"
@@ -183,6 +185,31 @@ static int run_logged(struct job *j, const struct kmake *k, const char *const *t
 	rc = proc_run(&po, pr);
 	kmake_argv_free(argv);
 	return rc;
+}
+
+/* Attaches a built-in-calls-module diagnosis to each undefined reference of a failed link. */
+static void add_diagnoses(json_t *errors, const struct buildlog *scan, const char *src, const char *out,
+			  const char *arch, const char *config_text)
+{
+	struct insight *in = NULL;
+	struct kconfig *eff = NULL;
+
+	if (kconfig_parse(config_text, strlen(config_text), &eff) != 0)
+		return;
+	for (size_t i = 0; i < buildlog_error_count(scan) && i < json_array_size(errors); i++) {
+		const struct buildlog_error *e = buildlog_error_at(scan, i);
+		json_t *d;
+
+		if (e->secondary || strcmp(e->type, "ld-undefined") != 0)
+			continue;
+		if (!in)
+			in = insight_new(src, arch);
+		d = insight_diagnose(in, out, eff, e);
+		if (d)
+			json_object_set_new(json_array_get(errors, i), "diagnosis", d);
+	}
+	insight_free(in);
+	kconfig_free(eff);
 }
 
 static void add_timestamp(char *out, size_t size, int64_t when)
@@ -366,6 +393,8 @@ int build_run(struct job *j, json_t *result)
 	json_object_set_new(result, "log_bytes", json_integer((json_int_t)total));
 	json_object_set_new(result, "make_cmd", json_string(make_line));
 	json_object_set_new(result, "errors", buildlog_errors_json(o.scan));
+	if (strcmp(status, "FAIL") == 0)
+		add_diagnoses(json_object_get(result, "errors"), o.scan, src, out, m->arch, config_text);
 done:
 	if (o.cap)
 		logcap_close(o.cap, &total, &stored);

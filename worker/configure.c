@@ -8,6 +8,7 @@
 #include "checkout.h"
 #include "digest.h"
 #include "err.h"
+#include "insight.h"
 #include "kconfig.h"
 #include "kmake.h"
 #include "log.h"
@@ -138,6 +139,7 @@ int configure_run(struct job *j, json_t *result)
 	json_t *out_configs = json_array(), *out_requests = json_array();
 	char *tree_key = NULL, *src = NULL, *cfgdir = NULL, *config_path = NULL, *log_path = NULL;
 	struct kmake k;
+	struct insight *insight = NULL;
 	size_t i;
 	json_t *req;
 	struct timespec t0, t1;
@@ -184,6 +186,7 @@ int configure_run(struct job *j, json_t *result)
 	if (rc)
 		goto done;
 	kconfig_merge(base, frag);
+	insight = insight_new(src, m->arch);
 
 	json_array_foreach(requests, i, req) {
 		const char *point = json_string_value(json_object_get(req, "point"));
@@ -236,8 +239,15 @@ int configure_run(struct job *j, json_t *result)
 			configs[c].text = kconfig_normalize(eff);
 			nconfigs++;
 		}
-		json_array_append_new(out_requests, json_pack("{s:O,s:s,s:o}", "idx", idx, "hash", hash, "changed",
-							      fragment_changes(frag, eff)));
+		{
+			json_t *r = json_pack("{s:O,s:s,s:o}", "idx", idx, "hash", hash, "changed",
+					      fragment_changes(frag, eff));
+
+			/* Why Kconfig did not give what was asked, in its own terms. */
+			if (strcmp(point, eff_point) != 0)
+				json_object_set_new(r, "explain", insight_explain_clamps(insight, m, point, eff));
+			json_array_append_new(out_requests, r);
+		}
 		free(eff_point);
 		kconfig_free(eff);
 	}
@@ -263,6 +273,7 @@ done:
 	json_decref(out_configs);
 	json_decref(out_requests);
 	checkout_info_release(&info);
+	insight_free(insight);
 	matrix_free(m);
 	kconfig_free(base);
 	kconfig_free(frag);

@@ -31,8 +31,15 @@ jq -e '([.configs[] | {key: (.id | tostring), value: .point}] | from_entries) as
 	        | select(.point[$i:$i+1] != $eff[.config_id | tostring][$i:$i+1])] | length))' "$T/matrix.json" >/dev/null ||
 	fail "clamp flags and differences agree with the effective points"
 # DEV_DAX_HMEM=y CXL_BUS=m CXL_ACPI=y CXL_PCI=m CXL_REGION=y: CXL_ACPI=y is clamped to m.
-jq -e '.requests[] | select(.point == "ymymy") | .clamp_diff == [{"symbol":"CXL_ACPI","requested":"y","effective":"m","axis":true}]' \
+jq -e '.requests[] | select(.point == "ymymy") | [.clamp_diff[] | {symbol, requested, effective, axis}]
+	== [{"symbol":"CXL_ACPI","requested":"y","effective":"m","axis":true}]' \
 	"$T/matrix.json" >/dev/null || fail "ymymy: CXL_ACPI y -> m"
+jq -e '.requests[] | select(.point == "ymymy") | .clamp_diff[0].explanation
+	| .checked and (.text | startswith("CXL_ACPI: requested y, got m — depends on CXL_BUS [=m]"))' \
+	"$T/matrix.json" >/dev/null || fail "ymymy: the clamp is explained by CXL_BUS [=m] and the explanation checks out"
+# Every clamped axis of every request carries an explanation that re-evaluates to the effective value.
+jq -e '[.requests[].clamp_diff[] | select(.axis)] | length > 0 and all(.explanation.checked == true)' \
+	"$T/matrix.json" >/dev/null || fail "every clamped symbol is explained and checked"
 pass "162 requests -> 81 distinct configs, 81 clamped with their differences"
 
 [ "$(jq '[.configs[] | select(.build.status == null)] | length' "$T/matrix.json")" = 0 ] || fail "one build per config"
@@ -63,7 +70,10 @@ grep -q "make O=../build ARCH=x86_64 -j" <<<"$repro" || fail "reproducer has the
 curl -s "$URL/api/v1/jobs/$job/artifacts/build.log" | grep -q "undefined reference to \`cxl_region_contains_resource'" ||
 	fail "build log kept"
 [ "$(echo "$C" | jq '.errors[0].line_no > 0')" = true ] || fail "error has its log line"
-pass "a failing config has its reproducer, log and located error"
+echo "$C" | jq -e '.errors[0].diagnosis.provider.origin == "drivers/cxl/core/cxl_core.ko"
+	and .errors[0].diagnosis.caller.function == "hmem_register_device"' >/dev/null ||
+	fail "diagnosis names the calling function and the module providing the symbol: $(echo "$C" | jq -c .errors[0].diagnosis)"
+pass "a failing config has its reproducer, log, located error and a built-in-calls-module diagnosis"
 
 # Boots: SKIP after a failed build; otherwise ownership as measured on real kernels.
 [ "$(jq '[.configs[] | select(.build.status == "FAIL") | .boots[] | select(.status != "SKIP")] | length' "$T/matrix.json")" = 0 ] ||

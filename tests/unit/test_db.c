@@ -196,9 +196,9 @@ static void errors__signature_shared_across_jobs(void **state)
 					     &s2),
 			 0);
 	assert_int_equal(s1, s2);
-	assert_int_equal(db_error_add(f->db, j1, s1, 1, 10, "first", false), 0);
-	assert_int_equal(db_error_add(f->db, j1, s1, 2, 10, "first", false), 0); /* repeat: updates */
-	assert_int_equal(db_error_add(f->db, j2, s1, 1, 12, "first", false), 0);
+	assert_int_equal(db_error_add(f->db, j1, s1, 1, 10, "first", false, NULL), 0);
+	assert_int_equal(db_error_add(f->db, j1, s1, 2, 10, "first", false, NULL), 0); /* repeat: updates */
+	assert_int_equal(db_error_add(f->db, j2, s1, 1, 12, "first", false, NULL), 0);
 	assert_int_equal(db_run_signatures_json(f->db, run, &sigs), 0);
 	assert_int_equal(json_array_size(json_object_get(sigs, "signatures")), 1);
 	json_decref(sigs);
