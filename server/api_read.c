@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "conditions.h"
 #include "db.h"
 #include "err.h"
 #include "matrix.h"
@@ -130,7 +131,10 @@ void api_run_signatures(struct server *s, struct db *db, struct http_req *req, s
 
 	if (!rc)
 		rc = db_run_signatures_json(db, id, &out);
+	if (!rc)
+		rc = conditions_add(db, id, json_object_get(out, "signatures"));
 	if (rc) {
+		json_decref(out);
 		api_fail(resp, rc);
 		return;
 	}
@@ -196,6 +200,15 @@ void api_signature_get(struct server *s, struct db *db, struct http_req *req, st
 	if (rc) {
 		api_fail(resp, rc);
 		return;
+	}
+	/* The condition in the newest run where the error occurs. */
+	{
+		json_t *newest = json_array_get(json_object_get(out, "occurrences"), 0);
+		long run = newest ? (long)json_integer_value(json_object_get(newest, "run_id")) : 0;
+		json_t *cond = run ? conditions_of(db, run, id) : NULL;
+
+		json_object_set_new(out, "condition", cond ? cond : json_null());
+		json_object_set_new(out, "condition_run", run ? json_integer(run) : json_null());
 	}
 	http_resp_json(resp, 200, out);
 }

@@ -60,6 +60,13 @@ primary=$(echo "$S" | jq -c '[.signatures[] | select(.secondary | not)]')
 [ "$(echo "$primary" | jq '.[0].configs')" = "$(echo "$failing" | jq length)" ] || fail "shared by every failing config"
 pass "one error signature, ld-undefined:cxl_region_contains_resource:hmem.c, shared by all failing configs"
 
+[ "$(echo "$primary" | jq -r '.[0].condition.text')" = "DEV_DAX_HMEM=y ∧ CXL_BUS=m ∧ CXL_REGION=y" ] ||
+	fail "failure condition: $(echo "$primary" | jq -c '.[0].condition')"
+sid=$(echo "$primary" | jq '.[0].id')
+[ "$(api GET "/api/v1/signatures/$sid" | jq -r .condition.ascii)" = "DEV_DAX_HMEM=y && CXL_BUS=m && CXL_REGION=y" ] ||
+	fail "the signature page carries the condition"
+pass "failure condition: DEV_DAX_HMEM=y ∧ CXL_BUS=m ∧ CXL_REGION=y"
+
 fid=$(jq '[.configs[] | select(.build.status == "FAIL")][0].id' "$T/matrix.json")
 C=$(api GET "/api/v1/configs/$fid")
 job=$(echo "$C" | jq .build.job_id)
