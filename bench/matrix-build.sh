@@ -49,6 +49,8 @@ done
 kill "$LAST_WORKER_PID" 2>/dev/null || true
 
 echo "== naive way: clean build per request, no ccache, sample of $sample"
+targets=$(sed -n 's/^targets *= *\([^#]*\).*/\1/p' "matrices/$matrix.matrix")
+targets=${targets:-vmlinux}
 naive_cpu=0
 naive_wall=0
 for point in $(jq -r '.requests[].point' "$T/m.json" | shuf -n "$sample" --random-source=<(yes)); do
@@ -56,7 +58,6 @@ for point in $(jq -r '.requests[].point' "$T/m.json" | shuf -n "$sample" --rando
 	out=$T/naive-$point
 	mkdir -p "$out"
 	curl -s "$URL/api/v1/configs/$cid/config" >"$out/.config"
-	targets=$(jq -r '.run.base' "$T/m.json" >/dev/null; echo vmlinux modules bzImage)
 	/usr/bin/time -f "%e %U %S" -o "$T/time" make -s -C "$LINUX" O="$out" ARCH=x86_64 olddefconfig >/dev/null
 	/usr/bin/time -f "%e %U %S" -o "$T/time" make -s -C "$LINUX" O="$out" ARCH=x86_64 -j"$jobs" $targets \
 		>"$T/naive.log" 2>&1 || true
