@@ -12,6 +12,7 @@
 #include "db.h"
 #include "digest.h"
 #include "err.h"
+#include "fsutil.h"
 #include "log.h"
 #include "sched.h"
 #include "server.h"
@@ -161,27 +162,6 @@ void api_job_lease(struct server *s, struct db *db, struct http_req *req, struct
 					    (json_int_t)s->cfg->lease_s));
 }
 
-static int mkdirs(const char *base, const char *rel)
-{
-	char *path = xasprintf("%s/%s", base, rel);
-	int rc = 0;
-
-	for (char *p = path + strlen(base) + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST)
-			rc = err_set(KM_EIO, "cannot create %s: %s", path, strerror(errno));
-		*p = '/';
-		if (rc)
-			break;
-	}
-	if (!rc && mkdir(path, 0755) != 0 && errno != EEXIST)
-		rc = err_set(KM_EIO, "cannot create %s: %s", path, strerror(errno));
-	free(path);
-	return rc;
-}
-
 /* Writes data to DIR/REL atomically (temp file + rename). */
 static int store_file(const char *dir, const char *rel, const char *data, size_t len)
 {
@@ -249,7 +229,12 @@ void api_artifact_put(struct server *s, struct db *db, struct http_req *req, str
 		goto done;
 	rel_dir = xasprintf("artifacts/run-%ld/job-%ld", job.run_id, job_id);
 	rel = xasprintf("%s/%s", rel_dir, name);
-	rc = mkdirs(s->cfg->data_dir, rel_dir);
+	{
+		char *dir = xasprintf("%s/%s", s->cfg->data_dir, rel_dir);
+
+		rc = fs_mkdirs(dir);
+		free(dir);
+	}
 	if (!rc)
 		rc = store_file(s->cfg->data_dir, rel, req->body ? req->body : "", req->body_len);
 	if (rc)

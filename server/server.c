@@ -13,6 +13,7 @@
 #include "db.h"
 #include "digest.h"
 #include "err.h"
+#include "fsutil.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -61,27 +62,6 @@ struct db *server_db(struct server *s)
 		t->db = NULL;
 	}
 	return t->db;
-}
-
-static int mkdir_p(const char *path)
-{
-	char *copy = xstrdup(path);
-	int rc = 0;
-
-	for (char *p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0755) != 0 && errno != EEXIST)
-			rc = err_set(KM_EIO, "cannot create %s: %s", copy, strerror(errno));
-		*p = '/';
-		if (rc)
-			break;
-	}
-	if (!rc && mkdir(copy, 0755) != 0 && errno != EEXIST)
-		rc = err_set(KM_EIO, "cannot create %s: %s", copy, strerror(errno));
-	free(copy);
-	return rc;
 }
 
 static int load_admin_token(struct server *s)
@@ -136,11 +116,11 @@ int server_init(struct server *s, const struct server_config *cfg)
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
-	rc = mkdir_p(cfg->data_dir);
+	rc = fs_mkdirs(cfg->data_dir);
 	if (rc)
 		return rc;
 	s->artifacts_dir = xasprintf("%s/artifacts", cfg->data_dir);
-	rc = mkdir_p(s->artifacts_dir);
+	rc = fs_mkdirs(s->artifacts_dir);
 	if (rc)
 		return rc;
 	s->db_path = xasprintf("%s/kmatrix.db", cfg->data_dir);

@@ -8,6 +8,7 @@
 #include "client.h"
 #include "console.h"
 #include "err.h"
+#include "fsutil.h"
 #include "log.h"
 #include "matrix.h"
 #include "proc.h"
@@ -39,7 +40,7 @@ static int boot_inputs(struct job *j, long build_job, char **kernel, char **modr
 	*kernel = xasprintf("%s/kernel.img", stage);
 	*modroot = xasprintf("%s/modroot", stage);
 	tarball = xasprintf("%s/modules.tar", stage);
-	rc = job_mkdirs(*modroot);
+	rc = fs_mkdirs(*modroot);
 	if (!rc)
 		rc = client_download(j->client, build_job, "kernel.img", *kernel);
 	/* An exec-style image (fixture trees) is run directly: keep it executable. */
@@ -95,7 +96,7 @@ int boot_job_run(struct job *j, json_t *result)
 		goto done;
 	workdir = xasprintf("%s/boot", j->dir);
 	console_path = xasprintf("%s/console.log", j->dir);
-	rc = job_mkdirs(workdir);
+	rc = fs_mkdirs(workdir);
 	if (rc)
 		goto done;
 	memset(&in, 0, sizeof(in));

@@ -11,6 +11,7 @@
 #include "buildlog.h"
 #include "checkout.h"
 #include "err.h"
+#include "fsutil.h"
 #include "insight.h"
 #include "kconfig.h"
 #include "kmake.h"
@@ -140,13 +141,13 @@ static int stage_boot_inputs(struct job *j, const struct kmake *k, const struct 
 
 	for (size_t i = 0; i < m->ntargets; i++)
 		modules |= strcmp(m->targets[i], "modules") == 0;
-	rc = job_mkdirs(stage);
+	rc = fs_mkdirs(stage);
 	if (!rc)
 		rc = proc_run_simple(cp, NULL, 60);
 	if (!rc)
 		rc = proc_run_simple(rm, NULL, 60);
 	if (!rc)
-		rc = job_mkdirs(modroot);
+		rc = fs_mkdirs(modroot);
 	if (!rc && modules) {
 		struct kmake quiet = *k;
 
@@ -261,7 +262,7 @@ int build_run(struct job *j, json_t *result)
 	/* One persistent build directory per tree, arch and matrix: Kbuild rebuilds only what a config change touches. */
 	out = xasprintf("%s/builds/%s-%s-%s", j->opts->work_dir, tree_key, m->arch, matrix_key);
 	config_path = xasprintf("%s/.config", out);
-	rc = job_mkdirs(out);
+	rc = fs_mkdirs(out);
 	if (!rc)
 		rc = checkout_tree(json_string_value(json_object_get(tree, "url")), src,
 				   json_string_value(json_object_get(spec, "ref")), commit, &info);
@@ -286,11 +287,11 @@ int build_run(struct job *j, json_t *result)
 	/* The reproducer exists before the build starts, whatever happens next. */
 	repro = reproducer(spec, m, info.commit, config_text, make_line);
 	repro_path = xasprintf("%s/reproducer.sh", j->dir);
-	rc = job_write_file(repro_path, repro, strlen(repro));
+	rc = fs_write_file(repro_path, repro, strlen(repro));
 	if (!rc) {
 		chmod(repro_path, 0755);
 		job_upload(j, "reproducer.sh", repro_path);
-		rc = job_write_file(config_path, config_text, strlen(config_text));
+		rc = fs_write_file(config_path, config_text, strlen(config_text));
 	}
 	if (rc)
 		goto done;

@@ -8,6 +8,7 @@
 #include "checkout.h"
 #include "digest.h"
 #include "err.h"
+#include "fsutil.h"
 #include "insight.h"
 #include "kconfig.h"
 #include "kmake.h"
@@ -158,7 +159,7 @@ int configure_run(struct job *j, json_t *result)
 	src = xasprintf("%s/trees/%s", j->opts->work_dir, tree_key);
 	cfgdir = xasprintf("%s/kconfig/%s-%s", j->opts->work_dir, tree_key, m->arch);
 	config_path = xasprintf("%s/.config", cfgdir);
-	rc = job_mkdirs(cfgdir);
+	rc = fs_mkdirs(cfgdir);
 	if (!rc)
 		rc = checkout_tree(json_string_value(json_object_get(tree, "url")), src, ref, commit, &info);
 	if (rc)
@@ -211,7 +212,7 @@ int configure_run(struct job *j, json_t *result)
 			kconfig_set(want, m->axes[a].symbol, v);
 		}
 		text = kconfig_write(want);
-		rc = job_write_file(config_path, text, strlen(text));
+		rc = fs_write_file(config_path, text, strlen(text));
 		free(text);
 		kconfig_free(want);
 		if (!rc)
@@ -262,7 +263,7 @@ int configure_run(struct job *j, json_t *result)
 		 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 upload:
 	log_path = xasprintf("%s/configure.log", j->dir);
-	if (job_write_file(log_path, buf_cstr(&log), log.len) == 0)
+	if (fs_write_file(log_path, buf_cstr(&log), log.len) == 0)
 		job_upload(j, "configure.log", log_path);
 done:
 	for (size_t c = 0; c < nconfigs; c++) {

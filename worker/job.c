@@ -11,6 +11,7 @@
 
 #include "client.h"
 #include "err.h"
+#include "fsutil.h"
 #include "log.h"
 #include "proc.h"
 #include "worker.h"
@@ -33,41 +34,6 @@ char *job_safe_name(const char *s)
 bool job_should_stop(const struct job *j)
 {
 	return j->lease_lost || (j->stop && *j->stop);
-}
-
-int job_mkdirs(const char *path)
-{
-	char *copy = xstrdup(path);
-	int rc = 0;
-
-	for (char *p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0755) != 0 && errno != EEXIST)
-			rc = err_set(KM_EIO, "cannot create %s: %s", copy, strerror(errno));
-		*p = '/';
-		if (rc)
-			break;
-	}
-	if (!rc && mkdir(copy, 0755) != 0 && errno != EEXIST)
-		rc = err_set(KM_EIO, "cannot create %s: %s", copy, strerror(errno));
-	free(copy);
-	return rc;
-}
-
-int job_write_file(const char *path, const char *text, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	int rc = 0;
-
-	if (!f)
-		return err_set(KM_EIO, "cannot write %s: %s", path, strerror(errno));
-	if (len && fwrite(text, 1, len, f) != len)
-		rc = err_set(KM_EIO, "cannot write %s: %s", path, strerror(errno));
-	if (fclose(f) != 0 && !rc)
-		rc = err_set(KM_EIO, "cannot write %s: %s", path, strerror(errno));
-	return rc;
 }
 
 void job_upload(struct job *j, const char *name, const char *path)
@@ -151,7 +117,7 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 	}
 	j.dir = xasprintf("%s/jobs/%ld", opts->work_dir, j.id);
 	remove_tree(j.dir);
-	rc = job_mkdirs(j.dir);
+	rc = fs_mkdirs(j.dir);
 	if (rc) {
 		free(j.dir);
 		json_decref(result);

@@ -10,6 +10,7 @@
 
 #include "client.h"
 #include "err.h"
+#include "fsutil.h"
 #include "log.h"
 #include "worker.h"
 #include "xalloc.h"
@@ -167,7 +168,7 @@ int main(int argc, char **argv)
 	}
 	if (opts.ccache_dir)
 		setenv("CCACHE_DIR", opts.ccache_dir, 1);
-	if (job_mkdirs(opts.work_dir) != 0) {
+	if (fs_mkdirs(opts.work_dir) != 0) {
 		fprintf(stderr, "kmatrix-worker: %s\n", err_msg());
 		return 1;
 	}

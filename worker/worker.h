@@ -56,10 +56,4 @@ bool job_should_stop(const struct job *j);
 /* Uploads a file as an artifact; logs (does not fail the job) when it cannot. */
 void job_upload(struct job *j, const char *name, const char *path);
 
-/* Writes a string to a file; 0 or KM_EIO. */
-int job_write_file(const char *path, const char *text, size_t len);
-
-/* mkdir -p */
-int job_mkdirs(const char *path);
-
 #endif

@@ -1,0 +1,13 @@
+/* Small file-system helpers shared by the server and the worker. */
+#ifndef KM_FSUTIL_H
+#define KM_FSUTIL_H
+
+#include <stddef.h>
+
+/* mkdir -p: creates path and its missing parents (mode 0755). 0 or KM_EIO. */
+int fs_mkdirs(const char *path);
+
+/* Writes len bytes to path, replacing it. 0 or KM_EIO. */
+int fs_write_file(const char *path, const void *data, size_t len);
+
+#endif
