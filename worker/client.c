@@ -288,7 +288,7 @@ int client_download(struct client *c, long job_id, const char *name, const char 
 	return rc;
 }
 
-int client_result(struct client *c, long job_id, json_t *result, int retry_s)
+int client_result(struct client *c, long job_id, json_t *result, int retry_s, volatile sig_atomic_t *stop)
 {
 	char path[96];
 	int waited = 0, delay = 1;
@@ -300,10 +300,11 @@ int client_result(struct client *c, long job_id, json_t *result, int retry_s)
 
 		rc = post_json(c, path, result, 120, &resp);
 		json_decref(resp);
-		if (rc != KM_EIO || waited >= retry_s)
+		if (rc != KM_EIO || waited >= retry_s || (stop && *stop))
 			return rc;
 		log_warn("job=%ld result not delivered (%s); retrying in %d s", job_id, err_msg(), delay);
-		sleep((unsigned)delay);
+		for (int i = 0; i < delay * 5 && !(stop && *stop); i++)
+			usleep(200 * 1000);
 		waited += delay;
 		if (delay < 30)
 			delay *= 2;

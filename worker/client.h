@@ -3,6 +3,7 @@
 #define KM_CLIENT_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stddef.h>
 
 struct client;
@@ -31,9 +32,11 @@ int client_download(struct client *c, long job_id, const char *name, const char 
 
 /*
  * Posts a result, retrying transient failures (network, 5xx) with backoff for
- * up to retry_s seconds: the result is idempotent, so a retry is safe.
- * KM_ECONFLICT when the lease was lost, KM_EINVAL when the server refused it.
+ * up to retry_s seconds, or until *stop is set (the worker is shutting down:
+ * the server requeues the job when the lease runs out). The result is
+ * idempotent, so a retry is safe. KM_ECONFLICT when the lease was lost,
+ * KM_EINVAL when the server refused it.
  */
-int client_result(struct client *c, long job_id, json_t *result, int retry_s);
+int client_result(struct client *c, long job_id, json_t *result, int retry_s, volatile sig_atomic_t *stop);
 
 #endif

@@ -175,7 +175,7 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 		log_warn("job=%ld lease was lost: result not sent (the job runs elsewhere)", j.id);
 		rc = 0;
 	} else {
-		rc = client_result(c, j.id, result, 600);
+		rc = client_result(c, j.id, result, 600, stop);
 		if (rc)
 			log_error("job=%ld result refused: %s", j.id, err_msg());
 		else
