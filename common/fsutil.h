@@ -10,4 +10,11 @@ int fs_mkdirs(const char *path);
 /* Writes len bytes to path, replacing it. 0 or KM_EIO. */
 int fs_write_file(const char *path, const void *data, size_t len);
 
+/*
+ * Reads a regular file of at most max bytes into a new NUL-terminated buffer
+ * (*data, the caller frees; *len its length). KM_ENOTFOUND, KM_ETOOBIG
+ * (naming the limit) or KM_EIO otherwise, the message naming the path.
+ */
+int fs_read_file(const char *path, size_t max, char **data, size_t *len);
+
 #endif

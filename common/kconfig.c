@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "digest.h"
 #include "err.h"
+#include "fsutil.h"
 #include "xalloc.h"
 
 struct kconfig_entry {
@@ -266,50 +267,22 @@ done:
 
 int kconfig_load(const char *path, struct kconfig **out)
 {
-	struct stat st;
 	char *text = NULL;
 	size_t n = 0;
-	int fd, rc = 0;
+	int rc;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return err_set(KM_ENOTFOUND, "%s: not found", path);
-		return err_set(KM_EIO, "%s: %s", path, strerror(errno));
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = err_set(KM_EIO, "%s: not a regular file", path);
-		goto done;
-	}
-	if (st.st_size > KCONFIG_MAX_BYTES) {
-		rc = err_set(KM_ETOOBIG, "%s: larger than %d bytes", path, KCONFIG_MAX_BYTES);
-		goto done;
-	}
-	text = xmalloc((size_t)st.st_size + 1);
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, text + n, (size_t)st.st_size - n);
+	rc = fs_read_file(path, KCONFIG_MAX_BYTES, &text, &n);
+	if (!rc) {
+		rc = kconfig_parse(text, n, out);
+		if (rc) {
+			char msg[512];
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = err_set(KM_EIO, "%s: %s", path, strerror(errno));
-			goto done;
+			snprintf(msg, sizeof(msg), "%s", err_msg());
+			err_set(rc, "%s: %s", path, msg);
 		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
 	}
-	rc = kconfig_parse(text, n, out);
-	if (rc) {
-		char msg[512];
-
-		snprintf(msg, sizeof(msg), "%s", err_msg());
-		err_set(rc, "%s: %s", path, msg);
-	}
-done:
 	free(text);
-	close(fd);
 	return rc;
 }
 

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "fsutil.h"
 #include "xalloc.h"
 
 #define MAX_FILE_NAME	  128
@@ -1310,57 +1311,6 @@ void matrix_free(struct matrix *m)
 
 /* ---- files ---- */
 
-/* Reads a regular file of at most max bytes into a new NUL-terminated buffer. */
-static int read_capped(const char *path, size_t max, char **data, size_t *len)
-{
-	struct stat st;
-	char *p = NULL;
-	size_t n = 0;
-	int fd, rc = 0;
-
-	*data = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return err_set(KM_ENOTFOUND, "%s: not found", path);
-		return err_set(KM_EIO, "%s: %s", path, strerror(errno));
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = err_set(KM_EIO, "%s: not a regular file", path);
-		goto done;
-	}
-	if ((unsigned long long)st.st_size > max) {
-		rc = err_set(KM_ETOOBIG, "%s: larger than %zu bytes", path, max);
-		goto done;
-	}
-	p = xmalloc(max + 2);
-	for (;;) {
-		ssize_t r = read(fd, p + n, max + 1 - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = err_set(KM_EIO, "%s: %s", path, strerror(errno));
-			goto done;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > max) {
-			rc = err_set(KM_ETOOBIG, "%s: larger than %zu bytes", path, max);
-			goto done;
-		}
-	}
-	p[n] = '\0';
-	*data = p;
-	*len = n;
-	p = NULL;
-done:
-	free(p);
-	close(fd);
-	return rc;
-}
 
 int matrix_load(const char *path, struct matrix **out)
 {
@@ -1369,7 +1319,7 @@ int matrix_load(const char *path, struct matrix **out)
 	int rc;
 
 	*out = NULL;
-	rc = read_capped(path, MATRIX_MAX_BYTES, &text, &len);
+	rc = fs_read_file(path, MATRIX_MAX_BYTES, &text, &len);
 	if (rc == 0)
 		rc = matrix_parse(path, text, len, out);
 	free(text);
@@ -1566,7 +1516,7 @@ int matrix_bundle_load(const char *matrices_dir, const char *name, json_t **out)
 			       clip(name));
 	file = xasprintf("%s.matrix", name);
 	path = xasprintf("%s/%s", matrices_dir, file);
-	rc = read_capped(path, MATRIX_MAX_BYTES, &text, &len);
+	rc = fs_read_file(path, MATRIX_MAX_BYTES, &text, &len);
 	if (rc == KM_ENOTFOUND)
 		err_set(rc, "matrix '%s' not found in %s", name, matrices_dir);
 	else if (rc == KM_ETOOBIG)
@@ -1591,7 +1541,7 @@ int matrix_bundle_load(const char *matrices_dir, const char *name, json_t **out)
 		if (json_object_get(files, refs[i].name))
 			continue;
 		fpath = xasprintf("%s/%s", matrices_dir, refs[i].name);
-		rc = read_capped(fpath, MATRIX_BUNDLE_FILE_MAX, &data, &flen);
+		rc = fs_read_file(fpath, MATRIX_BUNDLE_FILE_MAX, &data, &flen);
 		free(fpath);
 		if (rc == KM_ENOTFOUND)
 			err_set(rc, "%s:%u: %s '%s' not found in %s", file, refs[i].line, refs[i].what,

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "digest.h"
 #include "err.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define MAX_LINE          998 /* RFC 5322 2.1.1, without the CRLF */
@@ -24,34 +25,6 @@
 
 /* ---- UTF-8 --------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), 0 when invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		len = 2, cp = s[0] & 0x1F;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		len = 3, cp = s[0] & 0x0F;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
 
 /*
  * s as valid UTF-8 on one line: invalid bytes become U+FFFD, control
@@ -64,7 +37,7 @@ static char *clean_value(const char *s, size_t max)
 	size_t n = strlen((const char *)p);
 
 	while (n && b.len < max) {
-		size_t l = utf8_len(p, n);
+		size_t l = utf8_seq(p, n, NULL);
 
 		if (l == 0) {
 			if (b.len + 3 > max)
@@ -230,7 +203,7 @@ static void encode_words(struct buf *b, const char *s)
 		size_t take = 0;
 
 		while (take < n) {
-			size_t l = utf8_len(p + take, n - take);
+			size_t l = utf8_seq(p + take, n - take, NULL);
 
 			if (l == 0)
 				l = 1; /* cannot happen after clean_value() */
@@ -371,7 +344,7 @@ static void append_body(struct buf *b, const char *body)
 			n -= l;
 			continue;
 		}
-		l = utf8_len(p, n);
+		l = utf8_seq(p, n, NULL);
 		if (line + (l ? l : 3) > MAX_LINE) {
 			buf_puts(b, "\r\n");
 			line = 0;
