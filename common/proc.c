@@ -165,6 +165,10 @@ int proc_run(const struct proc_opts *o, struct proc_result *res)
 			usleep(50 * 1000);
 		}
 
+		if (pid > 0 && !res->cancelled && o->should_stop && o->should_stop(o->ctx)) {
+			res->cancelled = true;
+			kill_group(pid, SIGKILL);
+		}
 		w = pid > 0 ? wait4(pid, &status, WNOHANG, &ru) : 0;
 		if (w == pid && !pipe_open)
 			break;

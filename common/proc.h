@@ -20,6 +20,8 @@ struct proc_opts {
 	void *ctx;
 	int output_fd;           /* used when on_output is NULL; -1 means /dev/null */
 	const char *stdin_path;  /* NULL: /dev/null */
+	/* Polled a few times a second; returning true kills the group (a silent child is stopped too). */
+	bool (*should_stop)(void *ctx);
 };
 
 struct proc_result {

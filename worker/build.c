@@ -64,14 +64,20 @@ static int on_build_output(void *ctx, const char *data, size_t len)
 	return job_should_stop(o->job) ? 1 : 0;
 }
 
-/* ccache's counters, summed: hits (direct + preprocessed) and misses. */
-static void ccache_counts(const struct job *j, long *hits, long *misses)
+/* ccache's counters that a build reports. */
+struct ccache_stats {
+	long hits;          /* direct + preprocessed, whichever storage served them */
+	long misses;
+	long remote_hits;   /* hits served by the remote storage (--ccache-remote) */
+	long remote_errors; /* remote storage unreachable or refusing: ccache goes on without it, silently */
+};
+
+static void ccache_counts(struct ccache_stats *st)
 {
 	const char *argv[] = { "ccache", "--print-stats", NULL };
 	char *out = NULL;
 
-	*hits = 0;
-	*misses = 0;
+	memset(st, 0, sizeof(*st));
 	if (proc_capture(argv, NULL, 30, 1024 * 1024, &out) != 0)
 		return;
 	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
@@ -83,9 +89,14 @@ static void ccache_counts(const struct job *j, long *hits, long *misses)
 		*tab = '\0';
 		v = strtol(tab + 1, NULL, 10);
 		if (strcmp(line, "direct_cache_hit") == 0 || strcmp(line, "preprocessed_cache_hit") == 0)
-			*hits += v;
+			st->hits += v;
 		else if (strcmp(line, "cache_miss") == 0)
-			*misses += v;
+			st->misses += v;
+		else if (strcmp(line, "remote_storage_hit") == 0)
+			st->remote_hits += v;
+		else if (strcmp(line, "remote_storage_error") == 0 ||
+			 strcmp(line, "remote_storage_timeout") == 0)
+			st->remote_errors += v;
 	}
 	free(out);
 }
@@ -170,6 +181,11 @@ static int stage_boot_inputs(struct job *j, const struct kmake *k, const struct 
 	return rc;
 }
 
+static bool build_should_stop(void *ctx)
+{
+	return job_should_stop(((struct build_output *)ctx)->job);
+}
+
 static int run_logged(struct job *j, const struct kmake *k, const char *const *targets, const char *const *env,
 		      struct build_output *o, struct proc_result *pr)
 {
@@ -182,6 +198,7 @@ static int run_logged(struct job *j, const struct kmake *k, const char *const *t
 	po.env = env;
 	po.timeout_s = (double)j->opts->build_timeout_s;
 	po.on_output = on_build_output;
+	po.should_stop = build_should_stop;
 	po.ctx = o;
 	rc = proc_run(&po, pr);
 	kmake_argv_free(argv);
@@ -239,7 +256,7 @@ int build_run(struct job *j, json_t *result)
 	char *symvers = NULL, *stage = NULL, *cc = NULL;
 	const char **targets = NULL;
 	char stamp[64];
-	long hits0, misses0, hits1, misses1;
+	struct ccache_stats cc0, cc1;
 	unsigned long long total = 0, stored = 0;
 	const char *status;
 	char message[512] = "";
@@ -302,7 +319,7 @@ int build_run(struct job *j, json_t *result)
 		goto done;
 	o.scan = buildlog_new();
 	o.job = j;
-	ccache_counts(j, &hits0, &misses0);
+	ccache_counts(&cc0);
 	{
 		/* Paths under the work dir hash as relative ones: another worker directory can hit. */
 		char *basedir_env = xasprintf("CCACHE_BASEDIR=%s", j->opts->work_dir);
@@ -323,7 +340,7 @@ int build_run(struct job *j, json_t *result)
 	buildlog_finish(o.scan);
 	logcap_close(o.cap, &total, &stored);
 	o.cap = NULL;
-	ccache_counts(j, &hits1, &misses1);
+	ccache_counts(&cc1);
 	if (rc)
 		goto done;
 
@@ -387,8 +404,14 @@ int build_run(struct job *j, json_t *result)
 	json_object_set_new(result, "wall_s", json_real(pr.wall_s));
 	json_object_set_new(result, "cpu_s", json_real(pr.cpu_s));
 	json_object_set_new(result, "ccache",
-			    json_pack("{s:i,s:i}", "hits", (json_int_t)(hits1 - hits0), "misses",
-				      (json_int_t)(misses1 - misses0)));
+			    json_pack("{s:i,s:i,s:i}", "hits", (json_int_t)(cc1.hits - cc0.hits), "misses",
+				      (json_int_t)(cc1.misses - cc0.misses), "remote_hits",
+				      (json_int_t)(cc1.remote_hits - cc0.remote_hits)));
+	log_info("job=%ld ccache hits=%ld misses=%ld remote_hits=%ld", j->id, cc1.hits - cc0.hits,
+		 cc1.misses - cc0.misses, cc1.remote_hits - cc0.remote_hits);
+	if (cc1.remote_errors > cc0.remote_errors)
+		log_warn("job=%ld ccache remote storage failed %ld times: check --ccache-remote", j->id,
+			 cc1.remote_errors - cc0.remote_errors);
 	json_object_set_new(result, "warnings", json_integer((json_int_t)buildlog_warning_count(o.scan)));
 	json_object_set_new(result, "log_lines", json_integer((json_int_t)buildlog_line_count(o.scan)));
 	json_object_set_new(result, "log_bytes", json_integer((json_int_t)total));

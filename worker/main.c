@@ -30,6 +30,7 @@ static void usage(void)
 	       "  --kinds=LIST          job kinds to take (default configure,build,boot)\n"
 	       "  --jobs=N              make -j (default: number of CPUs)\n"
 	       "  --ccache-dir=DIR      compiler cache (default: ccache's own)\n"
+	       "  --ccache-remote=URL   ccache remote storage shared by workers, e.g. redis://host:6379\n"
 	       "  --build-timeout=S     kill a build after S seconds (default 3600)\n"
 	       "  --configure-timeout=S per make call of the configure stage (default 600)\n"
 	       "  --max-jobs=N          exit after N jobs\n"
@@ -113,7 +114,11 @@ int main(int argc, char **argv)
 			opts.work_dir = v;
 		else if (IS("--ccache-dir"))
 			opts.ccache_dir = v;
-		else if (IS("--kinds"))
+		else if (IS("--ccache-remote")) {
+			opts.ccache_remote = v;
+			if (strlen(v) > 4096)
+				rc = err_set(KM_EINVAL, "--ccache-remote: longer than 4096 characters");
+		} else if (IS("--kinds"))
 			opts.kinds = v;
 		else if (IS("--name"))
 			opts.name = v;
@@ -168,6 +173,9 @@ int main(int argc, char **argv)
 	}
 	if (opts.ccache_dir)
 		setenv("CCACHE_DIR", opts.ccache_dir, 1);
+	/* ccache reads its remote storage from the environment of every compiler call. */
+	if (opts.ccache_remote && *opts.ccache_remote)
+		setenv("CCACHE_REMOTE_STORAGE", opts.ccache_remote, 1);
 	if (fs_mkdirs(opts.work_dir) != 0) {
 		fprintf(stderr, "kmatrix-worker: %s\n", err_msg());
 		return 1;
@@ -189,8 +197,10 @@ int main(int argc, char **argv)
 		client_free(client);
 		return 2;
 	}
-	log_info("worker=%s server=%s work_dir=%s kinds=%s jobs=%ld", opts.name, opts.server_url, opts.work_dir,
-		 opts.kinds, opts.make_jobs);
+	/* The remote storage URL may carry a password: the log only says whether there is one. */
+	log_info("worker=%s server=%s work_dir=%s kinds=%s jobs=%ld ccache_remote=%s", opts.name,
+		 opts.server_url, opts.work_dir, opts.kinds, opts.make_jobs,
+		 opts.ccache_remote && *opts.ccache_remote ? "on" : "off");
 	idle_since = time(NULL);
 	while (!stop_requested) {
 		json_t *job = NULL;

@@ -15,6 +15,7 @@ struct worker_opts {
 	const char *token;
 	const char *work_dir;      /* trees/, kconfig/, builds/, boots/, jobs/ live here */
 	const char *ccache_dir;    /* NULL: ccache's default */
+	const char *ccache_remote; /* ccache remote_storage, e.g. redis://host:6379 (NULL: none) */
 	const char *name;          /* for logs */
 	const char *kinds;         /* comma-separated job kinds to take */
 	long make_jobs;            /* make -j */
