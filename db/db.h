@@ -311,8 +311,7 @@ int db_notify_signature_configs(struct db *db, long run_id, long signature_id, l
 
 /*
  * The diagnosis a worker attached to a signature in one of the run's builds
- * (JSON text, the caller's), or NULL when there is none (or the schema has no
- * errors.diagnosis).
+ * (errors.diagnosis: JSON text, the caller's), or NULL when there is none.
  */
 int db_notify_signature_diagnosis(struct db *db, long run_id, long signature_id, char **json);
 

@@ -148,7 +148,8 @@ int db_run_base(struct db *db, long run_id, long *base_id)
 {
 	int rc = db_scalar_long(db, base_id,
 				"SELECT p.id FROM runs p JOIN runs r ON r.id = ? WHERE p.tree_id = r.tree_id"
-				" AND p.ref = r.ref AND p.id < r.id AND p.state = 'done' ORDER BY p.id DESC LIMIT 1",
+				" AND p.ref = r.ref AND p.matrix_name = r.matrix_name AND p.id < r.id AND p.state = 'done'"
+				" ORDER BY p.id DESC LIMIT 1",
 				"l", run_id);
 
 	if (rc != KM_ENOTFOUND)

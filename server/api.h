@@ -54,5 +54,7 @@ void api_job_lease(struct server *s, struct db *db, struct http_req *req, struct
 void api_artifact_put(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_job_result(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_static(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
+void api_webhook(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
+void api_run_mail(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 
 #endif

@@ -1,4 +1,5 @@
 /* kmatrix-server: parses options, opens the database, serves HTTP and sweeps expired leases. */
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,9 +9,12 @@
 #include "err.h"
 #include "http.h"
 #include "log.h"
+#include "notifier.h"
+#include "poller.h"
 #include "routes.h"
 #include "sched.h"
 #include "server.h"
+#include "triggers.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -25,6 +29,8 @@ int main(int argc, char **argv)
 	struct server srv;
 	struct http_server *http = NULL;
 	struct http_app app;
+	struct triggers *trees = NULL;
+	struct poller *poller = NULL;
 	struct sigaction sa;
 	enum log_level level;
 	int rc;
@@ -41,6 +47,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_level(level);
+	/* libcurl (mail) must be initialised before any thread starts. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (*cfg.trees_file && (triggers_load(cfg.trees_file, &trees) != 0 ||
+				triggers_check_matrices(trees, cfg.matrices_dir) != 0)) {
+		fprintf(stderr, "kmatrix-server: %s\n", err_msg());
+		return 2;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -48,10 +61,20 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	rc = server_init(&srv, &cfg);
+	if (!rc) {
+		srv.triggers = trees;
+		rc = triggers_sync(server_db(&srv), trees);
+	}
+	if (!rc && *cfg.smtp_url) {
+		srv.notifier = notifier_new(&srv);
+		rc = notifier_start(srv.notifier);
+	}
 	if (rc) {
 		fprintf(stderr, "kmatrix-server: %s\n", err_msg());
 		return 1;
 	}
+	if (!*cfg.smtp_url)
+		log_info("mail: off (no --smtp-url)");
 	routes_app(&srv, &app);
 	rc = http_start(cfg.listen, cfg.port, &app, &http);
 	if (rc) {
@@ -61,6 +84,10 @@ int main(int argc, char **argv)
 	}
 	log_info("listening on http://%s:%ld data=%s matrices=%s dashboard=%s", cfg.listen, cfg.port, cfg.data_dir,
 		 cfg.matrices_dir, cfg.public_url);
+	if (trees)
+		log_info("trees file %s: %zu tree(s)", cfg.trees_file, trees->ntrees);
+	if (poller_start(&srv, &poller) != 0)
+		log_error("%s", err_msg());
 
 	/* The main thread sweeps expired leases so a dead worker's job comes back even when no one claims. */
 	while (!stop_requested) {
@@ -77,7 +104,11 @@ int main(int argc, char **argv)
 	srv.stopping = true;
 	sched_notify();
 	http_stop(http);
+	poller_stop(poller);
+	notifier_free(srv.notifier);
 	server_release(&srv);
+	triggers_free(trees);
 	server_config_release(&cfg);
+	curl_global_cleanup();
 	return 0;
 }

@@ -41,6 +41,8 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/jobs/{}/lease", api_job_lease, BODY_JSON },
 	{ "PUT", "/api/v1/jobs/{}/artifacts/{}", api_artifact_put, BODY_UPLOAD },
 	{ "POST", "/api/v1/jobs/{}/result", api_job_result, BODY_JSON },
+	{ "POST", "/api/v1/webhook", api_webhook, BODY_WEBHOOK },
+	{ "GET", "/api/v1/runs/{}/mail", api_run_mail, BODY_NONE },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

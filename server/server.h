@@ -7,6 +7,8 @@
 #include "config.h"
 
 struct db;
+struct notifier;
+struct triggers;
 
 struct server {
 	const struct server_config *cfg;
@@ -14,6 +16,8 @@ struct server {
 	char *admin_token;
 	char *artifacts_dir;
 	volatile bool stopping;
+	const struct triggers *triggers; /* the trees file, or NULL (owned by main) */
+	struct notifier *notifier;       /* report mail, or NULL when mail is off (owned by main) */
 };
 
 /*

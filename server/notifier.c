@@ -1,0 +1,1012 @@
+/* Composes report mails when runs finish and delivers them from the outbox, with retries and a rate limit. */
+#include "notifier.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "condition.h"
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "fsutil.h"
+#include "log.h"
+#include "mail.h"
+#include "matrix.h"
+#include "report.h"
+#include "sched.h"
+#include "server.h"
+#include "symdiag.h"
+#include "triggers.h"
+#include "xalloc.h"
+
+#define MAX_REPRODUCER (64 * 1024)
+#define MAX_SYMVERS    (8 * 1024 * 1024)
+#define SYMVERS_BUILDS 4  /* passing builds whose Module.symvers the diagnosis reads */
+#define BATCH          20 /* messages per round */
+#define IDLE_WAIT_S    2  /* longest sleep: other threads' transactions commit new mail */
+
+struct notifier {
+	struct server *s;
+	notifier_send_fn send;
+	void *send_ctx;
+	pthread_t thread;
+	bool running;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop, kicked;
+};
+
+static int default_send(void *ctx, const struct mail_server *srv, const struct mail_message *m)
+{
+	return mail_send(srv, m);
+}
+
+struct notifier *notifier_new(struct server *s)
+{
+	struct notifier *n = xcalloc(1, sizeof(*n));
+
+	n->s = s;
+	n->send = default_send;
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->cond, NULL);
+	return n;
+}
+
+void notifier_set_sender(struct notifier *n, notifier_send_fn fn, void *ctx)
+{
+	n->send = fn ? fn : default_send;
+	n->send_ctx = ctx;
+}
+
+static int64_t backoff(int failures)
+{
+	int64_t d = NOTIFIER_RETRY_FIRST_S;
+
+	for (int i = 1; i < failures && d < NOTIFIER_RETRY_MAX_S; i++)
+		d *= 2;
+	return d < NOTIFIER_RETRY_MAX_S ? d : NOTIFIER_RETRY_MAX_S;
+}
+
+/* ---- composing ------------------------------------------------------------------------------------ */
+
+/* The host part of the public URL, for Message-IDs ("farm.example.org"). */
+static char *public_host(const char *url)
+{
+	const char *h = strstr(url ? url : "", "://");
+	size_t n;
+
+	h = h ? h + 3 : (url ? url : "");
+	if (strchr(h, '@') && strchr(h, '@') < h + strcspn(h, "/"))
+		h = strchr(h, '@') + 1;
+	n = strcspn(h, ":/?#");
+	return n ? xstrndup(h, n) : xstrdup("kmatrix");
+}
+
+/* The public URL without a trailing '/'. */
+static char *public_base(const char *url)
+{
+	size_t n = strlen(url ? url : "");
+
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	return xstrndup(url ? url : "", n);
+}
+
+/* Recipients, de-duplicated by lower-case address; the first form of each address is kept for To:. */
+struct rcpts {
+	char **addresses, **mailboxes;
+	size_t n;
+};
+
+static void rcpts_add(struct rcpts *r, const char *mailbox)
+{
+	char *addr = NULL;
+
+	if (!mailbox || !*mailbox || mail_parse_address(mailbox, &addr) != 0)
+		return;
+	for (char *p = addr; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	for (size_t i = 0; i < r->n; i++) {
+		if (strcmp(r->addresses[i], addr) == 0) {
+			free(addr);
+			return;
+		}
+	}
+	if (r->n >= MAIL_MAX_RECIPIENTS) {
+		free(addr);
+		return;
+	}
+	r->addresses = xrealloc(r->addresses, (r->n + 1) * sizeof(char *));
+	r->mailboxes = xrealloc(r->mailboxes, (r->n + 1) * sizeof(char *));
+	r->addresses[r->n] = addr;
+	r->mailboxes[r->n] = xstrdup(mailbox);
+	r->n++;
+}
+
+static void rcpts_free(struct rcpts *r)
+{
+	db_strings_free(r->addresses, r->n);
+	db_strings_free(r->mailboxes, r->n);
+	memset(r, 0, sizeof(*r));
+}
+
+/* "Name <addr>" of the commit author, with the name reduced to characters a display name may hold. */
+static char *author_mailbox(const char *name, const char *email)
+{
+	struct buf b = BUF_INIT(512);
+	char *addr = NULL;
+
+	if (!email || !*email || mail_parse_address(email, &addr) != 0)
+		return NULL;
+	for (const char *p = name ? name : ""; *p && b.len < 200; p++) {
+		if ((unsigned char)*p >= 0x20 && *p != 0x7f && !strchr("<>\"\\", *p))
+			buf_append(&b, p, 1);
+	}
+	if (b.len && strspn(buf_cstr(&b), " ") != b.len) {
+		buf_printf(&b, " <%s>", addr);
+	} else {
+		buf_reset(&b);
+		buf_puts(&b, addr);
+	}
+	free(addr);
+	return buf_steal(&b);
+}
+
+/* The kind of error in words, from the build log scanner's type ("ld-undefined" is a link error). */
+static const char *error_kind(const char *type)
+{
+	static const struct {
+		const char *prefix, *words;
+	} kinds[] = {
+		{ "ld-", "link" },      { "modpost-", "modpost" }, { "cc-", "compiler" },
+		{ "as-", "assembler" }, { "objtool-", "objtool" }, { "kconfig-", "Kconfig" },
+		{ "make-", "make" },
+	};
+
+	for (size_t i = 0; type && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strncmp(type, kinds[i].prefix, strlen(kinds[i].prefix)) == 0)
+			return kinds[i].words;
+	}
+	return "build";
+}
+
+static const char *branch_of(const char *ref)
+{
+	if (ref && strncmp(ref, "refs/heads/", 11) == 0)
+		return ref + 11;
+	if (ref && strncmp(ref, "refs/tags/", 10) == 0)
+		return ref + 10;
+	return ref ? ref : "";
+}
+
+/* An artifact of a job as text, or NULL when it was not stored. */
+static char *artifact_text(struct server *s, struct db *db, long job_id, const char *name, size_t max)
+{
+	char *rel = NULL, *path, *text = NULL;
+	int64_t size = 0;
+	size_t len = 0;
+
+	if (!job_id || db_artifact_get(db, job_id, name, &rel, &size) != 0)
+		return NULL;
+	path = rel[0] == '/' ? xstrdup(rel) : xasprintf("%s/%s", s->cfg->data_dir, rel);
+	if (fs_read_file(path, max, &text, &len) != 0)
+		text = NULL;
+	free(path);
+	free(rel);
+	return text;
+}
+
+/* What one run's mail needs, loaded once. */
+struct run_facts {
+	struct db_notify_run run;
+	struct matrix *m;
+	const char **axes;
+	struct db_notify_config *configs;
+	size_t nconfigs;
+	char *author; /* "Name <addr>" or NULL */
+};
+
+static void facts_release(struct run_facts *f)
+{
+	db_notify_run_release(&f->run);
+	matrix_free(f->m);
+	free(f->axes);
+	free(f->configs);
+	free(f->author);
+	memset(f, 0, sizeof(*f));
+}
+
+static int facts_load(struct db *db, long run_id, struct run_facts *f)
+{
+	json_t *bundle = NULL;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	rc = db_notify_run_get(db, run_id, &f->run);
+	if (rc)
+		return rc;
+	bundle = json_loads(f->run.matrix_bundle, 0, NULL);
+	if (!bundle || matrix_bundle_parse(bundle, &f->m) != 0) {
+		json_decref(bundle);
+		return err_set(KM_EIO, "run %ld: its stored matrix does not parse: %s", run_id, err_msg());
+	}
+	json_decref(bundle);
+	f->axes = xcalloc(f->m->naxes + 1, sizeof(char *));
+	for (size_t i = 0; i < f->m->naxes; i++)
+		f->axes[i] = f->m->axes[i].symbol;
+	f->author = author_mailbox(f->run.author_name, f->run.author_email);
+	return db_notify_configs(db, run_id, &f->configs, &f->nconfigs);
+}
+
+static bool id_in(const long *ids, size_t n, long id)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i] == id)
+			return true;
+	}
+	return false;
+}
+
+static struct report_config *report_configs(const struct run_facts *f, const long *failing, size_t nfailing)
+{
+	struct report_config *rc = xcalloc(f->nconfigs ? f->nconfigs : 1, sizeof(*rc));
+
+	for (size_t i = 0; i < f->nconfigs; i++) {
+		rc[i].values = f->configs[i].point;
+		rc[i].status = f->configs[i].status[0] ? f->configs[i].status : "MISS";
+		rc[i].config_id = f->configs[i].id;
+		rc[i].failing = id_in(failing, nfailing, f->configs[i].id);
+	}
+	return rc;
+}
+
+/*
+ * The condition over the axes' effective values separating the configs failing
+ * with this error from the builds that passed; NULL when there is none to state.
+ */
+static char *failure_condition(const struct run_facts *f, const long *failing, size_t nfailing)
+{
+	struct condition_config *cc = xcalloc(f->nconfigs ? f->nconfigs : 1, sizeof(*cc));
+	struct condition_result *res = NULL;
+	size_t n = 0;
+	char *text = NULL;
+
+	for (size_t i = 0; i < f->nconfigs; i++) {
+		bool fails = id_in(failing, nfailing, f->configs[i].id);
+
+		/* Builds failing for another reason, or not finished, say nothing about this error. */
+		if (!fails && strcmp(f->configs[i].status, "PASS") != 0)
+			continue;
+		if (strlen(f->configs[i].point) != f->m->naxes)
+			continue;
+		cc[n].point = f->configs[i].point;
+		cc[n].failing = fails;
+		n++;
+	}
+	if (n && condition_find(f->axes, f->m->naxes, cc, n, &res) == 0 && res->status == CONDITION_FOUND &&
+	    res->text)
+		text = xstrdup(res->text);
+	condition_free(res);
+	free(cc);
+	return text;
+}
+
+/* "TEXT.\n\nTo fix it:\n- REMEDY\n..." */
+static char *diagnosis_text(const char *text, const char *const *remedies, size_t n)
+{
+	struct buf b = BUF_INIT(16 * 1024);
+
+	buf_printf(&b, "%s.\n", text);
+	if (n)
+		buf_puts(&b, "\nTo fix it:\n");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "- %s\n", remedies[i]);
+	return buf_steal(&b);
+}
+
+/* The diagnosis the worker made with the tree at hand (symdiag_report_json()), as text; NULL if none. */
+static char *stored_diagnosis(struct db *db, long run_id, long signature_id)
+{
+	json_t *d = NULL, *rem, *v;
+	const char **remedies = NULL;
+	char *json = NULL, *out = NULL;
+	size_t n = 0, i;
+
+	if (db_notify_signature_diagnosis(db, run_id, signature_id, &json) != 0 || !json)
+		goto done;
+	d = json_loads(json, 0, NULL);
+	if (!json_is_string(json_object_get(d, "text")))
+		goto done;
+	rem = json_object_get(d, "remedies");
+	remedies = xcalloc(json_array_size(rem) + 1, sizeof(char *));
+	json_array_foreach(rem, i, v) {
+		if (json_is_string(v))
+			remedies[n++] = json_string_value(v);
+	}
+	out = diagnosis_text(json_string_value(json_object_get(d, "text")), remedies, n);
+done:
+	free(remedies);
+	json_decref(d);
+	free(json);
+	return out;
+}
+
+/*
+ * For an undefined reference: the worker's diagnosis when it made one, else
+ * which module provides the symbol, read from the Module.symvers of passing
+ * builds, and the usual remedies. NULL otherwise.
+ */
+static char *diagnosis(struct server *s, struct db *db, const struct run_facts *f, long signature_id,
+		       const char *type, const char *first_lines)
+{
+	struct symdiag_exports *x = NULL;
+	struct symdiag_undef *u = NULL;
+	struct symdiag_report *r = NULL;
+	size_t nu = 0, used = 0;
+	char *out = stored_diagnosis(db, f->run.id, signature_id);
+
+	if (out || !type || strcmp(type, "ld-undefined") != 0 || !first_lines)
+		return out;
+	if (symdiag_parse_ld(first_lines, strlen(first_lines), &u, &nu) != 0 || nu == 0)
+		goto done;
+	x = symdiag_exports_new();
+	for (size_t i = 0; i < f->nconfigs && used < SYMVERS_BUILDS; i++) {
+		char origin[64];
+		char *text;
+
+		if (strcmp(f->configs[i].status, "PASS") != 0)
+			continue;
+		text = artifact_text(s, db, f->configs[i].build_job, "module.symvers", MAX_SYMVERS);
+		if (!text)
+			continue;
+		snprintf(origin, sizeof(origin), "config %ld Module.symvers", f->configs[i].id);
+		if (symdiag_exports_add_symvers(x, text, strlen(text), origin) == 0)
+			used++;
+		free(text);
+	}
+	/* Without a passing build's exports there is nothing to say about the provider. */
+	if (used == 0 || symdiag_diagnose(x, &u[0], NULL, &r) != 0 || !r->text)
+		goto done;
+	out = diagnosis_text(r->text, (const char *const *)r->remedies, r->nremedies);
+done:
+	symdiag_report_free(r);
+	symdiag_exports_free(x);
+	symdiag_undefs_free(u, nu);
+	return out;
+}
+
+static char *headers_json(long run_id, long signature_id, const struct run_facts *f, const char *kind)
+{
+	json_t *h = json_array();
+	char *out;
+
+	json_array_append_new(h, json_sprintf("X-Kmatrix-Run: %ld", run_id));
+	json_array_append_new(h, json_sprintf("X-Kmatrix-Signature: %ld", signature_id));
+	json_array_append_new(h,
+			      json_sprintf("X-Kmatrix-Tree: %s %s", f->run.tree_name, branch_of(f->run.ref)));
+	json_array_append_new(h, json_sprintf("X-Kmatrix-Kind: %s", kind));
+	out = json_dumps(h, JSON_COMPACT);
+	json_decref(h);
+	return out;
+}
+
+static void add_matrix_and_tree_recipients(struct notifier *n, const struct run_facts *f, struct rcpts *r)
+{
+	const struct triggers_tree *tree = triggers_tree_by_name(n->s->triggers, f->run.tree_name);
+
+	rcpts_add(r, f->author);
+	for (size_t i = 0; i < f->m->nnotify; i++)
+		rcpts_add(r, f->m->notify_to[i]);
+	for (size_t i = 0; tree && i < tree->nnotify; i++)
+		rcpts_add(r, tree->notify[i]);
+}
+
+static int enqueue(struct db *db, const char *kind, const struct run_facts *f, long signature_id,
+		   const char *message_id, const char *in_reply_to, const char *subject, const char *body,
+		   const struct rcpts *r)
+{
+	char *headers = headers_json(f->run.id, signature_id, f, kind);
+	struct db_mail_new m = {
+		.message_id = message_id,
+		.kind = kind,
+		.run_id = f->run.id,
+		.tree_id = f->run.tree_id,
+		.signature_id = signature_id,
+		.ref = f->run.ref,
+		.commit_id = f->run.commit_id,
+		.in_reply_to = in_reply_to,
+		.subject = subject,
+		.body = body,
+		.headers_json = headers,
+		.addresses = (const char *const *)r->addresses,
+		.mailboxes = (const char *const *)r->mailboxes,
+		.nrcpt = r->n,
+		.now = (int64_t)time(NULL),
+	};
+	long id = 0;
+	int rc = db_mail_enqueue(db, &m, &id);
+
+	free(headers);
+	if (rc == KM_EEXISTS)
+		return 1;
+	if (!rc)
+		log_info("run=%ld signature=%ld mail=%ld kind=%s message_id=%s recipients=%zu queued",
+			 f->run.id, signature_id, id, kind, message_id, r->n);
+	return rc;
+}
+
+/* One report about a new signature. Returns 1 when queued, 0 when there was nothing to send. */
+static int compose_report(struct notifier *n, struct db *db, const struct run_facts *f, long signature_id)
+{
+	struct server *s = n->s;
+	char *type = NULL, *message = NULL, *signature = NULL, *first_lines = NULL;
+	char *host = public_host(s->cfg->public_url), *base = public_base(s->cfg->public_url);
+	char *cond = NULL, *diag = NULL, *repro = NULL, *dash = NULL, *cfg_url = NULL, *repro_url = NULL;
+	char *subject = NULL, *body = NULL, *msgid = NULL;
+	struct report_config *configs = NULL;
+	struct rcpts r = { 0 };
+	long *failing = NULL, first_job = 0;
+	size_t nfailing = 0;
+	bool reported = false;
+	int rc;
+
+	if (f->run.commit_id) {
+		rc = db_mail_reported(db, f->run.tree_id, f->run.commit_id, signature_id, &reported);
+		if (rc)
+			goto done;
+		if (reported) {
+			log_info("run=%ld signature=%ld commit=%.12s already reported: no mail", f->run.id,
+				 signature_id, f->run.commit_id);
+			goto done;
+		}
+	}
+	rc = db_notify_signature_get(db, signature_id, &type, &message, &signature);
+	if (!rc)
+		rc = db_notify_signature_configs(db, f->run.id, signature_id, &failing, &nfailing,
+						 &first_lines);
+	if (rc)
+		goto done;
+	for (size_t i = 0; i < f->nconfigs && nfailing; i++) {
+		if (f->configs[i].id == failing[0])
+			first_job = f->configs[i].build_job;
+	}
+	add_matrix_and_tree_recipients(n, f, &r);
+	if (r.n == 0) {
+		log_warn("run=%ld signature=%ld: no recipient (no author address, no [notify] to): no mail",
+			 f->run.id, signature_id);
+		goto done;
+	}
+	configs = report_configs(f, failing, nfailing);
+	cond = failure_condition(f, failing, nfailing);
+	diag = diagnosis(s, db, f, signature_id, type, first_lines);
+	repro = artifact_text(s, db, first_job, "reproducer.sh", MAX_REPRODUCER);
+	dash = xasprintf("%s/#/run/%ld", base, f->run.id);
+	if (nfailing)
+		cfg_url = xasprintf("%s/api/v1/configs/%ld/config", base, failing[0]);
+	if (repro)
+		repro_url = xasprintf("%s/api/v1/jobs/%ld/artifacts/reproducer.sh", base, first_job);
+	{
+		struct report_input in = {
+			.tree_name = f->run.tree_name,
+			.tree_url = f->run.tree_url,
+			.branch = f->run.ref,
+			.commit = f->run.commit_id,
+			.subject_line = f->run.subject,
+			.author = f->author,
+			.matrix_name = f->run.matrix_name,
+			.axes = f->axes,
+			.naxes = f->m->naxes,
+			.error_type = error_kind(type),
+			.error_message = message,
+			.signature = signature,
+			.first_lines = first_lines,
+			.configs = configs,
+			.nconfigs = f->nconfigs,
+			.condition = cond,
+			.diagnosis = diag,
+			.dashboard_url = dash,
+			.config_url = cfg_url,
+			.reproducer_url = repro_url,
+			.reproducer = repro,
+			.run_id = f->run.id,
+			.signature_id = signature_id,
+		};
+
+		subject = report_subject(&in);
+		body = report_body(&in);
+	}
+	msgid = report_message_id(f->run.id, signature_id, host);
+	rc = enqueue(db, "report", f, signature_id, msgid, NULL, subject, body, &r);
+	if (rc == 0)
+		rc = 1;
+	else if (rc == 1)
+		rc = 0;
+done:
+	free(type);
+	free(message);
+	free(signature);
+	free(first_lines);
+	free(host);
+	free(base);
+	free(cond);
+	free(diag);
+	free(repro);
+	free(dash);
+	free(cfg_url);
+	free(repro_url);
+	free(subject);
+	free(body);
+	free(msgid);
+	free(configs);
+	free(failing);
+	rcpts_free(&r);
+	return rc;
+}
+
+/* Whether every config that failed with the signature in the base was built again (PASS or FAIL). */
+static int rebuilt(struct db *db, long base_id, long signature_id, const json_t *compare, bool *yes)
+{
+	long *ids = NULL;
+	size_t n = 0, matched = 0, i;
+	char *first = NULL;
+	json_t *c;
+	int rc = db_notify_signature_configs(db, base_id, signature_id, &ids, &n, &first);
+
+	*yes = false;
+	free(first);
+	if (rc)
+		return rc;
+	json_array_foreach(json_object_get(compare, "configs"), i, c) {
+		json_t *b = json_object_get(c, "base_config_id");
+		const char *status = json_string_value(json_object_get(c, "status"));
+
+		if (!json_is_integer(b) || !id_in(ids, n, (long)json_integer_value(b)))
+			continue;
+		if (!status || (strcmp(status, "PASS") != 0 && strcmp(status, "FAIL") != 0)) {
+			free(ids);
+			return 0;
+		}
+		matched++;
+	}
+	*yes = n > 0 && matched > 0;
+	free(ids);
+	return 0;
+}
+
+/* The "fixed" notice for a signature gone in this run. Returns 1 when queued, 0 when not due. */
+static int compose_fixed(struct notifier *n, struct db *db, const struct run_facts *f, long base_id,
+			 long signature_id, const json_t *compare)
+{
+	struct server *s = n->s;
+	struct run_facts orig = { 0 };
+	char *report_id = NULL, *type = NULL, *message = NULL, *signature = NULL;
+	char *host = public_host(s->cfg->public_url), *base = public_base(s->cfg->public_url);
+	char *dash = NULL, *subject = NULL, *body = NULL, *msgid = NULL;
+	char **mailboxes = NULL;
+	size_t nmailboxes = 0;
+	struct report_config *configs = NULL;
+	struct rcpts r = { 0 };
+	long report_mail = 0, report_run = 0;
+	bool done = false, built = false;
+	int rc;
+
+	rc = db_mail_last_report(db, f->run.tree_id, f->run.ref, signature_id, &report_mail, &report_id,
+				 &report_run);
+	if (rc == KM_ENOTFOUND) {
+		rc = 0;
+		goto out;
+	}
+	if (!rc)
+		rc = db_mail_fixed_queued(db, report_id, &done);
+	if (rc || done)
+		goto out;
+	rc = rebuilt(db, base_id, signature_id, compare, &built);
+	if (rc || !built)
+		goto out;
+	rc = facts_load(db, report_run, &orig);
+	if (!rc)
+		rc = db_notify_signature_get(db, signature_id, &type, &message, &signature);
+	if (!rc)
+		rc = db_mail_mailboxes(db, report_mail, &mailboxes, &nmailboxes);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < nmailboxes; i++)
+		rcpts_add(&r, mailboxes[i]);
+	if (r.n == 0)
+		goto out;
+	configs = report_configs(f, NULL, 0);
+	dash = xasprintf("%s/#/run/%ld", base, f->run.id);
+	{
+		/* The original report's facts, with the fixing run's id, configs and page. */
+		struct report_input in = {
+			.tree_name = orig.run.tree_name,
+			.tree_url = orig.run.tree_url,
+			.branch = orig.run.ref,
+			.commit = orig.run.commit_id,
+			.subject_line = orig.run.subject,
+			.author = orig.author,
+			.matrix_name = orig.run.matrix_name,
+			.axes = f->axes,
+			.naxes = f->m->naxes,
+			.error_type = error_kind(type),
+			.error_message = message,
+			.signature = signature,
+			.configs = configs,
+			.nconfigs = f->nconfigs,
+			.dashboard_url = dash,
+			.run_id = f->run.id,
+			.signature_id = signature_id,
+		};
+
+		subject = report_fixed_subject(&in);
+		body = report_fixed_body(&in, f->run.commit_id);
+	}
+	msgid = report_fixed_message_id(f->run.id, signature_id, host);
+	rc = enqueue(db, "fixed", f, signature_id, msgid, report_id, subject, body, &r);
+	if (rc == 0)
+		rc = 1;
+	else if (rc == 1)
+		rc = 0;
+out:
+	facts_release(&orig);
+	free(report_id);
+	free(type);
+	free(message);
+	free(signature);
+	free(host);
+	free(base);
+	free(dash);
+	free(subject);
+	free(body);
+	free(msgid);
+	free(configs);
+	db_strings_free(mailboxes, nmailboxes);
+	rcpts_free(&r);
+	return rc;
+}
+
+int notifier_compose(struct notifier *n, struct db *db, long run_id, int *queued)
+{
+	struct run_facts f;
+	json_t *cmp = NULL, *sigs;
+	long base_id = 0;
+	size_t i;
+	json_t *sig;
+	int rc;
+
+	*queued = 0;
+	rc = facts_load(db, run_id, &f);
+	if (rc)
+		goto done;
+	if (strcmp(f.run.state, "done") != 0)
+		goto done;
+	rc = db_notify_base(db, run_id, &base_id);
+	if (rc)
+		goto done;
+	/* Without a base every signature of the run is new. */
+	rc = base_id ? db_run_compare_json(db, run_id, base_id, &cmp)
+		     : db_run_signatures_json(db, run_id, &cmp);
+	if (rc)
+		goto done;
+	sigs = json_object_get(cmp, "signatures");
+	json_array_foreach(sigs, i, sig) {
+		const char *change = base_id ? json_string_value(json_object_get(sig, "change")) : "new";
+		long sig_id = (long)json_integer_value(json_object_get(sig, "id"));
+		int r = 0;
+
+		/* make's "*** Error" lines and Kconfig's explanations follow from another error. */
+		if (json_is_true(json_object_get(sig, "secondary")) || !change)
+			continue;
+		if (strcmp(change, "new") == 0)
+			r = compose_report(n, db, &f, sig_id);
+		else if (strcmp(change, "gone") == 0)
+			r = compose_fixed(n, db, &f, base_id, sig_id, cmp);
+		if (r < 0) {
+			rc = r;
+			goto done;
+		}
+		*queued += r;
+	}
+	log_info("run=%ld base=%ld mails=%d composed", run_id, base_id, *queued);
+done:
+	json_decref(cmp);
+	facts_release(&f);
+	return rc;
+}
+
+static void kick(struct notifier *n)
+{
+	pthread_mutex_lock(&n->lock);
+	n->kicked = true;
+	pthread_cond_broadcast(&n->cond);
+	pthread_mutex_unlock(&n->lock);
+}
+
+void notifier_run_done(struct server *s, struct db *db, long run_id)
+{
+	struct notifier *n = s->notifier;
+	int64_t now = (int64_t)time(NULL);
+	int queued = 0;
+	int rc;
+
+	if (!n)
+		return;
+	rc = db_notify_run_add(db, run_id, now);
+	if (!rc)
+		rc = db_savepoint(db, "notify_compose");
+	if (rc) {
+		log_error("run=%ld mail not recorded: %s", run_id, err_msg());
+		return;
+	}
+	rc = notifier_compose(n, db, run_id, &queued);
+	if (rc) {
+		char *why = xstrdup(err_msg());
+
+		db_savepoint_rollback(db, "notify_compose");
+		log_warn("run=%ld composing mail failed (will retry): %s", run_id, why);
+		db_notify_run_retry(db, run_id, now + backoff(1), why, now);
+		free(why);
+	} else {
+		db_savepoint_release(db, "notify_compose");
+		db_notify_run_done(db, run_id, queued, now);
+	}
+	kick(n);
+}
+
+/* ---- sending -------------------------------------------------------------------------------------- */
+
+static int with_tx(struct db *db, int rc_of_body)
+{
+	if (rc_of_body) {
+		db_rollback(db);
+		return rc_of_body;
+	}
+	return db_commit(db);
+}
+
+static int compose_pending(struct notifier *n, struct db *db, int64_t now)
+{
+	long *ids = NULL;
+	size_t count = 0;
+	int rc = db_notify_runs_due(db, now, BATCH, &ids, &count);
+
+	for (size_t i = 0; !rc && i < count; i++) {
+		int queued = 0, crc;
+
+		rc = db_begin(db);
+		if (rc)
+			break;
+		crc = notifier_compose(n, db, ids[i], &queued);
+		if (!crc) {
+			rc = with_tx(db, db_notify_run_done(db, ids[i], queued, now));
+			continue;
+		}
+		{
+			char *why = xstrdup(err_msg());
+
+			db_rollback(db);
+			log_warn("run=%ld composing mail failed again (will retry): %s", ids[i], why);
+			rc = db_begin(db);
+			if (!rc)
+				rc = with_tx(db, db_notify_run_retry(db, ids[i], now + backoff(2), why, now));
+			free(why);
+		}
+	}
+	free(ids);
+	return rc;
+}
+
+static void server_settings(const struct server_config *cfg, struct mail_server *srv)
+{
+	memset(srv, 0, sizeof(*srv));
+	srv->url = cfg->smtp_url;
+	srv->starttls = cfg->smtp_starttls;
+	srv->user = cfg->smtp_user && *cfg->smtp_user ? cfg->smtp_user : NULL;
+	srv->password = cfg->smtp_password;
+	srv->from = cfg->mail_from;
+	srv->timeout_s = NOTIFIER_SMTP_TIMEOUT_S;
+}
+
+/* Copies the outbox row into a message for the recipients in `to`. */
+static void message_of(const struct db_mail *m, char **to, size_t nto, struct mail_message *msg)
+{
+	json_t *h = json_loads(m->headers_json ? m->headers_json : "[]", 0, NULL);
+	size_t i;
+	json_t *v;
+
+	memset(msg, 0, sizeof(*msg));
+	msg->message_id = xstrdup(m->message_id);
+	msg->subject = xstrdup(m->subject);
+	msg->body = xstrdup(m->body);
+	msg->in_reply_to = m->in_reply_to ? xstrdup(m->in_reply_to) : NULL;
+	msg->to = xcalloc(nto ? nto : 1, sizeof(char *));
+	for (i = 0; i < nto; i++)
+		msg->to[i] = xstrdup(to[i]);
+	msg->nto = nto;
+	json_array_foreach(h, i, v) {
+		if (!json_is_string(v))
+			continue;
+		msg->headers = xrealloc(msg->headers, (msg->nheaders + 1) * sizeof(char *));
+		msg->headers[msg->nheaders++] = xstrdup(json_string_value(v));
+	}
+	json_decref(h);
+}
+
+static int deliver(struct notifier *n, struct db *db, const struct db_mail *m, int64_t now, int *sent)
+{
+	const struct server_config *cfg = n->s->cfg;
+	struct mail_server srv;
+	struct mail_message msg;
+	char **addrs = xcalloc(m->nrcpt + 1, sizeof(char *));
+	char **boxes = xcalloc(m->nrcpt + 1, sizeof(char *));
+	size_t nallowed = 0;
+	int64_t wait_until = 0;
+	int rc = 0, src;
+
+	/* The rate limit holds a recipient back; the message waits for it in the outbox, never dropped. */
+	for (size_t i = 0; i < m->nrcpt; i++) {
+		long count = 0;
+		int64_t oldest = 0;
+
+		rc = db_mail_sent_since(db, m->addresses[i], now - NOTIFIER_RATE_WINDOW_S, &count, &oldest);
+		if (rc)
+			goto done;
+		if (count < cfg->mail_rate_per_hour) {
+			addrs[nallowed] = m->addresses[i];
+			boxes[nallowed] = m->mailboxes[i];
+			nallowed++;
+		} else {
+			int64_t free_at = oldest + NOTIFIER_RATE_WINDOW_S + 1;
+
+			if (!wait_until || free_at < wait_until)
+				wait_until = free_at;
+		}
+	}
+	if (m->nrcpt == 0) {
+		rc = db_begin(db);
+		if (!rc)
+			rc = with_tx(db, db_mail_fail(db, m->id, "no recipient left"));
+		goto done;
+	}
+	if (nallowed == 0) {
+		char why[160];
+
+		snprintf(why, sizeof(why),
+			 "rate limit: every recipient had %ld mails in the last hour; waiting",
+			 cfg->mail_rate_per_hour);
+		log_debug("mail=%ld held back by the rate limit until %lld", m->id, (long long)wait_until);
+		rc = db_begin(db);
+		if (!rc)
+			rc = with_tx(db, db_mail_defer(db, m->id, wait_until, false, why));
+		goto done;
+	}
+
+	server_settings(cfg, &srv);
+	message_of(m, boxes, nallowed, &msg);
+	src = n->send(n->send_ctx, &srv, &msg);
+	mail_message_release(&msg);
+	if (src == 0) {
+		bool complete = false;
+
+		rc = db_begin(db);
+		if (!rc)
+			rc = with_tx(db, db_mail_mark_sent(db, m->id, (const char *const *)addrs, nallowed,
+							   now, wait_until, &complete));
+		if (!rc) {
+			(*sent)++;
+			log_info("mail=%ld run=%ld message_id=%s sent to=%zu%s", m->id, m->run_id,
+				 m->message_id, nallowed,
+				 complete ? "" : " (others held back by the rate limit)");
+		}
+	} else if (src == KM_EINVAL) {
+		char *why = xstrdup(err_msg());
+
+		log_error("mail=%ld message_id=%s can never be delivered: %s", m->id, m->message_id, why);
+		rc = db_begin(db);
+		if (!rc)
+			rc = with_tx(db, db_mail_fail(db, m->id, why));
+		free(why);
+	} else {
+		char *why = xstrdup(err_msg());
+		int64_t delay = backoff(m->attempts + 1);
+
+		log_warn("mail=%ld message_id=%s attempt=%d failed, retry in %llds: %s", m->id, m->message_id,
+			 m->attempts + 1, (long long)delay, why);
+		rc = db_begin(db);
+		if (!rc)
+			rc = with_tx(db, db_mail_defer(db, m->id, now + delay, true, why));
+		free(why);
+	}
+done:
+	free(addrs);
+	free(boxes);
+	return rc;
+}
+
+static bool stopping(struct notifier *n)
+{
+	bool stop;
+
+	pthread_mutex_lock(&n->lock);
+	stop = n->stop;
+	pthread_mutex_unlock(&n->lock);
+	return stop;
+}
+
+int notifier_pass(struct notifier *n, struct db *db, int64_t now, int *sent)
+{
+	struct db_mail *mails = NULL;
+	size_t count = 0;
+	int rc;
+
+	*sent = 0;
+	rc = compose_pending(n, db, now);
+	if (rc)
+		return rc;
+	rc = db_mail_due(db, now, BATCH, &mails, &count);
+	for (size_t i = 0; !rc && i < count && !stopping(n); i++)
+		rc = deliver(n, db, &mails[i], now, sent);
+	db_mails_free(mails, count);
+	return rc;
+}
+
+static void *thread_main(void *arg)
+{
+	struct notifier *n = arg;
+
+	while (!stopping(n)) {
+		struct db *db = server_db(n->s);
+		struct timespec deadline;
+		int sent = 0;
+
+		if (db && notifier_pass(n, db, (int64_t)time(NULL), &sent) != 0)
+			log_warn("mail: %s", err_msg());
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += IDLE_WAIT_S;
+		pthread_mutex_lock(&n->lock);
+		/* A full batch may have left more due: go round again at once. */
+		while (!n->stop && !n->kicked && sent < BATCH) {
+			if (pthread_cond_timedwait(&n->cond, &n->lock, &deadline) != 0)
+				break;
+		}
+		n->kicked = false;
+		pthread_mutex_unlock(&n->lock);
+	}
+	return NULL;
+}
+
+int notifier_start(struct notifier *n)
+{
+	if (pthread_create(&n->thread, NULL, thread_main, n) != 0)
+		return err_set(KM_EIO, "cannot start the mail thread: %s", strerror(errno));
+	n->running = true;
+	sched_on_run_done = notifier_run_done;
+	log_info("mail: reports go through %s from %s (at most %ld per recipient per hour)",
+		 n->s->cfg->smtp_url, n->s->cfg->mail_from, n->s->cfg->mail_rate_per_hour);
+	return 0;
+}
+
+void notifier_free(struct notifier *n)
+{
+	if (!n)
+		return;
+	if (n->running) {
+		pthread_mutex_lock(&n->lock);
+		n->stop = true;
+		pthread_cond_broadcast(&n->cond);
+		pthread_mutex_unlock(&n->lock);
+		pthread_join(n->thread, NULL);
+		sched_on_run_done = NULL;
+	}
+	pthread_mutex_destroy(&n->lock);
+	pthread_cond_destroy(&n->cond);
+	free(n);
+}
