@@ -26,12 +26,15 @@ M=$(api GET "/api/v1/runs/$RUN/matrix")
 # Request "ymymy": DEV_DAX_HMEM=y CXL_BUS=m CXL_ACPI=y CXL_PCI=m CXL_REGION=y.
 clamped=$(echo "$M" | jq -c '.requests[] | select(.point == "ymymy")')
 [ "$(echo "$clamped" | jq .clamped)" = true ] || fail "ymymy is clamped: $clamped"
-[ "$(echo "$clamped" | jq -c '[.clamp_diff[] | select(.axis)]')" = \
-	'[{"symbol":"CXL_ACPI","requested":"y","effective":"m","axis":true}]' ] || fail "clamp difference: $clamped"
+[ "$(echo "$clamped" | jq -c '[.clamp_diff[] | select(.axis) | {symbol, requested, effective}]')" = \
+	'[{"symbol":"CXL_ACPI","requested":"y","effective":"m"}]' ] || fail "clamp difference: $clamped"
+echo "$clamped" | jq -e '.clamp_diff[0].explanation | .checked
+	and (.text | startswith("CXL_ACPI: requested y, got m — depends on CXL_BUS [=m]"))' >/dev/null ||
+	fail "the clamp is explained from the tree's Kconfig and the explanation re-evaluates to m: $clamped"
 cid=$(echo "$clamped" | jq .config_id)
 [ "$(echo "$M" | jq -r --argjson c "$cid" '.configs[] | select(.id == $c) | .point')" = ymmmy ] ||
 	fail "ymymy resolves to the config of ymmmy"
-pass "DEV_DAX_HMEM=y CXL_BUS=m CXL_ACPI=y -> CXL_ACPI=m (clamped), same config as the CXL_ACPI=m request"
+pass "DEV_DAX_HMEM=y CXL_BUS=m CXL_ACPI=y -> CXL_ACPI=m (clamped, explained: depends on CXL_BUS [=m]), same config as the CXL_ACPI=m request"
 
 unclamped=$(echo "$M" | jq -c '.requests[] | select(.point == "mmmmn")')
 [ "$(echo "$unclamped" | jq .clamped)" = false ] || fail "mmmmn is not clamped: $unclamped"
