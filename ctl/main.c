@@ -153,6 +153,7 @@ static int watch(struct ctl *c, const char *run, long interval)
 {
 	char path[64];
 	bool tty = isatty(1);
+	char line[512], last[512] = "";
 	int rc = 0;
 
 	snprintf(path, sizeof(path), "/api/v1/runs/%s", run);
@@ -176,13 +177,20 @@ static int watch(struct ctl *c, const char *run, long interval)
 		booted = finished(counts, "boot");
 		bar(b1, sizeof(b1), built, builds);
 		bar(b2, sizeof(b2), booted, boots);
-		printf("%srun %s %-11s configs %3lld (of %lld requests, %lld clamped)  build [%s] %ld/%ld fail %ld err %ld"
-		       "  boot [%s] %ld/%ld fail %ld err %ld%s",
-		       tty ? "\r" : "", run, state, (long long)json_integer_value(json_object_get(counts, "configs")),
-		       (long long)json_integer_value(json_object_get(counts, "requests")),
-		       (long long)json_integer_value(json_object_get(counts, "clamped")), b1, built, builds,
-		       count_of(counts, "build", "FAIL"), count_of(counts, "build", "ERROR"), b2, booted, boots,
-		       count_of(counts, "boot", "FAIL"), count_of(counts, "boot", "ERROR"), tty ? "" : "\n");
+		snprintf(line, sizeof(line),
+			 "run %s %-11s configs %3lld (of %lld requests, %lld clamped)  build [%s] %ld/%ld fail %ld err %ld"
+			 "  boot [%s] %ld/%ld fail %ld err %ld",
+			 run, state, (long long)json_integer_value(json_object_get(counts, "configs")),
+			 (long long)json_integer_value(json_object_get(counts, "requests")),
+			 (long long)json_integer_value(json_object_get(counts, "clamped")), b1, built, builds,
+			 count_of(counts, "build", "FAIL"), count_of(counts, "build", "ERROR"), b2, booted, boots,
+			 count_of(counts, "boot", "FAIL"), count_of(counts, "boot", "ERROR"));
+		/* A terminal gets one line redrawn in place; a log file gets a line per change only. */
+		if (tty)
+			printf("\r%s", line);
+		else if (strcmp(line, last) != 0)
+			printf("%s\n", line);
+		memcpy(last, line, sizeof(last));
 		fflush(stdout);
 		if (strcmp(state, "done") == 0 || strcmp(state, "error") == 0 || strcmp(state, "superseded") == 0 ||
 		    strcmp(state, "cancelled") == 0) {
