@@ -369,7 +369,7 @@ static bool find_conjunction(struct search *s, unsigned char *mask)
 
 static void render(struct condition_result *r)
 {
-	struct buf t = BUF_INIT(1024 * 1024), a = BUF_INIT(1024 * 1024);
+	struct buf t = BUF_INIT(1024 * 1024), a = BUF_INIT(1024 * 1024), g = BUF_INIT(64 * 1024);
 
 	switch (r->status) {
 	case CONDITION_ALWAYS:
@@ -430,6 +430,14 @@ static void render(struct condition_result *r)
 	}
 	r->text = buf_steal(&t);
 	r->ascii = buf_steal(&a);
+	for (size_t x = 0; x < r->naxes; x++) {
+		if (!r->given[x])
+			continue;
+		buf_puts(&g, g.len ? " \u2227 " : "");
+		buf_printf(&g, "%s=%c", r->axes[x], r->given[x]);
+	}
+	r->given_text = g.len ? buf_steal(&g) : NULL;
+	buf_free(&g);
 }
 
 static void search_free(struct search *s)
@@ -588,6 +596,11 @@ int condition_find(const char *const *axes, size_t naxes, const struct condition
 				s.fmask[a] |= 1u << val_index(pts[i].point[a]);
 		}
 	}
+	/* An axis with one value throughout cannot separate anything: say what is taken for granted. */
+	for (size_t a = 0; a < naxes && npts; a++)
+		for (int v = 0; v < 3; v++)
+			if (s.dom[a] == 1u << v)
+				r->given[a] = VALS[v];
 	s.fw = (s.nF + 63) / 64;
 	s.pw = (s.nP + 63) / 64;
 	if (s.fw == 0)
@@ -656,7 +669,7 @@ json_t *condition_json(const struct condition_result *r)
 		[CONDITION_NEVER] = "never",         [CONDITION_INSEPARABLE] = "inseparable",
 		[CONDITION_TOO_COMPLEX] = "too-complex",
 	};
-	json_t *o = json_object(), *disj = json_array(), *conf = json_array();
+	json_t *o = json_object(), *disj = json_array(), *conf = json_array(), *given = json_array();
 
 	json_object_set_new(o, "status", json_string(status[r->status]));
 	json_object_set_new(o, "minimal", json_boolean(r->minimal));
@@ -684,6 +697,14 @@ json_t *condition_json(const struct condition_result *r)
 	json_object_set_new(o, "conflicts", conf);
 	json_object_set_new(o, "text", json_string(r->text));
 	json_object_set_new(o, "ascii", json_string(r->ascii));
+	for (size_t x = 0; x < r->naxes; x++) {
+		char v[2] = { r->given[x], 0 };
+
+		if (r->given[x])
+			json_array_append_new(given, json_pack("{s:s,s:s}", "symbol", r->axes[x], "value", v));
+	}
+	json_object_set_new(o, "given", given);
+	json_object_set_new(o, "given_text", r->given_text ? json_string(r->given_text) : json_null());
 	return o;
 }
 
@@ -702,5 +723,6 @@ void condition_free(struct condition_result *r)
 	free(r->conflicts);
 	free(r->text);
 	free(r->ascii);
+	free(r->given_text);
 	free(r);
 }

@@ -45,6 +45,8 @@ struct condition_result {
 	bool minimal;               /* the search proved no smaller condition exists */
 	char **conflicts;           /* INSEPARABLE: the shared points (naxes chars each) */
 	size_t nconflicts;
+	char given[CONDITION_MAX_AXES]; /* per axis: its one value when every built config has it, else 0 */
+	char *given_text;           /* "CXL_BUS=m ∧ CXL_PCI=m": what the condition takes for granted, or NULL */
 	char *text;                 /* "DEV_DAX_HMEM=y ∧ CXL_BUS=m ∧ CXL_REGION=y", or a sentence for the other statuses */
 	char *ascii;                /* "DEV_DAX_HMEM=y && CXL_BUS=m && CXL_REGION=y" (two values of three as SYM!=v) */
 };
@@ -67,7 +69,9 @@ bool condition_holds(const struct condition_result *r, const char *point);
 
 /*
  * {"status":"found"|"always"|"never"|"inseparable"|"too-complex","minimal":bool,
- *  "disjuncts":[[{"symbol","values":["y"]}...]...],"conflicts":["ymn"...],"text","ascii"}.
+ *  "disjuncts":[[{"symbol","values":["y"]}...]...],"conflicts":["ymn"...],"text","ascii",
+ *  "given":[{"symbol","value"}...],"given_text"}: given are the axes that have one value in every
+ *  built config (a matrix slice), which no condition over the run can test.
  * A new reference.
  */
 json_t *condition_json(const struct condition_result *r);

@@ -112,6 +112,20 @@ done:
 	return 0;
 }
 
+/* Artifacts of a job as {"name": size}. */
+static json_t *job_artifacts(struct db *db, long job_id)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *arts = json_object();
+
+	if (db_prep(db, &st, "SELECT name, size FROM artifacts WHERE job_id = ? ORDER BY name", "l", job_id))
+		return arts;
+	while (db_step(db, st) == 1)
+		json_object_set_new(arts, (const char *)sqlite3_column_text(st, 0), db_col_json(st, 1));
+	sqlite3_finalize(st);
+	return arts;
+}
+
 int db_run_json(struct db *db, long run_id, json_t **out)
 {
 	sqlite3_stmt *st = NULL;
@@ -142,6 +156,17 @@ int db_run_json(struct db *db, long run_id, json_t **out)
 					 "l", run_id);
 
 		json_object_set_new(run, "previous_run", prc == 0 ? json_integer(prev) : json_null());
+	}
+	if (!rc) {
+		/* The newest configure job, for its log and the resolved matrix base (base.config). */
+		long job = 0;
+
+		if (db_scalar_long(db, &job, "SELECT id FROM jobs WHERE run_id = ? AND kind = 'configure'"
+				   " ORDER BY id DESC LIMIT 1", "l", run_id) == 0)
+			json_object_set_new(run, "configure_job", json_pack("{s:I,s:o}", "id", (json_int_t)job,
+									   "artifacts", job_artifacts(db, job)));
+		else
+			json_object_set_new(run, "configure_job", json_null());
 	}
 	if (rc) {
 		json_decref(run);
@@ -248,20 +273,6 @@ done:
 	}
 	*out = json_pack("{s:o,s:o,s:o}", "run", run, "configs", configs, "requests", requests);
 	return 0;
-}
-
-/* Artifacts of a job as {"name": size}. */
-static json_t *job_artifacts(struct db *db, long job_id)
-{
-	sqlite3_stmt *st = NULL;
-	json_t *arts = json_object();
-
-	if (db_prep(db, &st, "SELECT name, size FROM artifacts WHERE job_id = ? ORDER BY name", "l", job_id))
-		return arts;
-	while (db_step(db, st) == 1)
-		json_object_set_new(arts, (const char *)sqlite3_column_text(st, 0), db_col_json(st, 1));
-	sqlite3_finalize(st);
-	return arts;
 }
 
 static int one_row(struct db *db, const char *sql, long id, json_t **out)

@@ -293,7 +293,8 @@ static char *failure_condition(const struct run_facts *f, const long *failing, s
 	}
 	if (n && condition_find(f->axes, f->m->naxes, cc, n, &res) == 0 && res->status == CONDITION_FOUND &&
 	    res->text)
-		text = xstrdup(res->text);
+		text = res->given_text ? xasprintf("%s (every config built in this run has %s)", res->text, res->given_text) :
+					 xstrdup(res->text);
 	condition_free(res);
 	free(cc);
 	return text;

@@ -104,6 +104,35 @@ static int fragment_config(const struct matrix *m, const json_t *bundle, struct 
 	return rc;
 }
 
+/*
+ * The matrix base as Kconfig resolves it without any axis value (base +
+ * fragment, olddefconfig), uploaded as base.config: what the dashboard
+ * compares every config of the run with.
+ */
+static int resolve_base(struct job *j, const struct kmake *k, const struct kconfig *base, const char *config_path,
+			struct buf *log)
+{
+	char *text = kconfig_write(base), *norm, *path;
+	struct kconfig *eff = NULL;
+	int rc = fs_write_file(config_path, text, strlen(text));
+
+	free(text);
+	if (!rc)
+		rc = run_make(j, k, "olddefconfig", log, (double)j->opts->configure_timeout_s);
+	if (!rc)
+		rc = kconfig_load(config_path, &eff);
+	if (rc)
+		return rc;
+	norm = kconfig_normalize(eff);
+	path = xasprintf("%s/base.config", j->dir);
+	if (fs_write_file(path, norm, strlen(norm)) == 0)
+		job_upload(j, "base.config", path);
+	free(path);
+	free(norm);
+	kconfig_free(eff);
+	return 0;
+}
+
 /* Fragment symbols whose final value is not what the fragment asked for. */
 static json_t *fragment_changes(const struct kconfig *frag, const struct kconfig *eff)
 {
@@ -187,6 +216,15 @@ int configure_run(struct job *j, json_t *result)
 	if (rc)
 		goto done;
 	kconfig_merge(base, frag);
+	rc = resolve_base(j, &k, base, config_path, &log);
+	if (rc == KM_EINVAL) {
+		json_object_set_new(result, "status", json_string("FAIL"));
+		json_object_set_new(result, "message", json_string(err_msg()));
+		rc = 0;
+		goto upload;
+	}
+	if (rc)
+		goto done;
 	insight = insight_new(src, m->arch);
 
 	json_array_foreach(requests, i, req) {

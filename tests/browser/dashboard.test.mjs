@@ -267,6 +267,57 @@ async function main() {
 			await shot('signature');
 		}
 
+		/* --- insight: clamp explanations, failure conditions and the built-in-calls-module diagnosis --- */
+		const base = await api(`/runs/${BASE_RUN}/matrix`);
+		const explained = base.requests.find((r) => (r.clamp_diff || []).some((d) => d.axis && d.explanation?.text));
+		if (ok(!!explained, `run ${BASE_RUN} has a clamped request with an explanation`)) {
+			const d = explained.clamp_diff.find((x) => x.axis && x.explanation?.text);
+			await go(`#/config/${explained.config_id}`);
+			await page.waitForSelector('table.reqs .clamp-why');
+			const whys = await page.locator('table.reqs .clamp-why').allTextContents();
+			const reason = d.explanation.text.split(' \u2014 ').slice(1).join(' \u2014 ');
+			ok(reason && whys.some((t) => t.includes(reason)), `the config page explains ${d.symbol} ${d.requested}→${d.effective}`,
+				`want "${reason}" in ${JSON.stringify(whys.slice(0, 3))}`);
+			await shot('config-clamp');
+		}
+		const passCfg = base.configs.find((c) => c.build?.status === 'PASS' && c.point.includes('y'));
+		if (ok(!!passCfg, `run ${BASE_RUN} has a passing configuration`)) {
+			await go(`#/config/${passCfg.id}`);
+			await page.waitForSelector('table.diff');
+			ok(await page.locator('.diff-box table.diff th').nth(2).textContent() === 'matrix base',
+				'a passing configuration is compared with the matrix base by default');
+			const rows = await page.$$eval('.diff-box table.diff tr.axis td:first-child', (tds) => tds.map((t) => t.textContent));
+			ok(rows.length > 0 && rows.every((r) => r.startsWith('CONFIG_')), `the axes it sets differ from the base (${rows})`);
+		}
+		const baseSigsRun = (await api(`/runs/${BASE_RUN}/signatures`)).signatures.filter((x) => !x.secondary);
+		const linkSig = baseSigsRun.find((x) => x.condition?.status === 'found');
+		if (ok(!!linkSig, `run ${BASE_RUN}'s error has a failure condition`)) {
+			ok(linkSig.condition.text === 'DEV_DAX_HMEM=y \u2227 CXL_BUS=m \u2227 CXL_REGION=y',
+				'the fixture link error fails exactly when DEV_DAX_HMEM=y ∧ CXL_BUS=m ∧ CXL_REGION=y', linkSig.condition.text);
+			await go(`#/run/${BASE_RUN}`);
+			await page.waitForSelector('table.sigs .condition .cond-text');
+			ok((await page.locator('table.sigs .condition .cond-text').first().textContent()) === linkSig.condition.text,
+				'the run page states the failure condition of its error');
+			const sigPage = await api(`/signatures/${linkSig.id}`);
+			await go(`#/signature/${linkSig.id}`);
+			await page.waitForSelector('.condition .cond-text');
+			ok((await page.locator('.condition .cond-text').textContent()) === sigPage.condition.text,
+				'the error page states the failure condition', sigPage.condition.text);
+			if (ok(!!sigPage.signature.diagnosis?.text, 'the error has a built-in-calls-module diagnosis')) {
+				const shownDiag = await page.locator('.diagnosis .diag-text').textContent();
+				ok(shownDiag === sigPage.signature.diagnosis.text && shownDiag.includes('cxl_core'),
+					'the error page shows the diagnosis naming the providing module', shownDiag);
+				ok(await page.locator('.diagnosis ul.remedies li').count() === sigPage.signature.diagnosis.remedies.length,
+					'and its remedies');
+			}
+			await shot('signature-insight');
+			const failCfg = base.configs.find((c) => c.build?.status === 'FAIL');
+			await go(`#/config/${failCfg.id}`);
+			await page.waitForSelector('.error-item .diagnosis');
+			ok((await page.locator('.error-item .diagnosis .diag-text').first().textContent()).includes('cxl_region_contains_resource'),
+				'a failing configuration shows the diagnosis with its error');
+		}
+
 		/* --- comparison after the breaking push --- */
 		const [mb, s, sb] = await Promise.all([api(`/runs/${BASE_RUN}/matrix`), api(`/runs/${FAIL_RUN}/signatures`),
 			api(`/runs/${BASE_RUN}/signatures`)]);

@@ -42,6 +42,15 @@ jq -e '[.requests[].clamp_diff[] | select(.axis)] | length > 0 and all(.explanat
 	"$T/matrix.json" >/dev/null || fail "every clamped symbol is explained and checked"
 pass "162 requests -> 81 distinct configs, 81 clamped with their differences"
 
+# The matrix base as Kconfig resolves it without axis values: the fragment is in, and it differs
+# from every config only where the axes (and what follows from them) differ.
+CJ=$(api GET "/api/v1/runs/$RUN" | jq '.configure_job.id')
+api GET "/api/v1/jobs/$CJ/artifacts/base.config" >"$T/base.config"
+grep -qx 'CONFIG_ACPI_HMAT=y' "$T/base.config" && grep -qx 'CONFIG_DEV_DAX=y' "$T/base.config" ||
+	fail "base.config of the configure job carries the fragment: $(head -5 "$T/base.config")"
+grep -q '^CONFIG_CXL_BUS=' "$T/base.config" && fail "base.config sets CXL_BUS, which no fragment asks for"
+pass "configure job uploads the resolved matrix base (base.config, $(wc -l <"$T/base.config") lines)"
+
 [ "$(jq '[.configs[] | select(.build.status == null)] | length' "$T/matrix.json")" = 0 ] || fail "one build per config"
 failing=$(jq -c '[.configs[] | select(.build.status == "FAIL") | .point] | sort' "$T/matrix.json")
 expected=$(jq -c '[.configs[] | select(.effective.DEV_DAX_HMEM == "y" and .effective.CXL_BUS == "m"

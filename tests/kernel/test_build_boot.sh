@@ -67,15 +67,17 @@ echo "$primary" | jq -e 'length == 1 and (.[0].signature | test("^ld-undefined:c
 	>/dev/null || fail "the seed's undefined reference is the one primary error: $primary"
 pass "branch: DEV_DAX_HMEM=y CXL_BUS=m CXL_REGION=y fails with undefined reference to cxl_region_contains_resource; neighbours pass"
 
-# Insight: the condition over cxl-quick's axes (CXL_BUS is m throughout) and the diagnosis.
-[ "$(echo "$primary" | jq -r '.[0].condition.text')" = "DEV_DAX_HMEM=y ∧ CXL_REGION=y" ] ||
+# Insight: the condition over cxl-quick's axes, with what the slice holds constant (CXL_ACPI
+# requested y or m is m under CXL_BUS=m), and the diagnosis.
+[ "$(echo "$primary" | jq -r '.[0].condition.text')" = "DEV_DAX_HMEM=y ∧ CXL_REGION=y" ] &&
+	[ "$(echo "$primary" | jq -r '.[0].condition.given_text')" = "CXL_BUS=m ∧ CXL_ACPI=m ∧ CXL_PCI=m" ] ||
 	fail "failure condition: $(echo "$primary" | jq -c '.[0].condition')"
 fid=$(jq '.configs[] | select(.point == "ymmmy") | .id' "$T/b.json")
 D=$(api GET "/api/v1/configs/$fid" | jq -c '.errors[0].diagnosis')
 echo "$D" | jq -e '.caller.object == "drivers/dax/hmem/hmem.o" and .caller.config == "DEV_DAX_HMEM"
 	and .caller.value == "y" and .provider.module == "drivers/cxl/core/cxl_core.ko" and .provider.config == "CXL_BUS"
 	and .provider.value == "m"' >/dev/null || fail "diagnosis: $D"
-pass "insight: condition DEV_DAX_HMEM=y ∧ CXL_REGION=y; hmem.o (DEV_DAX_HMEM=y) calls into cxl_core.ko (CXL_BUS=m)"
+pass "insight: condition DEV_DAX_HMEM=y ∧ CXL_REGION=y given CXL_BUS=m ∧ CXL_ACPI=m ∧ CXL_PCI=m; hmem.o (DEV_DAX_HMEM=y) calls into cxl_core.ko (CXL_BUS=m)"
 
 cmp=$(api GET "/api/v1/runs/$RUN_B/compare?base=$RUN_A")
 echo "$cmp" | jq -e '[.configs[] | select(.change == "new-failure") | .point] == ["ymmmy"]' >/dev/null ||

@@ -75,9 +75,40 @@ static void find__seed_case_is_three_terms(void **state)
 	assert_true(r->minimal);
 	assert_string_equal(r->text, "DEV_DAX_HMEM=y \u2227 CXL_BUS=m \u2227 CXL_REGION=y");
 	assert_string_equal(r->ascii, "DEV_DAX_HMEM=y && CXL_BUS=m && CXL_REGION=y");
+	assert_null(r->given_text); /* every axis varies in a full matrix */
 	assert_exact(r, t);
 	condition_free(r);
 	free(t);
+}
+
+/* cxl-quick's slice: CXL_BUS and CXL_PCI are m throughout, so the condition leaves them out and says so. */
+static void find__names_the_axes_a_slice_holds_constant(void **state)
+{
+	static const char *const axes[] = { "DEV_DAX_HMEM", "CXL_BUS", "CXL_ACPI", "CXL_PCI", "CXL_REGION" };
+	struct table t = { 0 };
+	struct condition_result *r;
+	json_t *j;
+
+	(void)state;
+	add(&t, "ymmmy", true);
+	add(&t, "ymmmn", false);
+	add(&t, "mmmmy", false);
+	add(&t, "mmmmn", false);
+	r = find_ok(axes, 5, &t);
+	assert_string_equal(r->text, "DEV_DAX_HMEM=y \u2227 CXL_REGION=y");
+	assert_string_equal(r->given_text, "CXL_BUS=m \u2227 CXL_ACPI=m \u2227 CXL_PCI=m");
+	j = condition_json(r);
+	assert_int_equal(json_array_size(json_object_get(j, "given")), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "given"), 0), "symbol")),
+			    "CXL_BUS");
+	json_decref(j);
+	condition_free(r);
+
+	/* Once CXL_ACPI varies, only the other two are taken for granted. */
+	add(&t, "ymymy", false);
+	r = find_ok(axes, 5, &t);
+	assert_string_equal(r->given_text, "CXL_BUS=m \u2227 CXL_PCI=m");
+	condition_free(r);
 }
 
 static void find__drops_terms_that_do_not_separate(void **state)
@@ -280,6 +311,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(find__seed_case_is_three_terms),
+		cmocka_unit_test(find__names_the_axes_a_slice_holds_constant),
 		cmocka_unit_test(find__drops_terms_that_do_not_separate),
 		cmocka_unit_test(find__prefers_fewest_terms_then_values),
 		cmocka_unit_test(find__disjunction_when_no_conjunction_separates),

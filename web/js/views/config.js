@@ -5,6 +5,7 @@ import { h, replace, add, duration, bytes } from '../dom.js';
 import * as api from '../api.js';
 import { badge, crumbs, pointChips, section, emptyNote, branchHref, branchLabel } from '../components.js';
 import { configStatus, distance, isFinal } from '../status.js';
+import { clampEntry, diagnosisBlock } from '../insight.js';
 
 const MAX_LINES = 20000;
 const ERROR_RE = /(\berror\b|undefined reference|\*\*\*|\bBUG:|Kernel panic|Oops)/i;
@@ -80,7 +81,7 @@ function parseConfig(text) {
 	return m;
 }
 
-function diffTable(a, b, idA, idB, axisSyms) {
+function diffTable(a, b, idA, labelB, axisSyms) {
 	const syms = [...new Set([...a.keys(), ...b.keys()])].sort();
 	const rows = syms.filter((s) => (a.get(s) ?? 'n') !== (b.get(s) ?? 'n'));
 	if (!rows.length)
@@ -89,7 +90,7 @@ function diffTable(a, b, idA, idB, axisSyms) {
 		h('p', { class: 'small muted' }, `${rows.length} symbol${rows.length > 1 ? 's' : ''} differ`,
 			` (${rows.filter((s) => axisSyms.has(s)).length} of them matrix axes).`),
 		h('table', { class: 'diff' },
-			h('thead', null, h('tr', null, h('th', null, 'Symbol'), h('th', null, `#${idA} (this)`), h('th', null, `#${idB}`))),
+			h('thead', null, h('tr', null, h('th', null, 'Symbol'), h('th', null, `#${idA} (this)`), h('th', null, labelB))),
 			h('tbody', null, rows.map((s) => h('tr', { class: axisSyms.has(s) ? 'axis' : '' },
 				h('td', null, h('code', null, `CONFIG_${s}`)), h('td', { class: 'old' }, a.get(s) ?? 'n'),
 				h('td', { class: 'new' }, b.get(s) ?? 'n'))))));
@@ -206,8 +207,7 @@ async function draw(id, data, root, ctx, state) {
 	const reqRows = requests.map((r) => h('tr', { class: r.clamped ? 'clamped' : '' },
 		h('td', { class: 'num' }, `${r.idx + 1}`),
 		h('td', null, pointChips(r.point, axes, cfg.point)),
-		h('td', { class: 'small' }, r.clamped ? (r.clamp_diff || []).map((d) => h('span', { class: 'clamp' },
-			h('code', null, d.symbol), ` ${d.requested} → ${d.effective}`, d.axis ? null : h('span', { class: 'muted' }, ' (fragment)'))) :
+		h('td', { class: 'small' }, r.clamped ? (r.clamp_diff || []).map(clampEntry) :
 			h('span', { class: 'muted' }, 'as requested'))));
 	const head = [
 		crumbs(['Runs', '#/'], [branchLabel(run), branchHref(run)], [`Run #${run.id}`, `#/run/${run.id}`], `Config #${id}`),
@@ -245,7 +245,8 @@ async function draw(id, data, root, ctx, state) {
 				h('span', { class: 'tag' }, e.type), e.secondary ? h('span', { class: 'tag muted' }, 'follow-on') : null),
 			h('div', { class: 'muted small' }, e.file ? `${e.file} · ` : '', e.count > 1 ? `${e.count} times · ` : '',
 				e.line_no ? h('a', { href: `${base}/L${e.line_no}`, class: 'jump' }, `log line ${e.line_no}`) : 'no log line'),
-			e.first_lines ? h('pre', { class: 'first-lines' }, e.first_lines) : null));
+			e.first_lines ? h('pre', { class: 'first-lines' }, e.first_lines) : null,
+			diagnosisBlock(e.diagnosis)));
 	}
 
 	/* Build log, reproducer and .config load in parallel. */
@@ -312,33 +313,50 @@ async function draw(id, data, root, ctx, state) {
 			const axisSyms = new Set(axes.map((a) => a.symbol));
 			const others = m.configs.filter((c) => c.id !== id).map((c) => ({ c, d: distance(c.point, cfg.point),
 				s: configStatus(c).status })).sort((a, b) => a.d - b.d || a.c.id - b.c.id);
-			/* A configuration that did not build is best compared with the nearest one that did. */
+			/*
+			 * The matrix base (base + fragment resolved without axis values) shows what the axes
+			 * changed; a configuration that did not build is best compared with the nearest one that did.
+			 */
+			const cj = run.configure_job;
+			const hasBase = cj && cj.artifacts && cj.artifacts['base.config'] !== undefined;
 			const wantPass = build?.status !== 'PASS';
 			const def = others.find((o) => (wantPass ? o.c.build?.status === 'PASS' : true)) || others[0];
 			const diffBox = h('div', { class: 'diff-box' });
 			const sel = h('select', { 'aria-label': 'compare with' }, h('option', { value: '' }, 'nothing'),
+				hasBase ? h('option', { value: 'base' }, 'the matrix base (base + fragment, no axis values)') : null,
 				others.map((o) => h('option', { value: String(o.c.id) }, `#${o.c.id} ${o.c.point} ${o.s}` +
 					` (${o.d} ax${o.d === 1 ? 'is' : 'es'} apart)`)));
 			const showDiff = async () => {
-				const other = Number(sel.value);
+				const other = sel.value === 'base' ? 'base' : Number(sel.value);
 				if (!other) {
 					replace(diffBox);
 					return;
 				}
 				replace(diffBox, h('p', { class: 'muted' }, 'Loading…'));
+				if (other === 'base') {
+					const t = await api.artifact(cj.id, 'base.config');
+					replace(diffBox, diffTable(mineCfg, parseConfig(t), id, 'matrix base', axisSyms),
+						h('p', { class: 'small' }, h('a', { href: api.artifactPath(cj.id, 'base.config'), download: 'base.config' },
+							'download the matrix base .config')));
+					return;
+				}
 				const t = await api.configText(other);
-				replace(diffBox, diffTable(mineCfg, parseConfig(t), id, other, axisSyms),
+				replace(diffBox, diffTable(mineCfg, parseConfig(t), id, `#${other}`, axisSyms),
 					h('p', { class: 'small' }, h('a', { href: `#/config/${other}` }, `Open configuration #${other}`)));
 			};
 			sel.addEventListener('change', showDiff);
 			add(cfgCard,
 				h('div', { class: 'toolbar' }, h('a', { href: `/api/v1/configs/${id}/config`, download: `config-${id}` }, 'download .config'),
 					h('span', { class: 'muted' }, `${mineCfg.size} symbols, normalized (sorted, comments dropped)`)),
-				h('h3', null, 'Difference with another configuration of this run ',
-					h('span', { class: 'muted small' }, wantPass ? '(default: the nearest one that built)' : '(default: the nearest one)')),
+				h('h3', null, 'Difference with the matrix base or another configuration of this run ',
+					h('span', { class: 'muted small' }, wantPass ? '(default: the nearest configuration that built)' :
+						hasBase ? '(default: the matrix base)' : '(default: the nearest one)')),
 				h('label', { class: 'small' }, 'Compare with ', sel), diffBox,
 				h('details', { class: 'full-config' }, h('summary', null, 'Full .config'), h('pre', { class: 'code' }, text)));
-			if (def) {
+			if (hasBase && (!wantPass || !def)) {
+				sel.value = 'base';
+				await showDiff();
+			} else if (def) {
 				sel.value = String(def.c.id);
 				await showDiff();
 			}

@@ -5,6 +5,7 @@ import { badge, pills, crumbs, runState, commitLine, pointChips, section, emptyN
 	branchLabel } from '../components.js';
 import { fitGrid, OWNER_LETTER, shortNames } from '../grid.js';
 import { ACTIVE_RUN, configStatus, tally } from '../status.js';
+import { conditionBlock } from '../insight.js';
 
 const tip = () => document.getElementById('tip');
 const SHOW = 12; // rows of the problem list shown before "show all"
@@ -118,7 +119,7 @@ function signaturesCard(sigs, runId) {
 			h('tbody', null, sigs.map((s) => h('tr', { class: s.secondary ? 'secondary' : '' },
 				h('td', null, h('a', { href: `#/signature/${s.id}`, class: 'sig-msg' }, s.message),
 					s.file ? h('div', { class: 'muted small' }, s.file) : null,
-					s.secondary ? h('div', { class: 'muted small' }, 'follows from another error') : null),
+					s.secondary ? h('div', { class: 'muted small' }, 'follows from another error') : conditionBlock(s.condition)),
 				h('td', null, h('span', { class: 'tag' }, s.type)),
 				h('td', { class: 'num' }, s.configs))))),
 		h('p', { class: 'muted small' }, h('a', { href: `#/compare/${runId}` }, 'Which errors are new?'),

@@ -2,11 +2,12 @@
 import { h, replace, when, timeEl, shortRef, shortCommit } from '../dom.js';
 import * as api from '../api.js';
 import { crumbs, pointChips, section, emptyNote } from '../components.js';
+import { conditionBlock, diagnosisBlock } from '../insight.js';
 
 export default {
 	async render(route, root, ctx) {
 		const id = Number(route.args[0]);
-		const { signature: sig, occurrences: occ } = await api.signature(id);
+		const { signature: sig, occurrences: occ, condition, condition_run: conditionRun } = await api.signature(id);
 		ctx.title(`Error #${id}`);
 		/* Axis names per run, for the point chips (one request per distinct run). */
 		const runIds = [...new Set(occ.map((o) => o.run_id))];
@@ -44,6 +45,7 @@ export default {
 					h('div', { class: 'muted small' }, timeEl(sig.last_seen))),
 				h('div', { class: 'tile' }, h('div', { class: 'tile-label' }, 'Runs'), h('div', { class: 'big' }, byRun.size)),
 				h('div', { class: 'tile' }, h('div', { class: 'tile-label' }, 'Configurations'), h('div', { class: 'big' }, occ.length))),
+			condition || sig.diagnosis ? section('Why', conditionBlock(condition, conditionRun), diagnosisBlock(sig.diagnosis)) : null,
 			latest?.first_lines ? section('First lines (latest occurrence)', h('pre', { class: 'first-lines' }, latest.first_lines),
 				h('p', { class: 'small' }, h('a', { href: latest.line_no ? `#/config/${latest.config_id}/L${latest.line_no}` :
 					`#/config/${latest.config_id}` }, `In the build log of configuration #${latest.config_id}`))) : null,
