@@ -535,6 +535,15 @@ static void find_disjunction(struct search *s, struct condition_result *r)
 	free(pin.w);
 }
 
+bool condition_build_counts(const char *build_status, bool shows_error)
+{
+	if (!build_status)
+		return false;
+	if (strcmp(build_status, "PASS") == 0)
+		return true;
+	return shows_error && strcmp(build_status, "FAIL") == 0;
+}
+
 int condition_find(const char *const *axes, size_t naxes, const struct condition_config *configs,
 		   size_t nconfigs, struct condition_result **out)
 {

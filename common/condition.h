@@ -52,6 +52,15 @@ struct condition_result {
 };
 
 /*
+ * Whether a config's build says anything about one error: it passed (with or
+ * without the error: Kconfig warnings do not fail a build), or it failed
+ * showing the error. A build that failed only with other errors (which may have
+ * stopped make before this one could show) or did not finish says nothing, so
+ * it must be left out of condition_find(). build_status is KCIDB's.
+ */
+bool condition_build_counts(const char *build_status, bool shows_error);
+
+/*
  * Finds the simplest condition over the axes' effective values that holds for
  * exactly the failing configs among configs[] (configs that were not built
  * must be left out). Simplest: a single conjunction if one separates, with the

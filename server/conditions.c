@@ -2,7 +2,6 @@
 #include "conditions.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "condition.h"
 #include "db.h"
@@ -52,12 +51,12 @@ static json_t *condition_for(const char **axes, size_t naxes, const json_t *conf
 
 	json_array_foreach(configs, i, c) {
 		const char *status = json_string_value(json_object_get(json_object_get(c, "build"), "status"));
+		bool fails = has_id(ids, json_integer_value(json_object_get(c, "id")));
 
-		/* Only configs that built say anything: queued or errored ones are left out. */
-		if (!status || (strcmp(status, "PASS") != 0 && strcmp(status, "FAIL") != 0))
+		if (!condition_build_counts(status, fails))
 			continue;
 		cc[n].point = json_string_value(json_object_get(c, "point"));
-		cc[n].failing = has_id(ids, json_integer_value(json_object_get(c, "id")));
+		cc[n].failing = fails;
 		n++;
 	}
 	if (n && condition_find(axes, naxes, cc, n, &r) == 0) {

@@ -282,8 +282,7 @@ static char *failure_condition(const struct run_facts *f, const long *failing, s
 	for (size_t i = 0; i < f->nconfigs; i++) {
 		bool fails = id_in(failing, nfailing, f->configs[i].id);
 
-		/* Builds failing for another reason, or not finished, say nothing about this error. */
-		if (!fails && strcmp(f->configs[i].status, "PASS") != 0)
+		if (!condition_build_counts(f->configs[i].status, fails))
 			continue;
 		if (strlen(f->configs[i].point) != f->m->naxes)
 			continue;

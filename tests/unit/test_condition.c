@@ -251,6 +251,58 @@ static void find__only_built_configs_count(void **state)
 	condition_free(r);
 }
 
+/* Adds a build to t when it says anything about the error. */
+static void add_build(struct table *t, const char *point, const char *status, bool shows_error)
+{
+	if (condition_build_counts(status, shows_error))
+		add(t, point, shows_error);
+}
+
+static void find__builds_failing_with_other_errors_say_nothing(void **state)
+{
+	static const char *const axes[] = { "A", "B", "C" };
+	struct table t = { 0 };
+	struct condition_result *r;
+
+	/*
+	 * The error shows when A=y and B=m, but a compile error that C=y causes
+	 * stops make before the link in "ymy": that build says nothing about it.
+	 * Counted as a build without the error it would force a C=n term.
+	 */
+	add_build(&t, "ymn", "FAIL", true);
+	add_build(&t, "ymy", "FAIL", false);
+	add_build(&t, "yyn", "PASS", false);
+	add_build(&t, "yyy", "FAIL", false);
+	add_build(&t, "mmn", "PASS", false);
+	add_build(&t, "mmy", "FAIL", false);
+	add_build(&t, "myn", "PASS", false);
+	add_build(&t, "myy", "ERROR", false);
+	add_build(&t, "nnn", NULL, false);
+	assert_int_equal(t.n, 4);
+	r = find_ok(axes, 3, &t);
+	assert_int_equal(r->status, CONDITION_FOUND);
+	assert_string_equal(r->text, "A=y \u2227 B=m");
+	assert_string_equal(r->given_text, "C=n");
+	condition_free(r);
+}
+
+static void find__passing_builds_showing_a_warning_count(void **state)
+{
+	static const char *const axes[] = { "A", "B" };
+	struct table t = { 0 };
+	struct condition_result *r;
+
+	/* Kconfig's unmet-dependency warning does not fail a build: it shows in PASS builds. */
+	add_build(&t, "yn", "PASS", true);
+	add_build(&t, "ym", "PASS", true);
+	add_build(&t, "mn", "PASS", false);
+	add_build(&t, "nm", "FAIL", true);
+	r = find_ok(axes, 2, &t);
+	assert_string_equal(r->text, "A\u2208{y,n}");
+	assert_exact(r, &t);
+	condition_free(r);
+}
+
 static void find__rejects_bad_points(void **state)
 {
 	static const char *const axes[] = { "A", "B" };
@@ -318,6 +370,8 @@ int main(void)
 		cmocka_unit_test(find__no_condition_when_configs_share_values),
 		cmocka_unit_test(find__all_or_none_failing),
 		cmocka_unit_test(find__only_built_configs_count),
+		cmocka_unit_test(find__builds_failing_with_other_errors_say_nothing),
+		cmocka_unit_test(find__passing_builds_showing_a_warning_count),
 		cmocka_unit_test(find__rejects_bad_points),
 		cmocka_unit_test(find__random_matrices_are_exact),
 	};
