@@ -22,7 +22,10 @@ static void usage(void)
 {
 	printf("usage: kmatrixctl [--server=URL] [--token=T | --token-file=F] COMMAND ...\n\n"
 	       "commands:\n"
-	       "  worker-add NAME                 create a worker; prints its token (shown once)\n"
+	       "  worker-add NAME                 create a worker (or a revoked one again); prints its token\n"
+	       "                                  (shown once)\n"
+	       "  worker-revoke NAME              refuse the worker's token from now on; its running jobs go\n"
+	       "                                  back in the queue\n"
 	       "  submit --tree=URL --matrix=NAME [--ref=REF] [--commit=SHA] [--tree-name=NAME]\n"
 	       "                                  queue a run; prints its id\n"
 	       "  runs [--tree=NAME] [--ref=REF]  list recent runs\n"
@@ -31,7 +34,7 @@ static void usage(void)
 	       "                                  1 when something failed, 3 when the run errored)\n"
 	       "  cancel RUN                      cancel a run's queued jobs\n\n"
 	       "The server defaults to $KMATRIX_URL or http://127.0.0.1:8080; the admin token to\n"
-	       "$KMATRIX_ADMIN_TOKEN (needed by worker-add, submit and cancel).\n");
+	       "$KMATRIX_ADMIN_TOKEN (needed by worker-add, worker-revoke, submit and cancel).\n");
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
@@ -256,6 +259,17 @@ int main(int argc, char **argv)
 		status = request(&c, "POST", "/api/v1/workers", body, &out);
 		if (status == 201)
 			printf("%s\n", json_string_value(json_object_get(out, "token")));
+		else
+			rc = 1;
+	} else if (strcmp(cmd, "worker-revoke") == 0 && i < argc) {
+		char path[160];
+
+		snprintf(path, sizeof(path), "/api/v1/workers/%s/revoke", argv[i]);
+		body = json_object();
+		status = request(&c, "POST", path, body, &out);
+		if (status == 200)
+			printf("worker %s revoked; %lld running job(s) back in the queue\n", argv[i],
+			       (long long)json_integer_value(json_object_get(out, "requeued_jobs")));
 		else
 			rc = 1;
 	} else if (strcmp(cmd, "submit") == 0) {

@@ -108,9 +108,16 @@ void db_config_release(struct db_config *c);
 
 /* ---- workers (db_jobs.c) ------------------------------------------------ */
 
+/* A new worker, or a revoked one of that name back with a new token; KM_EEXISTS if the name is in use. */
 int db_worker_create(struct db *db, const char *name, const char *token_hash, long *worker_id);
-/* Finds the worker owning a token hash; KM_EAUTH when none. *name is the caller's to free. */
+/* Finds the worker owning a token hash; KM_EAUTH when none or revoked. *name is the caller's to free. */
 int db_worker_auth(struct db *db, const char *token_hash, long *worker_id, char **name);
+/*
+ * Refuses the worker's token from now on (revoking twice keeps the first
+ * time). *running: the jobs it holds a lease on (the caller frees it), for the
+ * caller to put back in the queue. KM_ENOTFOUND for an unknown name.
+ */
+int db_worker_revoke(struct db *db, const char *name, long *worker_id, long **running, size_t *nrunning);
 int db_worker_seen(struct db *db, long worker_id, const char *hostname, const char *version, long cores);
 
 /* ---- jobs and leases (db_jobs.c) ---------------------------------------- */

@@ -9,11 +9,24 @@
 
 int db_worker_create(struct db *db, const char *name, const char *token_hash, long *worker_id)
 {
-	long existing;
+	long existing, revoked;
 	int rc = db_scalar_long(db, &existing, "SELECT id FROM workers WHERE name = ?", "t", name);
 
-	if (rc == 0)
-		return err_set(KM_EEXISTS, "a worker named '%s' already exists", name);
+	if (rc == 0) {
+		rc = db_scalar_long(db, &revoked, "SELECT revoked_at IS NOT NULL FROM workers WHERE id = ?", "l",
+				    existing);
+		if (rc)
+			return rc;
+		if (!revoked)
+			return err_set(KM_EEXISTS, "a worker named '%s' already exists (revoke it to issue a new token)",
+				       name);
+		/* A revoked name comes back with a new token and keeps its history. */
+		rc = db_exec(db, "UPDATE workers SET token_hash = ?, revoked_at = NULL WHERE id = ?", "tl", token_hash,
+			     existing);
+		if (!rc)
+			*worker_id = existing;
+		return rc;
+	}
 	if (rc != KM_ENOTFOUND)
 		return rc;
 	rc = db_exec(db, "INSERT INTO workers (name, token_hash, created_at) VALUES (?, ?, ?)", "tti", name, token_hash,
@@ -27,13 +40,17 @@ int db_worker_create(struct db *db, const char *name, const char *token_hash, lo
 int db_worker_auth(struct db *db, const char *token_hash, long *worker_id, char **name)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, &st, "SELECT id, name FROM workers WHERE token_hash = ?", "t", token_hash);
+	int rc = db_prep(db, &st, "SELECT id, name, revoked_at IS NOT NULL FROM workers WHERE token_hash = ?", "t",
+			 token_hash);
 
 	*name = NULL;
 	if (rc)
 		return rc;
 	rc = db_step(db, st);
-	if (rc == 1) {
+	if (rc == 1 && sqlite3_column_int(st, 2)) {
+		rc = err_set(KM_EAUTH, "worker '%s' was revoked: ask the farm's admin for a new token",
+			     (const char *)sqlite3_column_text(st, 1));
+	} else if (rc == 1) {
 		*worker_id = (long)sqlite3_column_int64(st, 0);
 		*name = db_col_strdup(st, 1);
 		rc = 0;
@@ -41,6 +58,40 @@ int db_worker_auth(struct db *db, const char *token_hash, long *worker_id, char 
 		rc = err_set(KM_EAUTH, "unknown worker token");
 	}
 	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_worker_revoke(struct db *db, const char *name, long *worker_id, long **running, size_t *nrunning)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc = db_scalar_long(db, worker_id, "SELECT id FROM workers WHERE name = ?", "t", name);
+
+	*running = NULL;
+	*nrunning = 0;
+	if (rc == KM_ENOTFOUND)
+		return err_set(KM_ENOTFOUND, "no worker named '%s'", name);
+	if (rc == 0)
+		rc = db_exec(db, "UPDATE workers SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", "il", db_now(),
+			     *worker_id);
+	if (rc == 0)
+		rc = db_prep(db, &st, "SELECT id FROM jobs WHERE worker_id = ? AND state = 'running' ORDER BY id", "l",
+			     *worker_id);
+	if (rc)
+		return rc;
+	while ((rc = db_step(db, st)) == 1) {
+		if (*nrunning == cap) {
+			cap = cap ? cap * 2 : 8;
+			*running = xrealloc(*running, cap * sizeof(**running));
+		}
+		(*running)[(*nrunning)++] = (long)sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc) {
+		free(*running);
+		*running = NULL;
+		*nrunning = 0;
+	}
 	return rc;
 }
 

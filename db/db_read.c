@@ -503,7 +503,7 @@ int db_workers_json(struct db *db, json_t **out)
 	sqlite3_stmt *st = NULL;
 	json_t *workers = json_array();
 	int rc = db_prep(db, &st,
-			 "SELECT w.id, w.name, w.hostname, w.version, w.cores, w.created_at, w.last_seen,"
+			 "SELECT w.id, w.name, w.hostname, w.version, w.cores, w.created_at, w.last_seen, w.revoked_at,"
 			 " (SELECT json_group_array(j.id) FROM jobs j WHERE j.worker_id = w.id AND j.state = 'running')"
 			 " AS running_jobs FROM workers w ORDER BY w.id",
 			 NULL);
@@ -516,7 +516,7 @@ int db_workers_json(struct db *db, json_t **out)
 	while ((rc = db_step(db, st)) == 1) {
 		json_t *w = db_row_json(st);
 
-		json_object_set_new(w, "running_jobs", db_col_parsed(st, 7));
+		json_object_set_new(w, "running_jobs", db_col_parsed(st, 8));
 		json_array_append_new(workers, w);
 	}
 	sqlite3_finalize(st);

@@ -46,6 +46,7 @@ void api_signature_get(struct server *s, struct db *db, struct http_req *req, st
 void api_trees_list(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_workers_list(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_workers_create(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
+void api_worker_revoke(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_job_get(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_artifact_get(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_worker_heartbeat(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);

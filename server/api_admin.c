@@ -130,3 +130,23 @@ void api_workers_create(struct server *s, struct db *db, struct http_req *req, s
 	http_resp_json(resp, 201, json_pack("{s:i,s:s,s:s}", "id", (json_int_t)id, "name", name, "token", token));
 	json_decref(body);
 }
+
+void api_worker_revoke(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	const char *name = req->nparams ? req->params[0] : NULL;
+	long id = 0;
+	int requeued = 0;
+	int rc = api_auth_admin(s, req);
+
+	if (!rc && (!name || !worker_name_ok(name)))
+		rc = err_set(KM_EINVAL, "a worker name is 1-64 characters of [A-Za-z0-9._-]");
+	if (!rc)
+		rc = sched_revoke_worker(s, db, name, &id, &requeued);
+	if (rc) {
+		api_fail(resp, rc);
+		return;
+	}
+	log_info("worker=%ld name=%s revoked, jobs requeued=%d", id, name, requeued);
+	http_resp_json(resp, 200, json_pack("{s:i,s:s,s:b,s:i}", "id", (json_int_t)id, "name", name, "revoked", 1,
+					     "requeued_jobs", requeued));
+}

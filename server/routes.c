@@ -34,6 +34,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/trees", api_trees_list, BODY_NONE },
 	{ "GET", "/api/v1/workers", api_workers_list, BODY_NONE },
 	{ "POST", "/api/v1/workers", api_workers_create, BODY_JSON },
+	{ "POST", "/api/v1/workers/{}/revoke", api_worker_revoke, BODY_JSON },
 	{ "GET", "/api/v1/jobs/{}", api_job_get, BODY_NONE },
 	{ "GET", "/api/v1/jobs/{}/artifacts/{}", api_artifact_get, BODY_NONE },
 	{ "POST", "/api/v1/worker/heartbeat", api_worker_heartbeat, BODY_JSON },

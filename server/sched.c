@@ -235,13 +235,9 @@ static int sweep_locked(struct server *s, struct db *db)
 	return rc;
 }
 
-int sched_sweep(struct server *s, struct db *db)
+/* Ends the caller's transaction: rolled back after an error, else committed and waiting claims woken. */
+static int commit_and_notify(struct db *db, int rc)
 {
-	int rc = db_begin(db);
-
-	if (rc)
-		return rc;
-	rc = sweep_locked(s, db);
 	if (rc) {
 		db_rollback(db);
 		return rc;
@@ -250,6 +246,15 @@ int sched_sweep(struct server *s, struct db *db)
 	if (!rc)
 		sched_notify();
 	return rc;
+}
+
+int sched_sweep(struct server *s, struct db *db)
+{
+	int rc = db_begin(db);
+
+	if (rc)
+		return rc;
+	return commit_and_notify(db, sweep_locked(s, db));
 }
 
 /*
@@ -484,6 +489,34 @@ int sched_cancel(struct server *s, struct db *db, long run_id)
 		return rc;
 	}
 	return db_commit(db);
+}
+
+int sched_revoke_worker(struct server *s, struct db *db, const char *name, long *worker_id, int *requeued)
+{
+	long *running = NULL;
+	size_t n = 0;
+	int rc = db_begin(db);
+
+	*requeued = 0;
+	if (rc)
+		return rc;
+	rc = db_worker_revoke(db, name, worker_id, &running, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct db_job_info j;
+		bool again = false;
+
+		rc = db_job_get(db, running[i], &j);
+		if (rc)
+			break;
+		/* Its lease dies with its token: another worker takes the job now. */
+		rc = db_job_retry_or_fail(db, j.id, "the worker holding it was revoked", &again);
+		if (!rc)
+			rc = sched_advance(s, db, j.run_id);
+		*requeued += again;
+		db_job_info_release(&j);
+	}
+	free(running);
+	return commit_and_notify(db, rc);
 }
 
 int sched_advance(struct server *s, struct db *db, long run_id)

@@ -48,6 +48,9 @@ int sched_sweep(struct server *s, struct db *db);
 /* Cancels a run's queued jobs and marks it cancelled. */
 int sched_cancel(struct server *s, struct db *db, long run_id);
 
+/* Revokes a worker's token and puts the jobs it was running back in the queue (*requeued of them). */
+int sched_revoke_worker(struct server *s, struct db *db, const char *name, long *worker_id, int *requeued);
+
 /* Recomputes a run's state from its jobs (inside the caller's transaction). */
 int sched_advance(struct server *s, struct db *db, long run_id);
 

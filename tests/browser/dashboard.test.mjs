@@ -27,6 +27,7 @@ const FAIL_RUN = Number(env('KM_FAIL_RUN'));
 const BASE_RUN = Number(env('KM_BASE_RUN'));
 const LIVE_RUN = Number(env('KM_LIVE_RUN'));
 const GO_FILE = env('KM_GO_FILE');
+const REVOKED = env('KM_REVOKED', '');
 const SHOTS = env('KM_SHOTS');
 const LIVE_WAIT_S = Number(env('KM_LIVE_WAIT', '90'));
 
@@ -409,7 +410,12 @@ async function main() {
 
 		await go('#/workers');
 		await page.waitForSelector('table.workers');
-		ok(await page.locator('table.workers tbody tr').count() === (await api('/workers')).workers.length, 'workers page lists the workers');
+		const workers = (await api('/workers')).workers;
+		ok(await page.locator('table.workers tbody tr').count() === workers.length, 'workers page lists the workers');
+		const revokedRows = await page.locator('table.workers tbody tr', { hasText: 'revoked' }).allInnerTexts();
+		ok(revokedRows.length === workers.filter((w) => w.revoked_at).length &&
+			(!REVOKED || revokedRows.some((t) => t.startsWith(REVOKED))), 'a revoked worker is marked revoked',
+			JSON.stringify(revokedRows));
 		await shot('workers');
 
 		ok(!pageErrors.length, 'no JavaScript errors and no dialogs', pageErrors.join('; '));

@@ -118,6 +118,9 @@ else
 	# The third run (the fix of the link error) waits for the browser: no worker until it
 	# has the page open.
 	stop_workers
+	# One of them is retired for good: the workers page must say so.
+	"$KM_CTL" worker-revoke w1b >/dev/null || fail "worker-revoke w1b"
+	REVOKED=w1b
 	"$FIXTURES/make-repo.sh" "$REPO" --patch fix-reachable >>"$T/make-repo.log" 2>&1 ||
 		fail "make-repo.sh --patch: $(tail -5 "$T/make-repo.log")"
 	LIVE_RUN=$(submit)
@@ -125,7 +128,7 @@ else
 fi
 
 mkdir -p "$SHOTS"
-KM_URL="$URL" KM_FAIL_RUN="$FAIL_RUN" KM_BASE_RUN="$BASE_RUN" KM_LIVE_RUN="$LIVE_RUN" KM_GO_FILE="$GO" \
+KM_URL="$URL" KM_REVOKED="${REVOKED:-}" KM_FAIL_RUN="$FAIL_RUN" KM_BASE_RUN="$BASE_RUN" KM_LIVE_RUN="$LIVE_RUN" KM_GO_FILE="$GO" \
 	KM_SHOTS="$SHOTS" KM_CHROMIUM="$CHROMIUM" NODE_PATH="$HERE/node_modules" \
 	node "$HERE/dashboard.test.mjs" >"$T/browser.out" 2>&1 &
 NODE_PID=$!

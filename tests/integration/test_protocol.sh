@@ -148,3 +148,36 @@ RUN3=$("$KM_CTL" submit --tree=/srv/git/linux.git --ref=main --matrix=tiny)
 [ "$(api GET "/api/v1/runs/$RUN2" | jq -r .state)" = superseded ] || fail "older run superseded"
 [ "$(api GET "/api/v1/runs/$RUN2" | jq .superseded_by)" = "$RUN3" ] || fail "superseded_by points at the new run"
 pass "a new run of the same ref supersedes the older one"
+
+# Revoking a worker: its token is refused at once, the job it holds goes back
+# in the queue for another worker, and its name can be given a new token.
+J=$(api POST /api/v1/jobs/claim -H "Authorization: Bearer $W2" -d '{"kinds":["configure"]}')
+expect_status 200 "claim before the revocation"
+RJ=$(echo "$J" | jq .job.id)
+RLEASE=$(echo "$J" | jq -r .lease.id)
+W2_ID=$(api GET /api/v1/workers | jq '.workers[] | select(.name == "w2") | .id')
+api POST /api/v1/workers/w2/revoke -H "Authorization: Bearer $W1" -d '{}' >/dev/null
+expect_status 401 "a worker cannot revoke another"
+out=$("$KM_CTL" worker-revoke w2) || fail "worker-revoke failed"
+[ "$out" = "worker w2 revoked; 1 running job(s) back in the queue" ] || fail "worker-revoke said: $out"
+api POST /api/v1/worker/heartbeat -H "Authorization: Bearer $W2" -d '{}' >/dev/null
+expect_status 401 "a revoked token"
+grep -q "worker 'w2' was revoked" "$T/body" || fail "the refusal says why: $(cat "$T/body")"
+api POST "/api/v1/jobs/$RJ/result" -H "Authorization: Bearer $W2" \
+	-d "{\"lease\":\"$RLEASE\",\"status\":\"ERROR\",\"message\":\"late\"}" >/dev/null
+expect_status 401 "a result from a revoked worker"
+[ "$(api GET "/api/v1/jobs/$RJ" | jq -r .state)" = queued ] || fail "the revoked worker's job is queued again"
+J=$(api POST /api/v1/jobs/claim -H "Authorization: Bearer $W1" -d '{"kinds":["configure"]}')
+[ "$(echo "$J" | jq .job.id)" = "$RJ" ] || fail "another worker takes the revoked worker's job: $J"
+api POST /api/v1/workers/nobody/revoke -H "Authorization: Bearer $ADMIN" -d '{}' >/dev/null
+expect_status 404 "revoking an unknown worker"
+"$KM_CTL" worker-add w1 >/dev/null 2>&1 && fail "a live worker's name cannot be added twice"
+NEW_W2=$("$KM_CTL" worker-add w2) || fail "a revoked name gets a new token"
+api POST /api/v1/jobs/claim -H "Authorization: Bearer $NEW_W2" -d '{"wait":0}' >/dev/null
+expect_status 204 "the new token works"
+api POST /api/v1/jobs/claim -H "Authorization: Bearer $W2" -d '{"wait":0}' >/dev/null
+expect_status 401 "the old token stays refused"
+W=$(api GET /api/v1/workers | jq -c '.workers[] | select(.name == "w2")')
+[ "$(echo "$W" | jq .id)" = "$W2_ID" ] && [ "$(echo "$W" | jq .revoked_at)" = null ] ||
+	fail "the worker keeps its id and history and is no longer revoked: $W"
+pass "a revoked worker is refused at once, its job is requeued for another, its name gets a new token"

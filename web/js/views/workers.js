@@ -12,8 +12,9 @@ async function draw(root) {
 		section(`${ws.length} worker${ws.length === 1 ? '' : 's'}`, ws.length ? h('table', { class: 'workers' },
 			h('thead', null, h('tr', null, h('th', null, 'Name'), h('th', null, 'Host'), h('th', null, 'Version'), h('th', { class: 'num' }, 'Cores'),
 				h('th', null, 'Last seen'), h('th', null, 'Running'))),
-			h('tbody', null, ws.map((w) => h('tr', { class: w.last_seen && now - w.last_seen < 120 ? 'alive' : 'quiet' },
-				h('td', null, h('b', null, w.name)), h('td', null, w.hostname || '—'), h('td', null, w.version || '—'),
+			h('tbody', null, ws.map((w) => h('tr', { class: w.revoked_at ? 'quiet' : w.last_seen && now - w.last_seen < 120 ? 'alive' : 'quiet' },
+				h('td', null, h('b', null, w.name), w.revoked_at ? [' ', h('span', { class: 'tag', title: 'its token is refused; kmatrixctl worker-add gives it a new one' }, 'revoked ', timeEl(w.revoked_at))] : null),
+				h('td', null, w.hostname || '—'), h('td', null, w.version || '—'),
 				h('td', { class: 'num' }, w.cores ?? '—'), h('td', null, w.last_seen ? timeEl(w.last_seen) : 'never'),
 				h('td', null, (w.running_jobs || []).map((j) => {
 					const x = jobs.get(j);
