@@ -37,6 +37,7 @@ void api_webhook(struct server *s, struct db *db, struct http_req *req, struct h
 {
 	struct webhook_push *claim = NULL, *push = NULL;
 	const struct triggers_tree *tree;
+	const struct triggers *trees;
 	enum triggers_outcome outcome = TRIGGERS_IGNORED;
 	json_t *reply = NULL;
 	int rc;
@@ -48,9 +49,10 @@ void api_webhook(struct server *s, struct db *db, struct http_req *req, struct h
 		api_fail(resp, rc);
 		goto done;
 	}
-	tree = triggers_tree_by_urls(s->triggers, (const char *const *)claim->repo_urls, claim->nrepo_urls);
+	trees = server_triggers(s);
+	tree = triggers_tree_by_urls(trees, (const char *const *)claim->repo_urls, claim->nrepo_urls);
 	if (!tree) {
-		if (!s->triggers)
+		if (!trees)
 			rc = err_set(KM_ENOTFOUND,
 				     "webhook (%s): this farm has no trees file (--trees=FILE): no "
 				     "repository can push to it",

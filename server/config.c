@@ -47,7 +47,7 @@ static const struct opt options[] = {
 	{ "mail-from", OPT_STR, O(mail_from), "kmatrix <kmatrix@localhost>", 0, 0, "From: of reports" },
 	{ "mail-rate", OPT_LONG, O(mail_rate_per_hour), "20", 1, 100000, "mails per recipient per hour" },
 	{ "log-level", OPT_STR, O(log_level), "info", 0, 0, "debug, info, warn or error" },
-	{ "trees", OPT_STR, O(trees_file), "", 0, 0, "trees file: which trees/branches run which matrices" },
+	{ "trees", OPT_STR, O(trees_file), "", 0, 0, "trees file: which trees/branches run which matrices (SIGHUP reloads it)" },
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))

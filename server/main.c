@@ -17,10 +17,31 @@
 #include "triggers.h"
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
 
 static void on_signal(int sig)
 {
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
+}
+
+/* SIGHUP: the trees file again. A file with a mistake is refused and the one in force stays. */
+static void reload_trees(struct server *srv)
+{
+	const struct triggers *t;
+
+	if (!*srv->cfg->trees_file) {
+		log_info("SIGHUP: no --trees file to reload");
+		return;
+	}
+	if (server_triggers_load(srv) != 0) {
+		log_error("trees file not reloaded, the previous one stays in force: %s", err_msg());
+		return;
+	}
+	t = server_triggers(srv);
+	log_info("trees file %s reloaded: %zu tree(s)", srv->cfg->trees_file, t->ntrees);
 }
 
 int main(int argc, char **argv)
@@ -29,7 +50,6 @@ int main(int argc, char **argv)
 	struct server srv;
 	struct http_server *http = NULL;
 	struct http_app app;
-	struct triggers *trees = NULL;
 	struct poller *poller = NULL;
 	struct sigaction sa;
 	enum log_level level;
@@ -49,21 +69,19 @@ int main(int argc, char **argv)
 	log_set_level(level);
 	/* libcurl (mail) must be initialised before any thread starts. */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (*cfg.trees_file && (triggers_load(cfg.trees_file, &trees) != 0 ||
-				triggers_check_matrices(trees, cfg.matrices_dir) != 0)) {
-		fprintf(stderr, "kmatrix-server: %s\n", err_msg());
-		return 2;
-	}
 	signal(SIGPIPE, SIG_IGN);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	rc = server_init(&srv, &cfg);
-	if (!rc) {
-		srv.triggers = trees;
-		rc = triggers_sync(server_db(&srv), trees);
+	if (!rc && server_triggers_load(&srv) != 0) {
+		/* A mistake in the trees file is a usage error, as for the options. */
+		fprintf(stderr, "kmatrix-server: %s\n", err_msg());
+		server_release(&srv);
+		return 2;
 	}
 	if (!rc && *cfg.smtp_url) {
 		srv.notifier = notifier_new(&srv);
@@ -84,17 +102,21 @@ int main(int argc, char **argv)
 	}
 	log_info("listening on http://%s:%ld data=%s matrices=%s dashboard=%s", cfg.listen, cfg.port, cfg.data_dir,
 		 cfg.matrices_dir, cfg.public_url);
-	if (trees)
-		log_info("trees file %s: %zu tree(s)", cfg.trees_file, trees->ntrees);
+	if (server_triggers(&srv))
+		log_info("trees file %s: %zu tree(s) (SIGHUP reloads it)", cfg.trees_file, server_triggers(&srv)->ntrees);
 	if (poller_start(&srv, &poller) != 0)
 		log_error("%s", err_msg());
 
 	/* The main thread sweeps expired leases so a dead worker's job comes back even when no one claims. */
 	while (!stop_requested) {
-		for (int i = 0; i < 10 && !stop_requested; i++)
+		for (int i = 0; i < 10 && !stop_requested && !reload_requested; i++)
 			usleep(200 * 1000);
 		if (stop_requested)
 			break;
+		if (reload_requested) {
+			reload_requested = 0;
+			reload_trees(&srv);
+		}
 		struct db *db = server_db(&srv);
 
 		if (db && sched_sweep(&srv, db) != 0)
@@ -107,7 +129,6 @@ int main(int argc, char **argv)
 	poller_stop(poller);
 	notifier_free(srv.notifier);
 	server_release(&srv);
-	triggers_free(trees);
 	server_config_release(&cfg);
 	curl_global_cleanup();
 	return 0;

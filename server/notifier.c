@@ -400,7 +400,7 @@ static char *headers_json(long run_id, long signature_id, const struct run_facts
 
 static void add_matrix_and_tree_recipients(struct notifier *n, const struct run_facts *f, struct rcpts *r)
 {
-	const struct triggers_tree *tree = triggers_tree_by_name(n->s->triggers, f->run.tree_name);
+	const struct triggers_tree *tree = triggers_tree_by_name(server_triggers(n->s), f->run.tree_name);
 
 	rcpts_add(r, f->author);
 	for (size_t i = 0; i < f->m->nnotify; i++)

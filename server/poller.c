@@ -368,12 +368,13 @@ static bool wait_or_stop(struct poller *p, long seconds)
 static void *thread_main(void *arg)
 {
 	struct poller *p = arg;
-	const struct triggers *t = p->s->triggers;
 
 	do {
+		/* Taken afresh each round: a reload may have added or removed polled trees. */
+		const struct triggers *t = server_triggers(p->s);
 		struct db *db = server_db(p->s);
 
-		for (size_t i = 0; db && i < t->ntrees; i++) {
+		for (size_t i = 0; db && t && i < t->ntrees; i++) {
 			int pushes = 0;
 
 			if (!t->trees[i].poll)
@@ -390,15 +391,19 @@ static void *thread_main(void *arg)
 int poller_start(struct server *s, struct poller **out)
 {
 	struct poller *p;
+	const struct triggers *t;
 	size_t polled = 0;
 
 	*out = NULL;
-	for (size_t i = 0; s->triggers && i < s->triggers->ntrees; i++)
-		polled += s->triggers->trees[i].poll;
-	if (!polled)
+	t = server_triggers(s);
+	for (size_t i = 0; t && i < t->ntrees; i++)
+		polled += t->trees[i].poll;
+	/* With a trees file the thread runs even when no tree polls yet: a reload may add one. */
+	if (!t)
 		return 0;
 	if (s->cfg->poll_s <= 0) {
-		log_warn("%zu tree(s) ask for polling, but --poll=0 turns it off", polled);
+		if (polled)
+			log_warn("%zu tree(s) ask for polling, but --poll=0 turns it off", polled);
 		return 0;
 	}
 	p = xcalloc(1, sizeof(*p));

@@ -134,6 +134,7 @@ int server_init(struct server *s, const struct server_config *cfg)
 
 void server_release(struct server *s)
 {
+	server_triggers_release(s);
 	free(s->db_path);
 	free(s->admin_token);
 	free(s->artifacts_dir);

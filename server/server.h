@@ -2,7 +2,9 @@
 #ifndef KM_SERVER_H
 #define KM_SERVER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "config.h"
 
@@ -16,7 +18,9 @@ struct server {
 	char *admin_token;
 	char *artifacts_dir;
 	volatile bool stopping;
-	const struct triggers *triggers; /* the trees file, or NULL (owned by main) */
+	_Atomic(const struct triggers *) triggers; /* the trees file in force, or NULL: read it with server_triggers() */
+	struct triggers **trees_versions;           /* every version loaded (main thread only) */
+	size_t ntrees_versions;
 	struct notifier *notifier;       /* report mail, or NULL when mail is off (owned by main) */
 };
 
@@ -26,6 +30,22 @@ struct server {
  */
 int server_init(struct server *s, const struct server_config *cfg);
 void server_release(struct server *s);
+
+/*
+ * The trees file in force, or NULL when the server has none. What it returns
+ * stays valid until the server stops, even after a reload.
+ */
+const struct triggers *server_triggers(struct server *s);
+
+/*
+ * (Re)loads --trees=FILE (server/trees_file.c): parses it, checks that its
+ * matrices exist, makes the database's trees match, and only then puts it in
+ * force. On an error (KM_EINVAL "FILE:LINE: ...", KM_EIO) the version in force
+ * stays. Main thread only; nothing to do without --trees.
+ */
+int server_triggers_load(struct server *s);
+/* Frees every version loaded; called once the other threads have stopped. */
+void server_triggers_release(struct server *s);
 
 /* This thread's database connection, opened on first use and closed when the thread ends. */
 struct db *server_db(struct server *s);

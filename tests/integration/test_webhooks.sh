@@ -262,3 +262,45 @@ done
 sleep 2.5
 [ "$(api GET "/api/v1/runs?tree=polled" | jq '.runs | length')" = 2 ] || fail "polling started runs without a change"
 pass "polling (libgit2, every second) picks up a new commit, a new branch and its deletion, and nothing else"
+
+# ---- SIGHUP reloads the trees file ------------------------------------------------------------------
+# A new secret for github-linux and a new polled tree take effect without a restart; a file with a
+# mistake is refused with its line, and the version in force stays.
+NEW_GH_SECRET=$(openssl rand -hex 32)
+POLLED2="$T/polled2.git"
+git init -q --bare "$POLLED2"
+git -C "$SRC" push -q "$POLLED2" main
+sed "s/^secret   = $GH_SECRET\$/secret   = $NEW_GH_SECRET/" "$T/trees.conf" >"$T/trees.new"
+printf '\n[tree polled2]\nurl      = %s\npoll     = yes\nmatrices = tiny\n' "$POLLED2" >>"$T/trees.new"
+mv "$T/trees.new" "$T/trees.conf"
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 50); do
+	grep -q "trees file .* reloaded: 6 tree(s)" "$T/server.log" && break
+	sleep 0.2
+done
+grep -q "trees file .* reloaded: 6 tree(s)" "$T/server.log" || fail "no reload after SIGHUP: $(tail -3 "$T/server.log")"
+github push "$DATA/github-push.json" >/dev/null
+expect_status 401 "the old secret after the reload"
+github push "$DATA/github-push.json" "$NEW_GH_SECRET" >/dev/null
+expect_status 202 "the new secret after the reload"
+api GET /api/v1/trees | jq -e '.trees[] | select(.name == "polled2")' >/dev/null || fail "the new tree is not in the database"
+for _ in $(seq 1 50); do
+	grep -q "poll tree=polled2 .*first look" "$T/server.log" && break
+	sleep 0.2
+done
+grep -q "poll tree=polled2 .*first look" "$T/server.log" || fail "the tree added by the reload is not polled"
+
+cp "$T/trees.conf" "$T/trees.good"
+printf '\n[tree broken]\nurl = https://example.org/broken.git\ncolour = blue\n' >>"$T/trees.conf"
+bad_line=$(grep -n '^colour' "$T/trees.conf" | cut -d: -f1)
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 50); do
+	grep -q "trees file not reloaded" "$T/server.log" && break
+	sleep 0.2
+done
+grep "trees file not reloaded" "$T/server.log" | grep -q "trees.conf:$bad_line:" ||
+	fail "the refusal names the file and line: $(grep 'not reloaded' "$T/server.log")"
+github push "$DATA/github-push.json" "$NEW_GH_SECRET" >/dev/null
+expect_status 202 "the version in force after a refused reload"
+kill -0 "$SERVER_PID" || fail "the server died on a bad trees file"
+pass "SIGHUP reloads the trees file (new secret, new polled tree); a file with a mistake is refused by line, the old one stays"
