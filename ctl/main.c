@@ -10,13 +10,9 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "ctl.h"
 #include "err.h"
 #include "xalloc.h"
-
-struct ctl {
-	const char *server;
-	char *token;
-};
 
 static void usage(void)
 {
@@ -29,7 +25,8 @@ static void usage(void)
 	       "  submit --tree=URL --matrix=NAME [--ref=REF] [--commit=SHA] [--tree-name=NAME]\n"
 	       "                                  queue a run; prints its id\n"
 	       "  runs [--tree=NAME] [--ref=REF]  list recent runs\n"
-	       "  status RUN                      one run's progress and results\n"
+	       "  status RUN                      a run: every config's build status and boot owners, each\n"
+	       "                                  error with its configs, failure condition and page\n"
 	       "  watch RUN [--interval=S]        live progress until the run ends (exit 0 when all passed,\n"
 	       "                                  1 when something failed, 3 when the run errored)\n"
 	       "  cancel RUN                      cancel a run's queued jobs\n\n"
@@ -42,8 +39,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 	return buf_append(ctx, data, size * nmemb) == 0 ? size * nmemb : 0;
 }
 
-/* Performs a request; returns the HTTP status (0 on transport failure, message printed). */
-static long request(struct ctl *c, const char *method, const char *path, json_t *body, json_t **out)
+long ctl_request(struct ctl *c, const char *method, const char *path, json_t *body, json_t **out)
 {
 	CURL *h = curl_easy_init();
 	struct curl_slist *hdr = NULL;
@@ -104,24 +100,6 @@ static long count_of(const json_t *counts, const char *kind, const char *status)
 	return (long)json_integer_value(json_object_get(json_object_get(counts, kind), status));
 }
 
-static void print_run_line(const json_t *run)
-{
-	const json_t *c = json_object_get(run, "counts");
-	const char *commit = json_string_value(json_object_get(run, "commit_id"));
-
-	printf("run %-5lld %-11s %-12s %-24.24s %.12s  requests %lld  configs %lld  clamped %lld  build %ld/%ld/%ld  "
-	       "boot %ld/%ld/%ld (pass/fail/error)\n",
-	       (long long)json_integer_value(json_object_get(run, "id")),
-	       json_string_value(json_object_get(run, "state")),
-	       json_string_value(json_object_get(json_object_get(run, "tree"), "name")),
-	       json_string_value(json_object_get(run, "ref")), commit ? commit : "-",
-	       (long long)json_integer_value(json_object_get(c, "requests")),
-	       (long long)json_integer_value(json_object_get(c, "configs")),
-	       (long long)json_integer_value(json_object_get(c, "clamped")), count_of(c, "build", "PASS"),
-	       count_of(c, "build", "FAIL"), count_of(c, "build", "ERROR"), count_of(c, "boot", "PASS"),
-	       count_of(c, "boot", "FAIL"), count_of(c, "boot", "ERROR"));
-}
-
 static void bar(char *out, size_t size, long done, long total)
 {
 	size_t width = size - 1, filled = total > 0 ? (size_t)((double)width * (double)done / (double)total) : 0;
@@ -162,7 +140,7 @@ static int watch(struct ctl *c, const char *run, long interval)
 	snprintf(path, sizeof(path), "/api/v1/runs/%s", run);
 	for (;;) {
 		json_t *r = NULL;
-		long status = request(c, "GET", path, NULL, &r);
+		long status = ctl_request(c, "GET", path, NULL, &r);
 		const json_t *counts;
 		const char *state;
 		char b1[31], b2[31];
@@ -256,7 +234,7 @@ int main(int argc, char **argv)
 	cmd = argv[i++];
 	if (strcmp(cmd, "worker-add") == 0 && i < argc) {
 		body = json_pack("{s:s}", "name", argv[i]);
-		status = request(&c, "POST", "/api/v1/workers", body, &out);
+		status = ctl_request(&c, "POST", "/api/v1/workers", body, &out);
 		if (status == 201)
 			printf("%s\n", json_string_value(json_object_get(out, "token")));
 		else
@@ -266,7 +244,7 @@ int main(int argc, char **argv)
 
 		snprintf(path, sizeof(path), "/api/v1/workers/%s/revoke", argv[i]);
 		body = json_object();
-		status = request(&c, "POST", path, body, &out);
+		status = ctl_request(&c, "POST", path, body, &out);
 		if (status == 200)
 			printf("worker %s revoked; %lld running job(s) back in the queue\n", argv[i],
 			       (long long)json_integer_value(json_object_get(out, "requeued_jobs")));
@@ -288,7 +266,7 @@ int main(int argc, char **argv)
 			json_object_set_new(body, "commit", json_string(opt(argc - i, argv + i, "--commit")));
 		if (opt(argc - i, argv + i, "--tree-name"))
 			json_object_set_new(body, "tree_name", json_string(opt(argc - i, argv + i, "--tree-name")));
-		status = request(&c, "POST", "/api/v1/runs", body, &out);
+		status = ctl_request(&c, "POST", "/api/v1/runs", body, &out);
 		if (status == 201)
 			printf("%lld\n", (long long)json_integer_value(json_object_get(out, "id")));
 		else
@@ -304,22 +282,15 @@ int main(int argc, char **argv)
 		if (opt(argc - i, argv + i, "--ref"))
 			snprintf(path + strlen(path), sizeof(path) - strlen(path), "&ref=%s",
 				 opt(argc - i, argv + i, "--ref"));
-		status = request(&c, "GET", path, NULL, &out);
+		status = ctl_request(&c, "GET", path, NULL, &out);
 		if (status != 200) {
 			rc = 1;
 			goto done;
 		}
 		json_array_foreach(json_object_get(out, "runs"), i2, run)
-			print_run_line(run);
+			ctl_print_run_line(run);
 	} else if (strcmp(cmd, "status") == 0 && i < argc) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/api/v1/runs/%s", argv[i]);
-		status = request(&c, "GET", path, NULL, &out);
-		if (status == 200)
-			print_run_line(out);
-		else
-			rc = 1;
+		rc = ctl_report_run(&c, argv[i]) == 200 ? 0 : 1;
 	} else if (strcmp(cmd, "watch") == 0 && i < argc) {
 		const char *iv = opt(argc - i, argv + i, "--interval");
 		long interval = iv ? strtol(iv, NULL, 10) : 2;
@@ -330,7 +301,7 @@ int main(int argc, char **argv)
 
 		snprintf(path, sizeof(path), "/api/v1/runs/%s/cancel", argv[i]);
 		body = json_object();
-		status = request(&c, "POST", path, body, &out);
+		status = ctl_request(&c, "POST", path, body, &out);
 		rc = status == 200 ? 0 : 1;
 	} else {
 		usage();

@@ -76,6 +76,21 @@ sid=$(echo "$primary" | jq '.[0].id')
 	fail "the signature page carries the condition"
 pass "failure condition: DEV_DAX_HMEM=y ∧ CXL_BUS=m ∧ CXL_REGION=y"
 
+# The terminal report: every config with its build status, the error with its configs, condition and page.
+"$KM_CTL" status "$RUN" >"$T/status.txt" || fail "kmatrixctl status failed"
+nconfigs=$(jq '.configs | length' "$T/matrix.json")
+[ "$(grep -cE '^  [ymn]{5} +(PASS|FAIL) ' "$T/status.txt")" = "$nconfigs" ] ||
+	fail "status lists each of the $nconfigs configs: $(head -5 "$T/status.txt")"
+for p in $(echo "$failing" | jq -r '.[]'); do
+	grep -qE "^  $p +FAIL " "$T/status.txt" || fail "status shows $p as FAIL"
+done
+grep -q "^error: undefined reference to .cxl_region_contains_resource' (ld-undefined) in $(echo "$failing" | jq length) config(s):" \
+	"$T/status.txt" || fail "status names the error: $(grep '^error' "$T/status.txt")"
+grep -qx "  fails when DEV_DAX_HMEM=y ∧ CXL_BUS=m ∧ CXL_REGION=y" "$T/status.txt" ||
+	fail "status states the condition: $(grep -A2 '^error' "$T/status.txt")"
+grep -qx "  $URL/#/signature/$sid" "$T/status.txt" || fail "status links the error page"
+pass "kmatrixctl status: $nconfigs configs with their build status, the error with its configs, condition and page"
+
 fid=$(jq '[.configs[] | select(.build.status == "FAIL")][0].id' "$T/matrix.json")
 C=$(api GET "/api/v1/configs/$fid")
 job=$(echo "$C" | jq .build.job_id)

@@ -1,0 +1,30 @@
+/* kmatrixctl's connection to the server, shared by its commands. */
+#ifndef KM_CTL_H
+#define KM_CTL_H
+
+#include <jansson.h>
+
+struct ctl {
+	const char *server;
+	char *token;
+};
+
+/*
+ * Performs a request against c->server + path; *out is the parsed answer or
+ * NULL (the caller's). Returns the HTTP status, 0 on a transport failure; a
+ * message is printed to stderr for both failures and statuses >= 400.
+ */
+long ctl_request(struct ctl *c, const char *method, const char *path, json_t *body, json_t **out);
+
+/* One line per run: id, state, tree, ref, commit, counts. */
+void ctl_print_run_line(const json_t *run);
+
+/*
+ * Prints a finished or running run for a terminal: its summary line, every
+ * config with its build status and each boot variant's owner, and each
+ * error with the configs it hits, its failure condition and its dashboard
+ * link. Returns the HTTP status of the run's fetch (200 when printed).
+ */
+long ctl_report_run(struct ctl *c, const char *run);
+
+#endif
