@@ -16,6 +16,9 @@ struct ctl {
  */
 long ctl_request(struct ctl *c, const char *method, const char *path, json_t *body, json_t **out);
 
+/* A run's count of kind ("build", "boot") jobs with status, from its "counts" object; 0 when absent. */
+long ctl_count(const json_t *counts, const char *kind, const char *status);
+
 /* One line per run: id, state, tree, ref, commit, counts. */
 void ctl_print_run_line(const json_t *run);
 

@@ -95,11 +95,6 @@ static const char *opt(int argc, char **argv, const char *name)
 	return NULL;
 }
 
-static long count_of(const json_t *counts, const char *kind, const char *status)
-{
-	return (long)json_integer_value(json_object_get(json_object_get(counts, kind), status));
-}
-
 static void bar(char *out, size_t size, long done, long total)
 {
 	size_t width = size - 1, filled = total > 0 ? (size_t)((double)width * (double)done / (double)total) : 0;
@@ -115,7 +110,7 @@ static long finished(const json_t *counts, const char *kind)
 	long n = 0;
 
 	for (size_t i = 0; statuses[i]; i++)
-		n += count_of(counts, kind, statuses[i]);
+		n += ctl_count(counts, kind, statuses[i]);
 	return n;
 }
 
@@ -164,8 +159,8 @@ static int watch(struct ctl *c, const char *run, long interval)
 			 run, state, (long long)json_integer_value(json_object_get(counts, "configs")),
 			 (long long)json_integer_value(json_object_get(counts, "requests")),
 			 (long long)json_integer_value(json_object_get(counts, "clamped")), b1, built, builds,
-			 count_of(counts, "build", "FAIL"), count_of(counts, "build", "ERROR"), b2, booted, boots,
-			 count_of(counts, "boot", "FAIL"), count_of(counts, "boot", "ERROR"));
+			 ctl_count(counts, "build", "FAIL"), ctl_count(counts, "build", "ERROR"), b2, booted, boots,
+			 ctl_count(counts, "boot", "FAIL"), ctl_count(counts, "boot", "ERROR"));
 		/* A terminal gets one line redrawn in place; a log file gets a line per change only. */
 		if (tty)
 			printf("\r%s", line);
@@ -179,8 +174,8 @@ static int watch(struct ctl *c, const char *run, long interval)
 				printf("\n");
 			if (strcmp(state, "error") == 0)
 				rc = 3;
-			else if (count_of(counts, "build", "FAIL") || count_of(counts, "boot", "FAIL") ||
-				 count_of(counts, "build", "ERROR") || count_of(counts, "boot", "ERROR"))
+			else if (ctl_count(counts, "build", "FAIL") || ctl_count(counts, "boot", "FAIL") ||
+				 ctl_count(counts, "build", "ERROR") || ctl_count(counts, "boot", "ERROR"))
 				rc = 1;
 			json_decref(r);
 			return rc;

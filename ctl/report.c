@@ -4,7 +4,7 @@
 
 #include "ctl.h"
 
-static long count_of(const json_t *counts, const char *kind, const char *status)
+long ctl_count(const json_t *counts, const char *kind, const char *status)
 {
 	return (long)json_integer_value(json_object_get(json_object_get(counts, kind), status));
 }
@@ -27,9 +27,9 @@ void ctl_print_run_line(const json_t *run)
 	       str(json_object_get(run, "tree"), "name"), str(run, "ref"), commit ? commit : "-",
 	       (long long)json_integer_value(json_object_get(c, "requests")),
 	       (long long)json_integer_value(json_object_get(c, "configs")),
-	       (long long)json_integer_value(json_object_get(c, "clamped")), count_of(c, "build", "PASS"),
-	       count_of(c, "build", "FAIL"), count_of(c, "build", "ERROR"), count_of(c, "boot", "PASS"),
-	       count_of(c, "boot", "FAIL"), count_of(c, "boot", "ERROR"));
+	       (long long)json_integer_value(json_object_get(c, "clamped")), ctl_count(c, "build", "PASS"),
+	       ctl_count(c, "build", "FAIL"), ctl_count(c, "build", "ERROR"), ctl_count(c, "boot", "PASS"),
+	       ctl_count(c, "boot", "FAIL"), ctl_count(c, "boot", "ERROR"));
 }
 
 /* A boot cell: who owns the Soft Reserved range when the boot passed, else its status. */

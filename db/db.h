@@ -114,10 +114,11 @@ int db_worker_create(struct db *db, const char *name, const char *token_hash, lo
 int db_worker_auth(struct db *db, const char *token_hash, long *worker_id, char **name);
 /*
  * Refuses the worker's token from now on (revoking twice keeps the first
- * time). *running: the jobs it holds a lease on (the caller frees it), for the
- * caller to put back in the queue. KM_ENOTFOUND for an unknown name.
+ * time) and puts the jobs it holds a lease on back in the queue, as an
+ * expired lease would (db_leases_expire). KM_ENOTFOUND for an unknown name.
  */
-int db_worker_revoke(struct db *db, const char *name, long *worker_id, long **running, size_t *nrunning);
+int db_worker_revoke(struct db *db, const char *name, long *worker_id, int *requeued, int *errored,
+		     void (*fn)(void *ctx, long run_id), void *ctx);
 int db_worker_seen(struct db *db, long worker_id, const char *hostname, const char *version, long cores);
 
 /* ---- jobs and leases (db_jobs.c) ---------------------------------------- */

@@ -7,6 +7,46 @@
 #include "err.h"
 #include "xalloc.h"
 
+/*
+ * Puts the running jobs st selects (id, run_id) back in the queue, or ends
+ * them as ERROR once they used all their attempts; finalizes st. Run ids
+ * touched are passed to fn.
+ */
+static int requeue_selected(struct db *db, sqlite3_stmt *st, const char *message, int *requeued, int *errored,
+			    void (*fn)(void *ctx, long run_id), void *ctx)
+{
+	long *ids = NULL, *runs = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	while ((rc = db_step(db, st)) == 1) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			ids = xrealloc(ids, cap * sizeof(*ids));
+			runs = xrealloc(runs, cap * sizeof(*runs));
+		}
+		ids[n] = (long)sqlite3_column_int64(st, 0);
+		runs[n++] = (long)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		bool again = false;
+
+		rc = db_job_retry_or_fail(db, ids[i], message, &again);
+		if (rc)
+			break;
+		if (again)
+			(*requeued)++;
+		else
+			(*errored)++;
+		if (fn)
+			fn(ctx, runs[i]);
+	}
+	free(ids);
+	free(runs);
+	return rc;
+}
+
 int db_worker_create(struct db *db, const char *name, const char *token_hash, long *worker_id)
 {
 	long existing, revoked;
@@ -61,38 +101,26 @@ int db_worker_auth(struct db *db, const char *token_hash, long *worker_id, char 
 	return rc;
 }
 
-int db_worker_revoke(struct db *db, const char *name, long *worker_id, long **running, size_t *nrunning)
+int db_worker_revoke(struct db *db, const char *name, long *worker_id, int *requeued, int *errored,
+		     void (*fn)(void *ctx, long run_id), void *ctx)
 {
 	sqlite3_stmt *st = NULL;
-	size_t cap = 0;
 	int rc = db_scalar_long(db, worker_id, "SELECT id FROM workers WHERE name = ?", "t", name);
 
-	*running = NULL;
-	*nrunning = 0;
+	*requeued = 0;
+	*errored = 0;
 	if (rc == KM_ENOTFOUND)
 		return err_set(KM_ENOTFOUND, "no worker named '%s'", name);
 	if (rc == 0)
 		rc = db_exec(db, "UPDATE workers SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", "il", db_now(),
 			     *worker_id);
 	if (rc == 0)
-		rc = db_prep(db, &st, "SELECT id FROM jobs WHERE worker_id = ? AND state = 'running' ORDER BY id", "l",
-			     *worker_id);
+		rc = db_prep(db, &st, "SELECT id, run_id FROM jobs WHERE worker_id = ? AND state = 'running' ORDER BY id",
+			     "l", *worker_id);
 	if (rc)
 		return rc;
-	while ((rc = db_step(db, st)) == 1) {
-		if (*nrunning == cap) {
-			cap = cap ? cap * 2 : 8;
-			*running = xrealloc(*running, cap * sizeof(**running));
-		}
-		(*running)[(*nrunning)++] = (long)sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (rc) {
-		free(*running);
-		*running = NULL;
-		*nrunning = 0;
-	}
-	return rc;
+	/* Its leases die with its token: another worker takes the jobs now. */
+	return requeue_selected(db, st, "the worker holding it was revoked", requeued, errored, fn, ctx);
 }
 
 int db_worker_seen(struct db *db, long worker_id, const char *hostname, const char *version, long cores)
@@ -301,8 +329,6 @@ int db_leases_expire(struct db *db, int64_t now, int *requeued, int *errored, vo
 		     void *ctx)
 {
 	sqlite3_stmt *st = NULL;
-	long *ids = NULL, *runs = NULL;
-	size_t n = 0, cap = 0;
 	int rc;
 
 	*requeued = 0;
@@ -313,32 +339,7 @@ int db_leases_expire(struct db *db, int64_t now, int *requeued, int *errored, vo
 		     "i", now);
 	if (rc)
 		return rc;
-	while ((rc = db_step(db, st)) == 1) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			ids = xrealloc(ids, cap * sizeof(*ids));
-			runs = xrealloc(runs, cap * sizeof(*runs));
-		}
-		ids[n] = (long)sqlite3_column_int64(st, 0);
-		runs[n++] = (long)sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		bool again = false;
-
-		rc = db_job_retry_or_fail(db, ids[i], "lease expired: the worker stopped reporting", &again);
-		if (rc)
-			break;
-		if (again)
-			(*requeued)++;
-		else
-			(*errored)++;
-		if (fn)
-			fn(ctx, runs[i]);
-	}
-	free(ids);
-	free(runs);
-	return rc;
+	return requeue_selected(db, st, "lease expired: the worker stopped reporting", requeued, errored, fn, ctx);
 }
 
 int db_job_get(struct db *db, long job_id, struct db_job_info *out)

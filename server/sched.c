@@ -493,30 +493,14 @@ int sched_cancel(struct server *s, struct db *db, long run_id)
 
 int sched_revoke_worker(struct server *s, struct db *db, const char *name, long *worker_id, int *requeued)
 {
-	long *running = NULL;
-	size_t n = 0;
+	void *ctx[2] = { s, db };
+	int errored = 0;
 	int rc = db_begin(db);
 
 	*requeued = 0;
 	if (rc)
 		return rc;
-	rc = db_worker_revoke(db, name, worker_id, &running, &n);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		struct db_job_info j;
-		bool again = false;
-
-		rc = db_job_get(db, running[i], &j);
-		if (rc)
-			break;
-		/* Its lease dies with its token: another worker takes the job now. */
-		rc = db_job_retry_or_fail(db, j.id, "the worker holding it was revoked", &again);
-		if (!rc)
-			rc = sched_advance(s, db, j.run_id);
-		*requeued += again;
-		db_job_info_release(&j);
-	}
-	free(running);
-	return commit_and_notify(db, rc);
+	return commit_and_notify(db, db_worker_revoke(db, name, worker_id, requeued, &errored, advance_cb, ctx));
 }
 
 int sched_advance(struct server *s, struct db *db, long run_id)
