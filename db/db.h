@@ -141,7 +141,7 @@ int db_job_add(struct db *db, long run_id, const char *kind, long config_id, con
 int db_job_add_done(struct db *db, long run_id, const char *kind, long config_id, const char *variant,
 		    const char *status, const char *message, long *job_id);
 
-/* Queued jobs of the given kinds (NULL-terminated list), oldest run first, at most limit. Caller frees with db_jobs_free. */
+/* Queued jobs of the given kinds (NULL-terminated list, in order of preference after configure jobs), oldest run first, at most limit. Caller frees with db_jobs_free. */
 int db_jobs_queued(struct db *db, const char *const *kinds, size_t limit, struct db_job **jobs, size_t *n);
 void db_jobs_free(struct db_job *jobs, size_t n);
 
