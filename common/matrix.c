@@ -1452,19 +1452,29 @@ void matrix_points_free(char **points, size_t n)
 	strv_free(points, n);
 }
 
-json_t *matrix_point_json(const struct matrix *m, const char *point)
+/* {"SYM":"v",...} for a point already checked. */
+static json_t *point_object(const struct matrix *m, const char *point)
 {
-	json_t *o;
+	json_t *o = json_object();
 
-	if (!matrix_point_ok(m, point))
-		return NULL;
-	o = json_object();
 	for (size_t i = 0; i < m->naxes; i++) {
 		char v[2] = { point[i], '\0' };
 
 		json_object_set_new(o, m->axes[i].symbol, json_string(v));
 	}
 	return o;
+}
+
+json_t *matrix_point_json(const struct matrix *m, const char *point)
+{
+	return matrix_point_ok(m, point) ? point_object(m, point) : NULL;
+}
+
+json_t *matrix_effective_json(const struct matrix *m, const char *point)
+{
+	if (!point || strlen(point) != m->naxes || strspn(point, "ymn") != m->naxes)
+		return NULL;
+	return point_object(m, point);
 }
 
 int matrix_point_from_json(const struct matrix *m, const json_t *values, char **point)

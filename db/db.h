@@ -141,6 +141,15 @@ int db_job_add(struct db *db, long run_id, const char *kind, long config_id, con
 int db_job_add_done(struct db *db, long run_id, const char *kind, long config_id, const char *variant,
 		    const char *status, const char *message, long *job_id);
 
+/*
+ * A run's progress: {"builds": {"done","total"}, "boots": {"done","total"}}
+ * (totals once it is configured: every config built once, booted once per
+ * variant), with "eta_s" and "eta_basis" when job times for its tree and
+ * matrix have been measured and work remains. nvariants: the matrix's boot
+ * variants (0 without a boot section).
+ */
+int db_run_progress_json(struct db *db, long run_id, long nvariants, json_t **out);
+
 /* Queued jobs of the given kinds (NULL-terminated list, in order of preference after configure jobs), oldest run first, at most limit. Caller frees with db_jobs_free. */
 int db_jobs_queued(struct db *db, const char *const *kinds, size_t limit, struct db_job **jobs, size_t *n);
 void db_jobs_free(struct db_job *jobs, size_t n);

@@ -158,15 +158,23 @@ int db_run_json(struct db *db, long run_id, json_t **out)
 		json_object_set_new(run, "previous_run", prc == 0 ? json_integer(prev) : json_null());
 	}
 	if (!rc) {
-		/* The newest configure job, for its log and the resolved matrix base (base.config). */
-		long job = 0;
+		/*
+		 * The newest configure job, for its log, the resolved matrix base
+		 * (base.config) and its message (how Kconfig was run: one parse for
+		 * the whole run, or make per request and why).
+		 */
+		sqlite3_stmt *cj = NULL;
 
-		if (db_scalar_long(db, &job, "SELECT id FROM jobs WHERE run_id = ? AND kind = 'configure'"
-				   " ORDER BY id DESC LIMIT 1", "l", run_id) == 0)
-			json_object_set_new(run, "configure_job", json_pack("{s:I,s:o}", "id", (json_int_t)job,
-									   "artifacts", job_artifacts(db, job)));
-		else
-			json_object_set_new(run, "configure_job", json_null());
+		json_object_set_new(run, "configure_job", json_null());
+		if (db_prep(db, &cj, "SELECT id, message FROM jobs WHERE run_id = ? AND kind = 'configure'"
+				     " ORDER BY id DESC LIMIT 1", "l", run_id) == 0 && db_step(db, cj) == 1) {
+			long job = (long)sqlite3_column_int64(cj, 0);
+
+			json_object_set_new(run, "configure_job",
+					    json_pack("{s:I,s:o,s:o}", "id", (json_int_t)job, "artifacts",
+						      job_artifacts(db, job), "message", db_col_json(cj, 1)));
+		}
+		sqlite3_finalize(cj);
 	}
 	if (rc) {
 		json_decref(run);

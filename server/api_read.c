@@ -85,6 +85,12 @@ static void add_axes(struct db *db, long run_id, json_t *run)
 		json_object_set_new(run, "base", json_string(m->base));
 		json_object_set_new(run, "arch", json_string(m->arch));
 		json_object_set_new(run, "boot", json_boolean(m->boot != NULL));
+		{
+			json_t *progress = NULL;
+
+			if (db_run_progress_json(db, run_id, m->boot ? (long)m->boot->nvariants : 0, &progress) == 0)
+				json_object_set_new(run, "progress", progress);
+		}
 	}
 	matrix_free(m);
 	json_decref(bundle);

@@ -160,7 +160,7 @@ static int record_configure(struct server *s, struct db *db, const struct db_run
 			rc = err_set(KM_EINVAL, "configs[%zu]: hash does not match the normalized text", i);
 			break;
 		}
-		effective = matrix_point_json(m, point);
+		effective = matrix_effective_json(m, point);
 		effective_text = json_dumps(effective, JSON_COMPACT);
 		json_decref(effective);
 		rc = db_config_ensure(db, run->id, hash, point, effective_text, text, &entries[nentries].id, &created);
