@@ -23,13 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 matrix=${1:-cxl-dax-hmem}
 sample=${2:-2}
-build=${KM_BUILD:-build}
-export KM_SOURCE_DIR=$PWD KM_SERVER=$PWD/$build/server/kmatrix-server KM_WORKER=$PWD/$build/worker/kmatrix-worker \
-	KM_CTL=$PWD/$build/ctl/kmatrixctl
-[ -x "$KM_WORKER" ] || { echo "build first: cmake -S . -B $build && cmake --build $build" >&2; exit 2; }
-. tests/integration/lib.sh
-cache=$(scripts/cache-dir.sh)
-LINUX=$(KM_LINUX_TREE="$cache/linux-6.12" scripts/linux-tree.sh)
+. bench/lib.sh
 jobs=$(nproc)
 targets=$(sed -n 's/^targets *= *\([^#]*\).*/\1/p' "matrices/$matrix.matrix")
 now() { date +%s.%N; }

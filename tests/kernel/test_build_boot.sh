@@ -85,3 +85,23 @@ echo "$cmp" | jq -e '[.configs[] | select(.change == "new-failure") | .point] ==
 echo "$cmp" | jq -e '[.signatures[] | select(.change == "new" and (.secondary | not))] | length == 1' >/dev/null ||
 	fail "compare: one new primary signature"
 pass "compare with master: one new failure, one new error signature"
+
+# Today's way against the way of before: the same branch with one make olddefconfig per request and one
+# job at a time (no boot slot) gives the same statuses, owners and error signatures as run B did.
+kill "$LAST_WORKER_PID"
+wait "$LAST_WORKER_PID" 2>/dev/null || true
+start_worker kserial --build-timeout=2400 --kconfig=make --boot-slots=0
+RUN_C=$("$KM_CTL" submit --tree="$TEST_TREE" --ref="$BUG_BRANCH" --matrix=cxl-quick)
+[ "$(wait_run "$RUN_C" 3000)" = done ] || fail "run C did not end done"
+api GET "/api/v1/runs/$RUN_C/matrix" >"$T/c.json"
+[[ $(api GET "/api/v1/runs/$RUN_B" | jq -r .configure_job.message) == *"one Kconfig parse"* ]] &&
+	[[ $(api GET "/api/v1/runs/$RUN_C" | jq -r .configure_job.message) == *"with make olddefconfig"* ]] ||
+	fail "run B used the batch resolver, run C make"
+results() {
+	jq -S '[.configs[] | {point, hash, build: .build.status,
+		boots: [.boots[] | {variant, status, owner, control_owner}] | sort_by(.variant)}] | sort_by(.point)' "$1"
+}
+diff <(results "$T/b.json") <(results "$T/c.json") >&2 || fail "run B and run C differ in configs, statuses or owners"
+sigs() { api GET "/api/v1/runs/$1/signatures" | jq -S '[.signatures[] | {signature, configs, secondary}] | sort_by(.signature)'; }
+diff <(sigs "$RUN_B") <(sigs "$RUN_C") >&2 || fail "run B and run C differ in error signatures"
+pass "one Kconfig parse and boots beside builds give the same configs, statuses, owners and signatures as make per request, one job at a time"
