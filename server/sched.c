@@ -13,6 +13,7 @@
 #include "kconfig.h"
 #include "log.h"
 #include "matrix.h"
+#include "run_facts.h"
 #include "server.h"
 #include "xalloc.h"
 
@@ -371,11 +372,9 @@ static int job_payload(struct db *db, long job_id, const char *lease, int64_t ex
 	rc = db_run_get(db, job.run_id, &run);
 	if (rc)
 		goto done;
-	bundle = json_loads(run.matrix_bundle, 0, NULL);
-	if (!bundle) {
-		rc = err_set(KM_EIO, "run %ld: stored matrix bundle is not JSON", run.id);
+	rc = run_facts_matrix(&run, &bundle, NULL);
+	if (rc)
 		goto done;
-	}
 	j = json_pack("{s:i,s:s,s:i,s:{s:s,s:s},s:s,s:o,s:o}", "id", (json_int_t)job.id, "kind", job.kind, "run_id",
 		      (json_int_t)run.id, "tree", "name", run.tree_name, "url", run.tree_url, "ref", run.ref, "commit",
 		      run.commit_id ? json_string(run.commit_id) : json_null(), "matrix", bundle);
