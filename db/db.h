@@ -276,6 +276,14 @@ void db_run_signatures_free(struct db_run_signature *v, size_t n);
 enum db_base_kind { DB_BASE_PREVIOUS, DB_BASE_COMMIT, DB_BASE_BRANCH };
 int db_run_base_find(struct db *db, long run_id, enum db_base_kind kind, long *base_id);
 
+/*
+ * A number that changes whenever anything a run's views show changes:
+ * runs.version (counted by the triggers of migration 005) and, in the high
+ * bits, how many runs of its tree and matrix are done (all its comparison
+ * base depends on). KM_ENOTFOUND for an unknown run.
+ */
+int db_run_stamp(struct db *db, long run_id, long *stamp);
+
 /* ==== triggers, the mail outbox and polling (db_notify.c) ================ */
 
 /* Savepoints inside the caller's transaction, so a part of it can be undone alone. name: [a-z_]+. */

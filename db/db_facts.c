@@ -168,3 +168,13 @@ int db_run_base_find(struct db *db, long run_id, enum db_base_kind kind, long *b
 		return err_set(KM_EINVAL, "no such kind of comparison base");
 	return db_scalar_long(db, base_id, queries[kind], "l", run_id);
 }
+
+int db_run_stamp(struct db *db, long run_id, long *stamp)
+{
+	int rc = db_scalar_long(db, stamp,
+				"SELECT r.version + ((SELECT COUNT(*) FROM runs p WHERE p.tree_id = r.tree_id"
+				" AND p.matrix_name = r.matrix_name AND p.state = 'done') << 32) FROM runs r WHERE r.id = ?",
+				"l", run_id);
+
+	return rc == KM_ENOTFOUND ? err_set(KM_ENOTFOUND, "no run %ld", run_id) : rc;
+}

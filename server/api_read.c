@@ -8,9 +8,11 @@
 
 #include "api.h"
 #include "db.h"
+#include "digest.h"
 #include "err.h"
 #include "run_facts.h"
 #include "server.h"
+#include "view_cache.h"
 #include "xalloc.h"
 
 void api_health(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
@@ -101,17 +103,17 @@ static void run_view(struct db *db, struct http_req *req, struct http_resp *resp
 	http_resp_json(resp, 200, out);
 }
 
-void api_run_get(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+static void render_run(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
 {
 	run_view(db, req, resp, db_run_json, NULL);
 }
 
-void api_run_matrix(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+static void render_matrix(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
 {
 	run_view(db, req, resp, db_run_matrix_json, "run");
 }
 
-void api_run_signatures(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+static void render_signatures(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
 {
 	struct run_facts *f = NULL;
 	long id;
@@ -127,7 +129,7 @@ void api_run_signatures(struct server *s, struct db *db, struct http_req *req, s
 	run_facts_free(f);
 }
 
-void api_run_compare(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+static void render_compare(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
 {
 	struct run_facts *now = NULL, *base = NULL;
 	struct run_facts_cmp *cmp = NULL;
@@ -155,6 +157,86 @@ done:
 	run_facts_cmp_free(cmp);
 	run_facts_free(base);
 	run_facts_free(now);
+}
+
+/*
+ * The cache key and entity tag of a run view: its path and base query, what
+ * the run (and an explicit base) look like now, db_run_stamp(), which also
+ * changes when the run's default base can, and the cache's epoch.
+ */
+static int view_etag(struct db *db, const struct view_cache *views, const struct http_req *req, long id, long base,
+		     char **key, char **etag)
+{
+	char hex[DIGEST_HEX_LEN + 1];
+	long stamp = 0, base_stamp = 0;
+	char *all;
+	int rc = db_run_stamp(db, id, &stamp);
+
+	*key = *etag = NULL;
+	if (!rc && base)
+		rc = db_run_stamp(db, base, &base_stamp);
+	if (rc)
+		return rc;
+	*key = xasprintf("%s?base=%ld", req->path, base);
+	all = xasprintf("%s|%ld|%ld|%ld", *key, stamp, base_stamp, view_cache_epoch(views));
+	digest_sha256_hex(all, strlen(all), hex);
+	*etag = xasprintf("\"%.32s\"", hex);
+	free(all);
+	return 0;
+}
+
+/*
+ * A run view rendered once per change of its runs: a client that has this
+ * version (If-None-Match) gets 304, others the stored body; every answer
+ * carries the ETag. Errors go to render, which reports them.
+ */
+static void cached_view(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp,
+			void (*render)(struct server *, struct db *, struct http_req *, struct http_resp *))
+{
+	char *key = NULL, *etag = NULL, *body = NULL;
+	const char *have = http_header(req, "If-None-Match");
+	size_t len = 0;
+	long id, base = 0;
+
+	if (!s->views || api_param_id(req, 0, &id) || query_long(req, "base", 1, 0x7fffffffL, 0, &base) ||
+	    view_etag(db, s->views, req, id, base, &key, &etag)) {
+		render(s, db, req, resp);
+		goto done;
+	}
+	if (have && strstr(have, etag)) {
+		resp->status = 304;
+	} else if (view_cache_get(s->views, key, etag, &body, &len)) {
+		http_resp_body(resp, 200, "application/json", body, len);
+	} else {
+		render(s, db, req, resp);
+		if (resp->status != 200)
+			goto done;
+		view_cache_put(s->views, key, etag, resp->body, resp->body_len);
+	}
+	resp->extra_header = xasprintf("ETag: %s", etag);
+done:
+	free(key);
+	free(etag);
+}
+
+void api_run_get(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	cached_view(s, db, req, resp, render_run);
+}
+
+void api_run_matrix(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	cached_view(s, db, req, resp, render_matrix);
+}
+
+void api_run_signatures(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	cached_view(s, db, req, resp, render_signatures);
+}
+
+void api_run_compare(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	cached_view(s, db, req, resp, render_compare);
 }
 
 void api_config_get(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)

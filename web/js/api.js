@@ -10,7 +10,7 @@ export class ApiError extends Error {
 async function request(path) {
 	let res;
 	try {
-		res = await fetch(`/api/v1${path}`, { cache: 'no-store' });
+		res = await fetch(`/api/v1${path}`, { cache: 'no-cache' }); // revalidated: run views answer 304 by ETag
 	} catch (e) {
 		throw new ApiError(0, `the server cannot be reached (${e.message})`);
 	}
