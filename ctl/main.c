@@ -125,9 +125,13 @@ static void format_total(char *out, size_t size, long total)
 /* "eta 14m05s" from the server's estimate, or nothing when it has none. */
 static void format_eta(char *out, size_t size, const json_t *run)
 {
-	const json_t *eta = json_object_get(json_object_get(run, "progress"), "eta_s");
-	long s = (long)json_integer_value(eta);
+	const json_t *progress = json_object_get(run, "progress");
+	const json_t *eta = json_object_get(progress, "eta_s");
+	long at = (long)json_integer_value(json_object_get(progress, "estimated_at"));
+	long s = (long)json_integer_value(eta) - (at ? (long)time(NULL) - at : 0);
 
+	if (s < 0)
+		s = 0;
 	if (!json_is_integer(eta))
 		*out = '\0';
 	else if (s >= 3600)

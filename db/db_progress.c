@@ -135,6 +135,8 @@ int db_run_progress_json(struct db *db, long run_id, long nvariants, json_t **ou
 			double eta = ((double)rem_builds * bt.median_s + (double)rem_boots * ot.median_s) / rate;
 
 			json_object_set_new(p, "eta_s", json_integer((json_int_t)(eta + 0.5)));
+			/* Views are rendered once per change of the run: a reader counts down from here. */
+			json_object_set_new(p, "estimated_at", json_integer((json_int_t)time(NULL)));
 			json_object_set_new(p, "eta_basis",
 					    json_pack("{s:f,s:f,s:s,s:f}", "build_s", bt.median_s, "boot_s", ot.median_s,
 						      "from", bt.from, "parallelism", rate));

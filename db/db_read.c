@@ -149,15 +149,6 @@ int db_run_json(struct db *db, long run_id, json_t **out)
 	if (!rc)
 		rc = add_run_counts(db, run, run_id);
 	if (!rc) {
-		long prev = 0;
-		int prc = db_scalar_long(db, &prev,
-					 "SELECT p.id FROM runs p JOIN runs r ON r.id = ? WHERE p.tree_id = r.tree_id"
-					 " AND p.ref = r.ref AND p.id < r.id ORDER BY p.id DESC LIMIT 1",
-					 "l", run_id);
-
-		json_object_set_new(run, "previous_run", prc == 0 ? json_integer(prev) : json_null());
-	}
-	if (!rc) {
 		/*
 		 * The newest configure job, for its log, the resolved matrix base
 		 * (base.config) and its message (how Kconfig was run: one parse for
@@ -470,39 +461,6 @@ done:
 		return rc;
 	}
 	*out = json_pack("{s:o,s:o}", "signature", sig, "occurrences", occ);
-	return 0;
-}
-
-int db_run_signatures_json(struct db *db, long run_id, json_t **out)
-{
-	sqlite3_stmt *st = NULL;
-	json_t *sigs = json_array();
-	int rc = db_prep(db, &st,
-			 "SELECT s.id, s.signature, s.type, s.symbol, s.file, s.message,"
-			 " COUNT(DISTINCT j.config_id) AS configs, MIN(e.secondary) AS secondary,"
-			 " json_group_array(DISTINCT j.config_id) AS config_ids"
-			 " FROM errors e JOIN jobs j ON j.id = e.job_id JOIN signatures s ON s.id = e.signature_id"
-			 " WHERE j.run_id = ? GROUP BY s.id ORDER BY secondary, configs DESC, s.id",
-			 "l", run_id);
-
-	*out = NULL;
-	if (rc) {
-		json_decref(sigs);
-		return rc;
-	}
-	while ((rc = db_step(db, st)) == 1) {
-		json_t *s = db_row_json(st);
-
-		json_object_set_new(s, "secondary", json_boolean(sqlite3_column_int(st, 7)));
-		json_object_set_new(s, "config_ids", db_col_parsed(st, 8));
-		json_array_append_new(sigs, s);
-	}
-	sqlite3_finalize(st);
-	if (rc) {
-		json_decref(sigs);
-		return rc;
-	}
-	*out = json_pack("{s:o}", "signatures", sigs);
 	return 0;
 }
 

@@ -71,9 +71,11 @@ export function distance(p, q) {
 
 /* "about 14 min left" from the server's estimate (measured job times of this matrix), or null. */
 export function etaText(run) {
-	const s = run.progress?.eta_s;
-	if (s === undefined || s === null)
+	const p = run.progress;
+	if (p?.eta_s === undefined || p.eta_s === null)
 		return null;
+	// The view was rendered at the run's last change: count down from then.
+	const s = Math.max(0, p.eta_s - (p.estimated_at ? Date.now() / 1000 - p.estimated_at : 0));
 	if (s < 60)
 		return 'less than a minute left';
 	if (s < 3600)
