@@ -11,6 +11,9 @@
 #include "log.h"
 #include "xalloc.h"
 
+/* How long a statement waits for another writer before it fails with KM_EBUSY. */
+#define DB_BUSY_TIMEOUT_MS 5000
+
 int64_t db_now(void)
 {
 	return (int64_t)time(NULL);
@@ -220,7 +223,8 @@ static int migrate(struct db *db)
 	return 0;
 }
 
-int db_open(const char *path, struct db **out)
+/* Opens the file and sets the connection up; no migration, so no write lock is needed. */
+static int connect(const char *path, struct db **out)
 {
 	struct db *db = xcalloc(1, sizeof(*db));
 	int rc;
@@ -233,20 +237,47 @@ int db_open(const char *path, struct db **out)
 			     db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(db->h, 15000);
-	if (sqlite3_exec(db->h, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+	sqlite3_busy_timeout(db->h, DB_BUSY_TIMEOUT_MS);
+	/*
+	 * synchronous = FULL: in WAL mode NORMAL may lose the last commits on
+	 * power loss, and a commit here is an acknowledged result or lease.
+	 */
+	if (sqlite3_exec(db->h, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
 			 NULL, NULL, NULL) != SQLITE_OK) {
 		rc = db_fail(db, "configure");
 		goto fail;
 	}
-	rc = migrate(db);
-	if (rc)
-		goto fail;
 	*out = db;
 	return 0;
 fail:
 	db_close(db);
 	return rc;
+}
+
+int db_connect(const char *path, struct db **out)
+{
+	return connect(path, out);
+}
+
+int db_open(const char *path, struct db **out)
+{
+	struct db *db = NULL;
+	long version = 0;
+	int rc = connect(path, &db);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	/* A current schema needs no write lock: start-up then works while another process writes. */
+	rc = schema_version(db, &version);
+	if (!rc && (db_migration_count == 0 || version < db_migrations[db_migration_count - 1].version))
+		rc = migrate(db);
+	if (rc) {
+		db_close(db);
+		return rc;
+	}
+	*out = db;
+	return 0;
 }
 
 void db_close(struct db *db)

@@ -16,6 +16,12 @@ struct db;
  * the schema to the newest version. One connection per thread.
  */
 int db_open(const char *path, struct db **out);
+/*
+ * Opens a connection to a database db_open() already migrated, without
+ * touching the schema (so without the write lock): what request and
+ * background threads use. KM_EIO when the file cannot be opened.
+ */
+int db_connect(const char *path, struct db **out);
 void db_close(struct db *db);
 int db_schema_version(struct db *db, long *version);
 
@@ -149,12 +155,14 @@ void db_jobs_free(struct db_job *jobs, size_t n);
 int db_job_lease(struct db *db, long job_id, long worker_id, const char *lease_id, int64_t expires);
 
 /*
- * Checks that lease_id is the live lease of the job at time now.
+ * Checks that lease_id is the live lease of the job, held by worker_id, at
+ * time now (a lease is one attempt: each claim makes a new one).
  * 0: it is; KM_EEXISTS: this lease already delivered the job's result (a retry);
- * KM_ECONFLICT: the lease is foreign or expired (message says which); KM_ENOTFOUND: no such job.
+ * KM_ECONFLICT: the lease is foreign, another worker's, from an earlier
+ * attempt or expired (message says which); KM_ENOTFOUND: no such job.
  */
-int db_job_check_lease(struct db *db, long job_id, const char *lease_id, int64_t now);
-int db_job_extend(struct db *db, long job_id, const char *lease_id, int64_t expires);
+int db_job_check_lease(struct db *db, long job_id, long worker_id, const char *lease_id, int64_t now);
+int db_job_extend(struct db *db, long job_id, long worker_id, const char *lease_id, int64_t expires);
 /* Ends a running job with a status, remembering the lease that delivered it. */
 int db_job_finish(struct db *db, long job_id, const char *lease_id, const char *status, const char *message);
 /* Remembers that lease delivered a result, so a repeat of it is recognised. */

@@ -337,7 +337,7 @@ int sched_result(struct server *s, struct db *db, long worker_id, long job_id, c
 	rc = db_begin(db);
 	if (rc)
 		return rc;
-	rc = db_job_check_lease(db, job_id, lease, (int64_t)time(NULL));
+	rc = db_job_check_lease(db, job_id, worker_id, lease, (int64_t)time(NULL));
 	if (rc == KM_EEXISTS) {
 		db_rollback(db);
 		*reply = json_pack("{s:b,s:b,s:s}", "recorded", 0, "duplicate", 1, "message", err_msg());

@@ -456,7 +456,7 @@ finish:
 	return job_payload(db, job_id, lease, expires, s->cfg->lease_s, job);
 }
 
-int sched_extend(struct server *s, struct db *db, long job_id, const char *lease, int64_t *expires)
+int sched_extend(struct server *s, struct db *db, long worker_id, long job_id, const char *lease, int64_t *expires)
 {
 	int rc;
 
@@ -464,7 +464,7 @@ int sched_extend(struct server *s, struct db *db, long job_id, const char *lease
 	rc = db_begin(db);
 	if (rc)
 		return rc;
-	rc = db_job_extend(db, job_id, lease, *expires);
+	rc = db_job_extend(db, job_id, worker_id, lease, *expires);
 	if (rc) {
 		db_rollback(db);
 		return rc;

@@ -33,8 +33,8 @@ int sched_submit(struct server *s, struct db *db, const struct sched_submit *in,
  */
 int sched_claim(struct server *s, struct db *db, long worker_id, const char *const *kinds, json_t **job);
 
-/* Extends a live lease; *expires gets the new deadline. */
-int sched_extend(struct server *s, struct db *db, long job_id, const char *lease, int64_t *expires);
+/* Extends a live lease of this worker; *expires gets the new deadline. KM_ECONFLICT for any other lease. */
+int sched_extend(struct server *s, struct db *db, long worker_id, long job_id, const char *lease, int64_t *expires);
 
 /*
  * Records a job's result (configure, build or boot) delivered under lease.
