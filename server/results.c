@@ -11,6 +11,7 @@
 #include "matrix.h"
 #include "sched.h"
 #include "server.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define MAX_ERRORS_PER_JOB 500
@@ -101,6 +102,101 @@ static json_t *clamp_diff(const struct matrix *m, const char *requested, const c
 	return diff;
 }
 
+/*
+ * Descriptive text a worker sends, cut to a length on a character boundary
+ * rather than refused; every other string keeps its limit in str_field().
+ */
+static const struct {
+	const char *key;
+	size_t max;
+	bool multiline;
+} text_keys[] = {
+	{ "subject", 1024, false },    { "author_name", 256, false }, { "author_email", 256, false },
+	{ "message", 4096, true },     { "first_lines", 8192, true }, { "evidence", 4096, true },
+	{ "make_cmd", 4096, false },
+};
+
+/*
+ * Cleans every string of a result in place (v is the server's copy): control
+ * characters go (newline and tab stay where text spans lines), the
+ * descriptive fields are cut to their limits without splitting a character.
+ */
+static void clean_strings(json_t *v)
+{
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, item)
+			clean_strings(item);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	json_object_foreach(v, key, item) {
+		size_t max = (size_t)-1;
+		bool multiline = true;
+		char *clean;
+
+		if (!json_is_string(item)) {
+			clean_strings(item);
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(text_keys) / sizeof(text_keys[0]); k++) {
+			if (strcmp(key, text_keys[k].key) == 0) {
+				max = text_keys[k].max;
+				multiline = text_keys[k].multiline;
+			}
+		}
+		clean = utf8_clean(json_string_value(item), max, multiline);
+		if (strcmp(clean, json_string_value(item)) != 0)
+			json_string_set(item, clean);
+		free(clean);
+	}
+}
+
+/* A full commit id: 40 (SHA-1) or 64 (SHA-256) lower-case hex digits. */
+static bool full_commit_ok(const char *c)
+{
+	size_t n = strlen(c);
+
+	if (n != 40 && n != 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!((c[i] >= '0' && c[i] <= '9') || (c[i] >= 'a' && c[i] <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+/* Every request index of the run exactly once: nothing is recorded otherwise. */
+static int check_request_indexes(const json_t *requests, long nrequests)
+{
+	bool *seen = xcalloc((size_t)nrequests + 1, sizeof(*seen));
+	size_t i;
+	json_t *c;
+	int rc = 0;
+
+	json_array_foreach(requests, i, c) {
+		json_t *idx = json_object_get(c, "idx");
+		json_int_t v = json_is_integer(idx) ? json_integer_value(idx) : -1;
+
+		if (v < 0 || v >= nrequests) {
+			rc = err_set(KM_EINVAL, "requests[%zu]: 'idx' must be a request index from 0 to %ld", i,
+				     nrequests - 1);
+			break;
+		}
+		if (seen[v]) {
+			rc = err_set(KM_EINVAL, "requests[%zu]: request %lld is mapped twice", i, (long long)v);
+			break;
+		}
+		seen[v] = true;
+	}
+	free(seen);
+	return rc;
+}
+
 struct config_entry {
 	char hash[65];
 	char point[16];
@@ -131,6 +227,9 @@ static int record_configure(struct server *s, struct db *db, const struct db_run
 	if (json_array_size(configs) > (size_t)nrequests || json_array_size(configs) == 0)
 		return err_set(KM_EINVAL, "configure result has %zu configs for %ld requests",
 			       json_array_size(configs), nrequests);
+	rc = check_request_indexes(requests, nrequests);
+	if (rc)
+		return rc;
 
 	entries = xcalloc(json_array_size(configs), sizeof(*entries));
 	json_array_foreach(configs, i, c) {
@@ -308,7 +407,27 @@ static int record_ownership(struct db *db, long job_id, const json_t *owners)
 	return 0;
 }
 
+static int record_result(struct server *s, struct db *db, long worker_id, long job_id, const json_t *res,
+			 json_t **reply);
+
 int sched_result(struct server *s, struct db *db, long worker_id, long job_id, const json_t *res, json_t **reply)
+{
+	json_t *clean;
+	int rc;
+
+	*reply = NULL;
+	if (!json_is_object(res))
+		return err_set(KM_EINVAL, "result must be a JSON object");
+	clean = json_deep_copy(res);
+	clean_strings(clean);
+	rc = record_result(s, db, worker_id, job_id, clean, reply);
+	json_decref(clean);
+	return rc;
+}
+
+/* Records a result whose strings clean_strings() saw, in one transaction: all of it or nothing. */
+static int record_result(struct server *s, struct db *db, long worker_id, long job_id, const json_t *res,
+			 json_t **reply)
 {
 	const char *lease = str_field(res, "lease", 64);
 	const char *status = str_field(res, "status", 8);
@@ -373,6 +492,15 @@ int sched_result(struct server *s, struct db *db, long worker_id, long job_id, c
 
 	if (strcmp(job.kind, "configure") == 0) {
 		const char *commit = str_field(res, "commit", 64);
+
+		if (json_object_get(res, "commit") && (!commit || !full_commit_ok(commit))) {
+			rc = err_set(KM_EINVAL, "'commit' must be a full commit id (40 or 64 lower-case hex digits)");
+			goto fail;
+		}
+		if (commit && run.commit_id && strncmp(commit, run.commit_id, strlen(run.commit_id)) != 0) {
+			rc = err_set(KM_EINVAL, "'commit' %s is not the run's commit %s", commit, run.commit_id);
+			goto fail;
+		}
 
 		rc = db_run_set_commit(db, run.id, commit, str_field(res, "subject", 1024),
 				       str_field(res, "author_name", 256), str_field(res, "author_email", 256));

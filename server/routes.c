@@ -117,8 +117,8 @@ static int signed_ok(const struct http_req *req)
 		if (http_header(req, names[i]))
 			return 0;
 	}
-	return err_set(KM_EAUTH, "webhook: no signature header (X-Hub-Signature-256, X-Gitea-Signature, "
-				 "X-Gitlab-Token or X-Kmatrix-Signature)");
+	return err_set(KM_EAUTH, "webhook: missing X-Hub-Signature-256 header (or X-Gitea-Signature, "
+				 "X-Gitlab-Token, X-Kmatrix-Signature): set a secret on the hook");
 }
 
 static int admit(void *ctx, struct http_req *req, struct http_intake *in)
