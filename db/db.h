@@ -89,6 +89,14 @@ int db_run_set_commit(struct db *db, long run_id, const char *commit_id, const c
  */
 int db_runs_supersede(struct db *db, long tree_id, const char *ref, long new_run_id, int *nruns);
 
+/*
+ * Whether a push of after to tree+ref is older than what the farm already
+ * saw of the ref: a recorded push moved the ref away from after (after is
+ * an ancestor of a newer push), a run of after is followed by a newer run
+ * of another commit. Such a push is recorded but supersedes nothing.
+ */
+int db_push_is_replay(struct db *db, long tree_id, const char *ref, const char *after, bool *replay);
+
 /* Cancels a run's queued jobs (running ones may finish) and marks it cancelled. */
 int db_run_cancel(struct db *db, long run_id, const char *message);
 

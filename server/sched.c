@@ -193,7 +193,7 @@ int sched_submit(struct server *s, struct db *db, const struct sched_submit *in,
 		rc = db_request_add(db, *run_id, (int)i, points[i]);
 	if (!rc)
 		rc = db_job_add(db, *run_id, "configure", 0, NULL, (int)s->cfg->max_attempts, NULL);
-	if (!rc && in->ref)
+	if (!rc && in->ref && !in->keep_newer)
 		rc = db_runs_supersede_push(db, tree_id, ref, *run_id, &superseded);
 	if (rc) {
 		db_rollback(db);

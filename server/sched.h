@@ -2,6 +2,7 @@
 #ifndef KM_SCHED_H
 #define KM_SCHED_H
 
+#include <stdbool.h>
 #include <jansson.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@ struct sched_submit {
 	const char *matrix_name;
 	const char *subject, *author_name, *author_email, *pusher_email;
 	const char *trigger;   /* api, webhook, hook, poll */
+	bool keep_newer;       /* a replayed push: recorded, but it supersedes no run */
 };
 
 /*
