@@ -236,6 +236,12 @@ int db_signature_ensure(struct db *db, const char *signature, const char *type, 
 int db_error_add(struct db *db, long job_id, long signature_id, long count, long line_no, const char *first_lines,
 		 bool secondary, const char *diagnosis);
 
+/*
+ * Configs of a run whose build ended in ERROR without ever reporting (its
+ * leases expired, its worker was revoked): no boot rows yet. *config_ids the caller's.
+ */
+int db_builds_missing_boots(struct db *db, long run_id, long **config_ids, size_t *n);
+
 int db_artifact_put(struct db *db, long job_id, const char *name, const char *path, int64_t size, const char *sha256);
 /* The stored path (relative to the data dir) and size of a job's artifact. */
 int db_artifact_get(struct db *db, long job_id, const char *name, char **path, int64_t *size);

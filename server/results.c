@@ -381,6 +381,37 @@ static int follow_build(struct server *s, struct db *db, const struct db_run *ru
 	return rc;
 }
 
+int sched_boots_missed(struct server *s, struct db *db, long run_id)
+{
+	struct db_run run;
+	struct matrix *m = NULL;
+	json_t *bundle = NULL;
+	long *configs = NULL, queued = 0;
+	size_t n = 0;
+	int rc;
+
+	memset(&run, 0, sizeof(run));
+	rc = db_builds_missing_boots(db, run_id, &configs, &n);
+	if (rc || n == 0)
+		goto done;
+	rc = db_run_get(db, run_id, &run);
+	if (rc)
+		goto done;
+	bundle = json_loads(run.matrix_bundle, 0, NULL);
+	if (!bundle || matrix_bundle_parse(bundle, &m) != 0) {
+		rc = err_set(KM_EIO, "run %ld: stored matrix no longer parses: %s", run_id, err_msg());
+		goto done;
+	}
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = follow_build(s, db, &run, m, configs[i], "ERROR", &queued);
+done:
+	free(configs);
+	db_run_release(&run);
+	matrix_free(m);
+	json_decref(bundle);
+	return rc;
+}
+
 static int record_ownership(struct db *db, long job_id, const json_t *owners)
 {
 	size_t i;

@@ -220,6 +220,8 @@ static void advance_cb(void *ctx, long run_id)
 	struct server *s = ((void **)ctx)[0];
 	struct db *db = ((void **)ctx)[1];
 
+	if (sched_boots_missed(s, db, run_id) != 0)
+		log_error("run=%ld: boots of errored builds not recorded: %s", run_id, err_msg());
 	sched_advance(s, db, run_id);
 }
 

@@ -47,6 +47,13 @@ int sched_result(struct server *s, struct db *db, long worker_id, long job_id, c
 /* Requeues (or ends as ERROR) the jobs whose leases expired and updates their runs. */
 int sched_sweep(struct server *s, struct db *db);
 
+/*
+ * Gives the builds of a run that ended in ERROR without a result (expired
+ * leases, a revoked worker) their boot rows, MISS, as a reported ERROR gets.
+ * Inside the caller's transaction.
+ */
+int sched_boots_missed(struct server *s, struct db *db, long run_id);
+
 /* Cancels a run's queued jobs and marks it cancelled. */
 int sched_cancel(struct server *s, struct db *db, long run_id);
 
