@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "fsutil.h"
 #include "xalloc.h"
 
 enum opt_type { OPT_STR, OPT_LONG, OPT_BOOL };
@@ -114,22 +115,30 @@ static char *trim(char *s)
 	return s;
 }
 
-static int parse_file(struct server_config *cfg, const char *path)
+/* Parses 'key = value' lines of text (len bytes; name for messages) into cfg. */
+static int parse_text(struct server_config *cfg, const char *name, const char *text, size_t len)
 {
-	FILE *f = fopen(path, "r");
-	char line[4096];
+	size_t pos = 0;
 	int lineno = 0;
 	int rc = 0;
 
-	if (!f)
-		return err_set(KM_EINVAL, "%s: cannot open: %s", path, strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
+	while (!rc && pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		char line[4096];
 		char where[512];
 		char *s, *eq, *key, *value;
 		const struct opt *o;
 
 		lineno++;
-		snprintf(where, sizeof(where), "%s:%d", path, lineno);
+		snprintf(where, sizeof(where), "%s:%d", name, lineno);
+		if (n >= sizeof(line) || memchr(text + pos, '\0', n)) {
+			rc = err_set(KM_EINVAL, "%s: line too long or not text", where);
+			break;
+		}
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		pos += n + 1;
 		s = trim(line);
 		if (!*s || *s == '#')
 			continue;
@@ -147,11 +156,40 @@ static int parse_file(struct server_config *cfg, const char *path)
 			break;
 		}
 		rc = set_opt(cfg, o, value, where);
-		if (rc)
-			break;
 	}
-	fclose(f);
 	return rc;
+}
+
+static int parse_file(struct server_config *cfg, const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = fs_read_file(path, 1024 * 1024, &text, &len);
+
+	if (rc)
+		return err_set(KM_EINVAL, "%s: cannot read: %s", path, err_msg());
+	rc = parse_text(cfg, path, text, len);
+	free(text);
+	return rc;
+}
+
+static int set_defaults(struct server_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		int rc = set_opt(cfg, &options[i], options[i].def, "default");
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int server_config_parse_text(struct server_config *cfg, const char *name, const char *text, size_t len)
+{
+	int rc = set_defaults(cfg);
+
+	return rc ? rc : parse_text(cfg, name, text, len);
 }
 
 void server_config_usage(const char *prog)
@@ -167,12 +205,9 @@ int server_config_parse(struct server_config *cfg, int argc, char **argv)
 {
 	int rc;
 
-	memset(cfg, 0, sizeof(*cfg));
-	for (size_t i = 0; i < NOPTIONS; i++) {
-		rc = set_opt(cfg, &options[i], options[i].def, "default");
-		if (rc)
-			return rc;
-	}
+	rc = set_defaults(cfg);
+	if (rc)
+		return rc;
 	/* The file first, so the command line overrides it. */
 	for (int i = 1; i < argc; i++) {
 		if (strncmp(argv[i], "--config=", 9) == 0) {

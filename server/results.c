@@ -210,27 +210,12 @@ static int record_configure(struct server *s, struct db *db, const struct db_run
 	const json_t *requests = json_object_get(res, "requests");
 	struct config_entry *entries = NULL;
 	size_t nentries = 0;
-	long nrequests = 0;
 	size_t i;
 	json_t *c;
 	int rc = 0;
 
+	/* sched_result_check() saw the shapes, sizes and request indexes. */
 	*new_builds = 0;
-	if (!json_is_array(configs) || !json_is_array(requests))
-		return err_set(KM_EINVAL, "configure result needs 'configs' and 'requests' arrays");
-	rc = db_request_count(db, run->id, &nrequests);
-	if (rc)
-		return rc;
-	if ((long)json_array_size(requests) != nrequests)
-		return err_set(KM_EINVAL, "configure result has %zu requests, the run has %ld",
-			       json_array_size(requests), nrequests);
-	if (json_array_size(configs) > (size_t)nrequests || json_array_size(configs) == 0)
-		return err_set(KM_EINVAL, "configure result has %zu configs for %ld requests",
-			       json_array_size(configs), nrequests);
-	rc = check_request_indexes(requests, nrequests);
-	if (rc)
-		return rc;
-
 	entries = xcalloc(json_array_size(configs), sizeof(*entries));
 	json_array_foreach(configs, i, c) {
 		const char *hash = str_field(c, "hash", 64);
@@ -438,7 +423,7 @@ static int record_ownership(struct db *db, long job_id, const json_t *owners)
 	return 0;
 }
 
-static int record_result(struct server *s, struct db *db, long worker_id, long job_id, const json_t *res,
+static int record_result(struct server *s, struct db *db, long worker_id, long job_id, json_t *res,
 			 json_t **reply);
 
 int sched_result(struct server *s, struct db *db, long worker_id, long job_id, const json_t *res, json_t **reply)
@@ -450,14 +435,107 @@ int sched_result(struct server *s, struct db *db, long worker_id, long job_id, c
 	if (!json_is_object(res))
 		return err_set(KM_EINVAL, "result must be a JSON object");
 	clean = json_deep_copy(res);
+	/* Cleaned before any string is looked at: cleaning again later changes nothing. */
 	clean_strings(clean);
 	rc = record_result(s, db, worker_id, job_id, clean, reply);
 	json_decref(clean);
 	return rc;
 }
 
+/* Each element of the array key of o (absent: none) is an object whose keys are strings of at most max bytes. */
+static int check_items(const json_t *o, const char *key, const char *const *keys, const size_t *max, size_t nkeys,
+		       size_t first_optional)
+{
+	const json_t *arr = json_object_get(o, key);
+	size_t i;
+	json_t *e;
+
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr))
+		return err_set(KM_EINVAL, "'%s' must be an array", key);
+	json_array_foreach(arr, i, e) {
+		if (!json_is_object(e))
+			return err_set(KM_EINVAL, "%s[%zu] must be an object", key, i);
+		for (size_t k = 0; k < nkeys; k++) {
+			const json_t *v = json_object_get(e, keys[k]);
+
+			if (!v && k >= first_optional)
+				continue;
+			if (!json_is_string(v) || strlen(json_string_value(v)) > max[k])
+				return err_set(KM_EINVAL, "%s[%zu].%s must be a string of at most %zu bytes", key, i,
+					       keys[k], max[k]);
+		}
+	}
+	return 0;
+}
+
+int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *res)
+{
+	const char *status;
+	int rc = 0;
+
+	if (!json_is_object(res))
+		return err_set(KM_EINVAL, "result must be a JSON object");
+	clean_strings(res);
+	status = str_field(res, "status", 8);
+	if (!str_field(res, "lease", 64))
+		return err_set(KM_EINVAL, "result needs the 'lease' it was done under");
+	if (!status || (strcmp(status, "PASS") != 0 && strcmp(status, "FAIL") != 0 && strcmp(status, "ERROR") != 0))
+		return err_set(KM_EINVAL, "'status' must be PASS, FAIL or ERROR (SKIP and MISS are the server's)");
+	if (json_object_get(res, "message") && !str_field(res, "message", 4096))
+		return err_set(KM_EINVAL, "'message' must be a string of at most 4096 bytes");
+	if (strcmp(kind, "configure") == 0) {
+		const json_t *commit = json_object_get(res, "commit");
+		const json_t *configs = json_object_get(res, "configs");
+		const json_t *requests = json_object_get(res, "requests");
+		size_t i;
+		json_t *c;
+
+		if (commit && (!json_is_string(commit) || !full_commit_ok(json_string_value(commit))))
+			return err_set(KM_EINVAL, "'commit' must be a full commit id (40 or 64 lower-case hex digits)");
+		if (strcmp(status, "PASS") != 0)
+			return 0;
+		if (!json_is_array(configs) || !json_is_array(requests))
+			return err_set(KM_EINVAL, "configure result needs 'configs' and 'requests' arrays");
+		if ((long)json_array_size(requests) != nrequests)
+			return err_set(KM_EINVAL, "configure result has %zu requests, the run has %ld",
+				       json_array_size(requests), nrequests);
+		if (json_array_size(configs) > (size_t)nrequests || json_array_size(configs) == 0)
+			return err_set(KM_EINVAL, "configure result has %zu configs for %ld requests",
+				       json_array_size(configs), nrequests);
+		json_array_foreach(configs, i, c) {
+			if (!str_field(c, "hash", 64) || !str_field(c, "text", MAX_CONFIG_TEXT) ||
+			    !point_ok(str_field(c, "point", 15), naxes))
+				return err_set(KM_EINVAL,
+					       "configs[%zu]: needs 'hash', 'text' (at most %d bytes) and a %zu-letter "
+					       "y/m/n 'point'",
+					       i, MAX_CONFIG_TEXT, naxes);
+		}
+		json_array_foreach(requests, i, c) {
+			if (!str_field(c, "hash", 64))
+				return err_set(KM_EINVAL, "requests[%zu]: needs 'idx' and 'hash'", i);
+		}
+		rc = check_request_indexes(requests, nrequests);
+	} else if (strcmp(kind, "build") == 0) {
+		static const char *const keys[] = { "signature", "type", "message", "symbol", "file", "first_lines" };
+		static const size_t max[] = { 1024, 64, 4096, 1024, 1024, 8192 };
+
+		rc = check_items(res, "errors", keys, max, 6, 3);
+	} else {
+		static const char *const keys[] = { "range", "role", "owner", "evidence" };
+		static const size_t max[] = { 128, 32, 32, 4096 };
+		const json_t *details = json_object_get(res, "details");
+
+		rc = check_items(res, "ownership", keys, max, 4, 3);
+		if (!rc && details && (!json_is_object(details) || json_dumpb(details, NULL, 0, JSON_COMPACT) > 1024 * 1024))
+			rc = err_set(KM_ETOOBIG, "'details' must be an object of at most 1 MiB");
+	}
+	return rc;
+}
+
 /* Records a result whose strings clean_strings() saw, in one transaction: all of it or nothing. */
-static int record_result(struct server *s, struct db *db, long worker_id, long job_id, const json_t *res,
+static int record_result(struct server *s, struct db *db, long worker_id, long job_id, json_t *res,
 			 json_t **reply)
 {
 	const char *lease = str_field(res, "lease", 64);
@@ -468,7 +546,7 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 	struct db_run run;
 	struct matrix *m = NULL;
 	json_t *bundle = NULL;
-	long followups = 0;
+	long followups = 0, nrequests = 0;
 	bool requeued = false;
 	int rc;
 
@@ -505,6 +583,13 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 		rc = err_set(KM_EIO, "run %ld: stored matrix no longer parses: %s", run.id, err_msg());
 		goto fail;
 	}
+	if (strcmp(job.kind, "configure") == 0)
+		rc = db_request_count(db, run.id, &nrequests);
+	/* The whole result is checked before anything of it is recorded. */
+	if (!rc)
+		rc = sched_result_check(job.kind, m->naxes, nrequests, res);
+	if (rc)
+		goto fail;
 
 	if (strcmp(status, "ERROR") == 0 && retryable) {
 		char *why = xasprintf("%s (will retry)", message ? message : "infrastructure error");

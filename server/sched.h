@@ -44,6 +44,16 @@ int sched_extend(struct server *s, struct db *db, long worker_id, long job_id, c
  */
 int sched_result(struct server *s, struct db *db, long worker_id, long job_id, const json_t *result, json_t **reply);
 
+/*
+ * Checks a result of a job of kind (configure, build, boot) as a whole
+ * before anything is recorded, for a matrix of naxes axes and a run of
+ * nrequests requests: shapes and sizes, full hex commits, every request
+ * index exactly once. Cleans res's strings in place first (control
+ * characters out, descriptive text cut on a character boundary).
+ * 0 or KM_EINVAL/KM_ETOOBIG with the reason. No database: the fuzz target's entry.
+ */
+int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *res);
+
 /* Requeues (or ends as ERROR) the jobs whose leases expired and updates their runs. */
 int sched_sweep(struct server *s, struct db *db);
 
