@@ -30,8 +30,7 @@ for t in "${targets[@]}"; do
 	# -fork keeps going after a crash, so one run counts every crash it finds.
 	"$build/tests/$t" -max_total_time="$seconds" -fork=1 -ignore_crashes=1 -rss_limit_mb=2048 \
 		-artifact_prefix="$out/crashes/$name/" "$out/corpus/$name" >"$log" 2>&1 || true
-	execs=$(grep -o 'exec/s: [0-9]*\|execs: [0-9]*' "$log" | awk '/execs:/ {e=$2} END {print e+0}')
-	[ "$execs" != 0 ] || execs=$(grep -o '#[0-9]*' "$log" | tr -d '#' | sort -n | tail -1)
+	execs=$(grep -o '^#[0-9]*' "$log" | tr -d '#' | sort -n | tail -1 || true)
 	crashes=$(find "$out/crashes/$name" -type f | wc -l)
 	printf '%-22s %12s %10s %8s\n' "$name" "${execs:-0}" "$(( ${execs:-0} / seconds ))" "$crashes"
 done
