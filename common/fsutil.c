@@ -110,22 +110,3 @@ int fs_sync_dir(const char *dir)
 	close(fd);
 	return rc;
 }
-
-int fs_rename_durable(const char *from, const char *to)
-{
-	char *dir = xstrdup(to);
-	char *slash = strrchr(dir, '/');
-	int rc = 0;
-
-	if (rename(from, to) != 0)
-		rc = err_set(KM_EIO, "cannot rename %s to %s: %s", from, to, strerror(errno));
-	if (!rc) {
-		if (slash == dir)
-			slash[1] = '\0';
-		else if (slash)
-			*slash = '\0';
-		rc = fs_sync_dir(slash ? dir : ".");
-	}
-	free(dir);
-	return rc;
-}

@@ -20,7 +20,4 @@ int fs_read_file(const char *path, size_t max, char **data, size_t *len);
 /* fsync()s a directory, so the names created or renamed in it survive a power loss. */
 int fs_sync_dir(const char *dir);
 
-/* rename(from, to), then fsync of to's directory: the new name is durable when it returns 0. */
-int fs_rename_durable(const char *from, const char *to);
-
 #endif

@@ -241,7 +241,15 @@ void api_artifact_put(struct server *s, struct db *db, struct http_req *req, str
 	dir = job_dir(s, job.run_id, job_id);
 	rel = xasprintf("%s/%s", dir, name);
 	path = xasprintf("%s/%s", s->cfg->data_dir, rel);
-	rc = fs_rename_durable(req->body_file, path);
+	if (rename(req->body_file, path) != 0) {
+		rc = err_set(KM_EIO, "cannot store artifact: %s", strerror(errno));
+	} else {
+		char *abs_dir = xasprintf("%s/%s", s->cfg->data_dir, dir);
+
+		req->body_file_taken = true;
+		rc = fs_sync_dir(abs_dir); /* the new name survives a power loss before it is recorded */
+		free(abs_dir);
+	}
 	if (!rc)
 		rc = db_artifact_put(db, job_id, name, rel, (int64_t)req->body_len, req->body_sha256);
 	if (!rc) {

@@ -344,6 +344,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	resp.status = 500;
 	srv->app.handle(srv->app.ctx, &req, &resp);
+	if (req.body_file_taken) {
+		/* Its name may already be another upload's new spool file: never unlink it. */
+		free(p->spool_path);
+		p->spool_path = NULL;
+	}
 	p->answered = true;
 	ret = send_response(conn, &resp);
 	resp_release(&resp);

@@ -21,6 +21,7 @@ struct http_req {
 	/* A body spooled to disk (http_intake.spool_dir): its file, size in body_len, and SHA-256. */
 	const char *body_file; /* NULL for bodies in memory; the handler may rename it, else it is removed */
 	const char *body_sha256;
+	bool body_file_taken;  /* set by the handler once it renamed body_file */
 };
 
 /* A request header or query argument, NULL when absent. */
