@@ -5,6 +5,7 @@
 # once fixed).
 #
 # Usage: bench/fuzz.sh SECONDS [BUILD_DIR] [TARGET...]   (default build-fuzz: clang -DKM_FUZZ=ON, ASan/UBSan)
+# FUZZ_MAX_LEN (default 16384) bounds new inputs; FUZZ_OUT (default BUILD_DIR/fuzz-out) keeps corpora between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:?usage: bench/fuzz.sh SECONDS [BUILD_DIR] [TARGET...]}
@@ -28,7 +29,7 @@ for t in "${targets[@]}"; do
 	cp -n tests/fuzz/corpus/"$name"/* "$out/corpus/$name/" 2>/dev/null || true
 	log="$out/$name.log"
 	# -fork keeps going after a crash, so one run counts every crash it finds.
-	"$build/tests/$t" -max_total_time="$seconds" -fork=1 -ignore_crashes=1 -rss_limit_mb=2048 \
+	"$build/tests/$t" -max_total_time="$seconds" -fork=1 -ignore_crashes=1 -rss_limit_mb=2048 -max_len="${FUZZ_MAX_LEN:-16384}" \
 		-artifact_prefix="$out/crashes/$name/" "$out/corpus/$name" >"$log" 2>&1 || true
 	execs=$(grep -o '^#[0-9]*' "$log" | tr -d '#' | sort -n | tail -1 || true)
 	crashes=$(find "$out/crashes/$name" -type f | wc -l)

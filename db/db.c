@@ -1,6 +1,7 @@
 /* The sqlite connection: open, WAL, migrations, transactions and statement helpers. */
 #include "db_internal.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 #include "xalloc.h"
 
 /* How long a statement waits for another writer before it fails with KM_EBUSY. */
-#define DB_BUSY_TIMEOUT_MS 5000
+#define DB_BUSY_TIMEOUT_MS 15000
 
 int64_t db_now(void)
 {
@@ -284,6 +285,7 @@ void db_close(struct db *db)
 {
 	if (!db)
 		return;
+	db_rollback(db);
 	sqlite3_close(db->h);
 	free(db->path);
 	free(db);
@@ -294,29 +296,69 @@ int db_schema_version(struct db *db, long *version)
 	return schema_version(db, version);
 }
 
+/*
+ * The writers of this process wait for each other on a mutex, woken in turn,
+ * rather than in sqlite's busy handler, which polls with growing sleeps and
+ * under load lets some waiters starve past the timeout. Other processes
+ * still meet busy_timeout.
+ */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int take_write_lock(struct db *db)
+{
+	struct timespec deadline;
+
+	if (db->writing)
+		return err_set(KM_EIO, "begin: a transaction is already open on this connection");
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += DB_BUSY_TIMEOUT_MS / 1000;
+	if (pthread_mutex_timedlock(&write_lock, &deadline) != 0)
+		return err_set(KM_EBUSY, "begin: the database is busy (other writers for %d s)",
+			       DB_BUSY_TIMEOUT_MS / 1000);
+	db->writing = true;
+	return 0;
+}
+
+static void drop_write_lock(struct db *db)
+{
+	if (!db->writing)
+		return;
+	db->writing = false;
+	pthread_mutex_unlock(&write_lock);
+}
+
 int db_begin(struct db *db)
 {
+	int rc = take_write_lock(db);
+
+	if (rc)
+		return rc;
 	/* IMMEDIATE takes the write lock up front, so two writers never deadlock on upgrade. */
-	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(db, "begin");
+	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_fail(db, "begin");
+		drop_write_lock(db);
+		return rc;
+	}
 	return 0;
 }
 
 int db_commit(struct db *db)
 {
-	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		int rc = db_fail(db, "commit");
+	int rc = 0;
 
+	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_fail(db, "commit");
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-		return rc;
 	}
-	return 0;
+	drop_write_lock(db);
+	return rc;
 }
 
 void db_rollback(struct db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	drop_write_lock(db);
 }
 
 long db_last_id(struct db *db)

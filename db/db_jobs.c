@@ -125,6 +125,14 @@ int db_worker_revoke(struct db *db, const char *name, long *worker_id, int *requ
 
 int db_worker_seen(struct db *db, long worker_id, const char *hostname, const char *version, long cores)
 {
+	long recent = 0;
+
+	/* A claim only says "still here": a write at most every few seconds, so claims do not queue on it. */
+	if (!hostname && !version && cores <= 0 &&
+	    db_scalar_long(db, &recent, "SELECT last_seen >= ? FROM workers WHERE id = ?", "il", db_now() - 5,
+			   worker_id) == 0 &&
+	    recent)
+		return 0;
 	return db_exec(db,
 		       "UPDATE workers SET last_seen = ?, hostname = COALESCE(?, hostname),"
 		       " version = COALESCE(?, version), cores = CASE WHEN ? > 0 THEN ? ELSE cores END WHERE id = ?",

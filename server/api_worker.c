@@ -33,6 +33,21 @@ bool api_artifact_name_ok(const char *name)
 	return strstr(name, "..") == NULL;
 }
 
+/* Records that the worker is alive, in a transaction of its own so it queues with the other writers. */
+static int touch_worker(struct db *db, long worker_id, const char *hostname, const char *version, long cores)
+{
+	int rc = db_begin(db);
+
+	if (rc)
+		return rc;
+	rc = db_worker_seen(db, worker_id, hostname, version, cores);
+	if (rc) {
+		db_rollback(db);
+		return rc;
+	}
+	return db_commit(db);
+}
+
 void api_worker_heartbeat(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
 {
 	json_t *body = NULL;
@@ -44,9 +59,9 @@ void api_worker_heartbeat(struct server *s, struct db *db, struct http_req *req,
 	if (!rc) {
 		json_t *cores = json_object_get(body, "cores");
 
-		rc = db_worker_seen(db, worker_id, json_string_value(json_object_get(body, "hostname")),
-				    json_string_value(json_object_get(body, "version")),
-				    json_is_integer(cores) ? (long)json_integer_value(cores) : 0);
+		rc = touch_worker(db, worker_id, json_string_value(json_object_get(body, "hostname")),
+				  json_string_value(json_object_get(body, "version")),
+				  json_is_integer(cores) ? (long)json_integer_value(cores) : 0);
 	}
 	json_decref(body);
 	if (rc) {
@@ -106,7 +121,7 @@ void api_job_claim(struct server *s, struct db *db, struct http_req *req, struct
 			wait = (double)s->cfg->long_poll_s;
 	}
 	if (!rc)
-		rc = db_worker_seen(db, worker_id, NULL, NULL, 0);
+		rc = touch_worker(db, worker_id, NULL, NULL, 0);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	/* Long poll: try, then sleep until something is queued or the wait is over. */
 	while (!rc) {

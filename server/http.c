@@ -388,8 +388,11 @@ int http_start(const char *listen, long port, const struct http_limits *limits, 
 	 * for the database; bounded by the connection limits, with a per-address
 	 * cap so a few slow clients cannot take every thread, and a short
 	 * silence timeout for headers, bodies and idle keep-alives alike.
+	 * poll(), not select(): with a database connection per thread (three
+	 * descriptors each) sockets soon pass FD_SETSIZE, and select() cannot
+	 * wait on those: libmicrohttpd would drop every new connection.
 	 */
-	srv->daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+	srv->daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
 					       MHD_USE_ERROR_LOG,
 				       (uint16_t)port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &addr,
 				       MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
