@@ -69,9 +69,12 @@ pass "locked for 20 s at start-up: server up, sweeper reported stalled, lease re
 # Mid-run, on a keep-alive connection that meets the lock first.
 claim
 lock 20
-code=$(curl -s -o /dev/null -w '%{http_code}' -m 10 -X POST "$URL/api/v1/jobs/$JOB/lease" \
-	-H "Authorization: Bearer $W1" -d '{"lease":"x"}')
+curl -s -o /dev/null -w '%{http_code}' -m 30 -X POST "$URL/api/v1/jobs/$JOB/lease" \
+	-H "Authorization: Bearer $W1" -d '{"lease":"x"}' >"$T/code" &
+CURL_PID=$!
 watch_lock
+wait "$CURL_PID" || true
+code=$(cat "$T/code")
 [ "$STALLED" = 1 ] || fail "/health never reported the sweeper stalled during the mid-run lock"
 took=$(requeued_within $LEASE)
 [ "$(echo "$(curl -s "$URL/api/v1/health")" | jq -r .status)" = ok ] || fail "/health not ok after the lock"
