@@ -148,9 +148,10 @@ async def worker(i, token):
             results += 1
 
 
-async def dashboard():
+async def dashboard(k, clients):
+    """One of CLIENTS dashboard clients, each polling at VIEWS/CLIENTS per second."""
     c = Conn("127.0.0.1")
-    n = 0
+    n = k
     while time.monotonic() < stop_at:
         t0 = time.monotonic()
         run = random.choice(runs)
@@ -160,7 +161,7 @@ async def dashboard():
         n += 1
         s, _ = await c.request(route, "GET", path)
         expect(route, s, (200,))
-        await asyncio.sleep(max(0, 1 / views_per_s - (time.monotonic() - t0)))
+        await asyncio.sleep(max(0, clients / views_per_s - (time.monotonic() - t0)))
 
 
 async def main():
@@ -174,10 +175,13 @@ async def main():
             sys.exit("submit failed: %d %s" % (s, p[:200]))
         runs.append(json.loads(p)["id"])
     t0 = time.monotonic()
-    await asyncio.gather(dashboard(), *[worker(i, tokens[i]) for i in range(nworkers)])
+    clients = max(1, int(views_per_s // 10))
+    await asyncio.gather(*[dashboard(k, clients) for k in range(clients)],
+                         *[worker(i, tokens[i]) for i in range(nworkers)])
     took = time.monotonic() - t0
-    print("duration %.0f s, %d workers, build results %d (%.1f/s), leases lost %d" % (
-        took, nworkers, results, results / took, lost))
+    views = sum(len(lat.get(r, [])) for r in ("GET /runs", "GET /runs/{}", "GET /runs/{}/matrix"))
+    print("duration %.0f s, %d workers, build results %d (%.1f/s), dashboard views %.1f/s, leases lost %d" % (
+        took, nworkers, results, results / took, views / took, lost))
     print("%-26s %8s %9s %9s %9s" % ("route", "requests", "p50 ms", "p99 ms", "max ms"))
     for route in sorted(lat):
         v = sorted(lat[route])
