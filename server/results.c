@@ -442,7 +442,11 @@ int sched_result(struct server *s, struct db *db, long worker_id, long job_id, c
 	return rc;
 }
 
-/* Each element of the array key of o (absent: none) is an object whose keys are strings of at most max bytes. */
+/*
+ * Each element of the array key of o (absent: none) is an object whose
+ * keys[0..first_optional) are strings of at most max bytes and whose other
+ * keys are strings or null.
+ */
 static int check_items(const json_t *o, const char *key, const char *const *keys, const size_t *max, size_t nkeys,
 		       size_t first_optional)
 {
@@ -460,8 +464,12 @@ static int check_items(const json_t *o, const char *key, const char *const *keys
 		for (size_t k = 0; k < nkeys; k++) {
 			const json_t *v = json_object_get(e, keys[k]);
 
-			if (!v && k >= first_optional)
+			/* Optional keys may be null or absent; one too long is dropped when recorded, as before. */
+			if (k >= first_optional) {
+				if (v && !json_is_null(v) && !json_is_string(v))
+					return err_set(KM_EINVAL, "%s[%zu].%s must be a string or null", key, i, keys[k]);
 				continue;
+			}
 			if (!json_is_string(v) || strlen(json_string_value(v)) > max[k])
 				return err_set(KM_EINVAL, "%s[%zu].%s must be a string of at most %zu bytes", key, i,
 					       keys[k], max[k]);

@@ -68,3 +68,14 @@ code=$(curl -s -o "$T/body" -w '%{http_code}' "$URL/api/v1/jobs/$JOB/artifacts/$
 [ "$code" = 400 ] || fail "bad artifact name: $code $(cat "$T/body")"
 jq -e '.error | test("not valid")' "$T/body" >/dev/null || fail "the error is not readable: $(cat "$T/body")"
 pass "errors quoting cut input stay valid UTF-8"
+
+# A build result whose optional error fields are null is taken as before.
+B=$(api POST /api/v1/jobs/claim -H "Authorization: Bearer $W1" -d '{"kinds":["build"]}')
+BID=$(echo "$B" | jq .job.id)
+BLEASE=$(echo "$B" | jq -r .lease.id)
+api POST "/api/v1/jobs/$BID/result" -H "Authorization: Bearer $W1" -d "$(jq -n --arg l "$BLEASE" '{lease: $l,
+	status: "FAIL", errors: [{signature: "ld:undefined:x", type: "link", message: "undefined reference to x",
+	symbol: null, file: null, first_lines: null, count: 1}]}')" >/dev/null
+expect_status 200 "build result with null optional fields"
+[ "$(api GET "/api/v1/jobs/$BID" | jq -r .status)" = FAIL ] || fail "the build's result was not recorded"
+pass "build errors: optional fields may be null"
