@@ -100,8 +100,8 @@ json_t *server_loops_json(struct server *s, int64_t now, bool *stalled)
 	for (int i = 0; i < SERVER_NLOOPS; i++) {
 		struct server_loop_state *l = &s->loops[i];
 		int64_t last = atomic_load(&l->last_ok);
-		/* Stalled: no good round for two rounds and the wait of a busy statement or a mail delivery. */
-		bool late = now - last > 2 * l->interval_s + 10;
+		/* Stalled: no good round for two rounds and a few seconds (a busy statement waits up to 15 s). */
+		bool late = now - last > 2 * l->interval_s + 5;
 		char err[sizeof(l->last_error)];
 
 		if (!atomic_load(&l->running))
