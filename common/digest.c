@@ -4,9 +4,11 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
+#include "xalloc.h"
 
 static void to_hex(const unsigned char *bin, size_t n, char *out)
 {
@@ -26,6 +28,43 @@ void digest_sha256_hex(const void *data, size_t len, char out[DIGEST_HEX_LEN + 1
 
 	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
 	to_hex(md, 32, out);
+}
+
+struct digest_sha256 {
+	EVP_MD_CTX *ctx;
+};
+
+struct digest_sha256 *digest_sha256_new(void)
+{
+	struct digest_sha256 *d = xcalloc(1, sizeof(*d));
+
+	d->ctx = EVP_MD_CTX_new();
+	if (!d->ctx || EVP_DigestInit_ex(d->ctx, EVP_sha256(), NULL) != 1)
+		abort(); /* only out of memory makes this fail */
+	return d;
+}
+
+void digest_sha256_update(struct digest_sha256 *d, const void *data, size_t len)
+{
+	EVP_DigestUpdate(d->ctx, data, len);
+}
+
+void digest_sha256_final(struct digest_sha256 *d, char out[DIGEST_HEX_LEN + 1])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	EVP_DigestFinal_ex(d->ctx, md, &mdlen);
+	to_hex(md, 32, out);
+	digest_sha256_free(d);
+}
+
+void digest_sha256_free(struct digest_sha256 *d)
+{
+	if (!d)
+		return;
+	EVP_MD_CTX_free(d->ctx);
+	free(d);
 }
 
 void digest_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len,

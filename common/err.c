@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "utf8.h"
+
 static _Thread_local char last_msg[512];
 
 int err_set(int code, const char *fmt, ...)
@@ -13,6 +15,7 @@ int err_set(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
 	va_end(ap);
+	utf8_sanitize(last_msg);
 	return code;
 }
 

@@ -97,3 +97,16 @@ done:
 	close(fd);
 	return rc;
 }
+
+int fs_sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return err_set(KM_EIO, "cannot open %s: %s", dir, strerror(errno));
+	if (fsync(fd) != 0)
+		rc = err_set(KM_EIO, "cannot sync %s: %s", dir, strerror(errno));
+	close(fd);
+	return rc;
+}

@@ -17,4 +17,7 @@ int fs_write_file(const char *path, const void *data, size_t len);
  */
 int fs_read_file(const char *path, size_t max, char **data, size_t *len);
 
+/* fsync()s a directory, so the names created or renamed in it survive a power loss. */
+int fs_sync_dir(const char *dir);
+
 #endif

@@ -1,6 +1,10 @@
 /* The one UTF-8 decoder: strict, so hostile bytes never pass as text. */
 #include "utf8.h"
 
+#include <string.h>
+
+#include "xalloc.h"
+
 size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	size_t len;
@@ -32,4 +36,58 @@ size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
 	if (cp)
 		*cp = c;
 	return len;
+}
+
+void utf8_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_seq(p + i, n - i, NULL);
+
+		if (p[i] == '\n' || p[i] == '\t' || p[i] == '\r') {
+			p[i++] = ' ';
+			continue;
+		}
+		if (len == 0 || p[i] < 0x20 || p[i] == 0x7F) {
+			p[i++] = '?';
+			continue;
+		}
+		/* C1 controls (U+0080..U+009F) are two bytes: C2 80..C2 9F. */
+		if (len == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0) {
+			p[i] = '?';
+			p[i + 1] = '?';
+		}
+		i += len;
+	}
+}
+
+char *utf8_clean(const char *s, size_t max, int multiline)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), o = 0;
+	char *out = xmalloc(n * 3 + 1);
+
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_seq(p + i, n - i, NULL);
+		const char *piece = s + i;
+		size_t plen = len;
+
+		if (len == 0) {
+			piece = "\xEF\xBF\xBD"; /* U+FFFD for a byte that is not UTF-8 */
+			plen = 3;
+			len = 1;
+		} else if ((p[i] < 0x20 && !(multiline && (p[i] == '\n' || p[i] == '\t'))) || p[i] == 0x7F ||
+			   (len == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0)) {
+			plen = 0;
+		}
+		if (o + plen > max)
+			break;
+		memcpy(out + o, piece, plen);
+		o += plen;
+		i += len;
+	}
+	out[o] = '\0';
+	return out;
 }

@@ -1,6 +1,7 @@
 /* The sqlite connection: open, WAL, migrations, transactions and statement helpers. */
 #include "db_internal.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,9 @@
 #include "err.h"
 #include "log.h"
 #include "xalloc.h"
+
+/* How long a statement waits for another writer before it fails with KM_EBUSY. */
+#define DB_BUSY_TIMEOUT_MS 15000
 
 int64_t db_now(void)
 {
@@ -220,7 +224,8 @@ static int migrate(struct db *db)
 	return 0;
 }
 
-int db_open(const char *path, struct db **out)
+/* Opens the file and sets the connection up; no migration, so no write lock is needed. */
+static int connect(const char *path, struct db **out)
 {
 	struct db *db = xcalloc(1, sizeof(*db));
 	int rc;
@@ -233,15 +238,16 @@ int db_open(const char *path, struct db **out)
 			     db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(db->h, 15000);
-	if (sqlite3_exec(db->h, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+	sqlite3_busy_timeout(db->h, DB_BUSY_TIMEOUT_MS);
+	/*
+	 * synchronous = FULL: in WAL mode NORMAL may lose the last commits on
+	 * power loss, and a commit here is an acknowledged result or lease.
+	 */
+	if (sqlite3_exec(db->h, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
 			 NULL, NULL, NULL) != SQLITE_OK) {
 		rc = db_fail(db, "configure");
 		goto fail;
 	}
-	rc = migrate(db);
-	if (rc)
-		goto fail;
 	*out = db;
 	return 0;
 fail:
@@ -249,10 +255,37 @@ fail:
 	return rc;
 }
 
+int db_connect(const char *path, struct db **out)
+{
+	return connect(path, out);
+}
+
+int db_open(const char *path, struct db **out)
+{
+	struct db *db = NULL;
+	long version = 0;
+	int rc = connect(path, &db);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	/* A current schema needs no write lock: start-up then works while another process writes. */
+	rc = schema_version(db, &version);
+	if (!rc && (db_migration_count == 0 || version < db_migrations[db_migration_count - 1].version))
+		rc = migrate(db);
+	if (rc) {
+		db_close(db);
+		return rc;
+	}
+	*out = db;
+	return 0;
+}
+
 void db_close(struct db *db)
 {
 	if (!db)
 		return;
+	db_rollback(db);
 	sqlite3_close(db->h);
 	free(db->path);
 	free(db);
@@ -263,29 +296,69 @@ int db_schema_version(struct db *db, long *version)
 	return schema_version(db, version);
 }
 
+/*
+ * The writers of this process wait for each other on a mutex, woken in turn,
+ * rather than in sqlite's busy handler, which polls with growing sleeps and
+ * under load lets some waiters starve past the timeout. Other processes
+ * still meet busy_timeout.
+ */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int take_write_lock(struct db *db)
+{
+	struct timespec deadline;
+
+	if (db->writing)
+		return err_set(KM_EIO, "begin: a transaction is already open on this connection");
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += DB_BUSY_TIMEOUT_MS / 1000;
+	if (pthread_mutex_timedlock(&write_lock, &deadline) != 0)
+		return err_set(KM_EBUSY, "begin: the database is busy (other writers for %d s)",
+			       DB_BUSY_TIMEOUT_MS / 1000);
+	db->writing = true;
+	return 0;
+}
+
+static void drop_write_lock(struct db *db)
+{
+	if (!db->writing)
+		return;
+	db->writing = false;
+	pthread_mutex_unlock(&write_lock);
+}
+
 int db_begin(struct db *db)
 {
+	int rc = take_write_lock(db);
+
+	if (rc)
+		return rc;
 	/* IMMEDIATE takes the write lock up front, so two writers never deadlock on upgrade. */
-	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(db, "begin");
+	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_fail(db, "begin");
+		drop_write_lock(db);
+		return rc;
+	}
 	return 0;
 }
 
 int db_commit(struct db *db)
 {
-	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		int rc = db_fail(db, "commit");
+	int rc = 0;
 
+	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_fail(db, "commit");
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-		return rc;
 	}
-	return 0;
+	drop_write_lock(db);
+	return rc;
 }
 
 void db_rollback(struct db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	drop_write_lock(db);
 }
 
 long db_last_id(struct db *db)

@@ -16,6 +16,12 @@ struct db;
  * the schema to the newest version. One connection per thread.
  */
 int db_open(const char *path, struct db **out);
+/*
+ * Opens a connection to a database db_open() already migrated, without
+ * touching the schema (so without the write lock): what request and
+ * background threads use. KM_EIO when the file cannot be opened.
+ */
+int db_connect(const char *path, struct db **out);
 void db_close(struct db *db);
 int db_schema_version(struct db *db, long *version);
 
@@ -82,6 +88,14 @@ int db_run_set_commit(struct db *db, long run_id, const char *commit_id, const c
  * how many runs were superseded.
  */
 int db_runs_supersede(struct db *db, long tree_id, const char *ref, long new_run_id, int *nruns);
+
+/*
+ * Whether a push of after to tree+ref is older than what the farm already
+ * saw of the ref: a recorded push moved the ref away from after (after is
+ * an ancestor of a newer push), a run of after is followed by a newer run
+ * of another commit. Such a push is recorded but supersedes nothing.
+ */
+int db_push_is_replay(struct db *db, long tree_id, const char *ref, const char *after, bool *replay);
 
 /* Cancels a run's queued jobs (running ones may finish) and marks it cancelled. */
 int db_run_cancel(struct db *db, long run_id, const char *message);
@@ -159,12 +173,14 @@ void db_jobs_free(struct db_job *jobs, size_t n);
 int db_job_lease(struct db *db, long job_id, long worker_id, const char *lease_id, int64_t expires);
 
 /*
- * Checks that lease_id is the live lease of the job at time now.
+ * Checks that lease_id is the live lease of the job, held by worker_id, at
+ * time now (a lease is one attempt: each claim makes a new one).
  * 0: it is; KM_EEXISTS: this lease already delivered the job's result (a retry);
- * KM_ECONFLICT: the lease is foreign or expired (message says which); KM_ENOTFOUND: no such job.
+ * KM_ECONFLICT: the lease is foreign, another worker's, from an earlier
+ * attempt or expired (message says which); KM_ENOTFOUND: no such job.
  */
-int db_job_check_lease(struct db *db, long job_id, const char *lease_id, int64_t now);
-int db_job_extend(struct db *db, long job_id, const char *lease_id, int64_t expires);
+int db_job_check_lease(struct db *db, long job_id, long worker_id, const char *lease_id, int64_t now);
+int db_job_extend(struct db *db, long job_id, long worker_id, const char *lease_id, int64_t expires);
 /* Ends a running job with a status, remembering the lease that delivered it. */
 int db_job_finish(struct db *db, long job_id, const char *lease_id, const char *status, const char *message);
 /* Remembers that lease delivered a result, so a repeat of it is recognised. */
@@ -229,6 +245,12 @@ int db_signature_ensure(struct db *db, const char *signature, const char *type, 
 /* diagnosis: JSON text of a built-in-calls-module diagnosis, or NULL. */
 int db_error_add(struct db *db, long job_id, long signature_id, long count, long line_no, const char *first_lines,
 		 bool secondary, const char *diagnosis);
+
+/*
+ * Configs of a run whose build ended in ERROR without ever reporting (its
+ * leases expired, its worker was revoked): no boot rows yet. *config_ids the caller's.
+ */
+int db_builds_missing_boots(struct db *db, long run_id, long **config_ids, size_t *n);
 
 int db_artifact_put(struct db *db, long job_id, const char *name, const char *path, int64_t size, const char *sha256);
 /* The stored path (relative to the data dir) and size of a job's artifact. */

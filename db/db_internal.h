@@ -11,6 +11,7 @@
 struct db {
 	sqlite3 *h;
 	char *path;
+	bool writing; /* holds the process's write lock: between db_begin() and db_commit()/db_rollback() */
 };
 
 /*

@@ -125,6 +125,14 @@ int db_worker_revoke(struct db *db, const char *name, long *worker_id, int *requ
 
 int db_worker_seen(struct db *db, long worker_id, const char *hostname, const char *version, long cores)
 {
+	long recent = 0;
+
+	/* A claim only says "still here": a write at most every few seconds, so claims do not queue on it. */
+	if (!hostname && !version && cores <= 0 &&
+	    db_scalar_long(db, &recent, "SELECT last_seen >= ? FROM workers WHERE id = ?", "il", db_now() - 5,
+			   worker_id) == 0 &&
+	    recent)
+		return 0;
 	return db_exec(db,
 		       "UPDATE workers SET last_seen = ?, hostname = COALESCE(?, hostname),"
 		       " version = COALESCE(?, version), cores = CASE WHEN ? > 0 THEN ? ELSE cores END WHERE id = ?",
@@ -252,11 +260,13 @@ int db_job_lease(struct db *db, long job_id, long worker_id, const char *lease_i
 	return 0;
 }
 
-int db_job_check_lease(struct db *db, long job_id, const char *lease_id, int64_t now)
+int db_job_check_lease(struct db *db, long job_id, long worker_id, const char *lease_id, int64_t now)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, &st, "SELECT state, lease_id, lease_expires, result_lease FROM jobs WHERE id = ?", "l",
-			 job_id);
+	int rc = db_prep(db, &st,
+			 "SELECT state, lease_id, lease_expires, result_lease, COALESCE(worker_id, 0), attempts"
+			 " FROM jobs WHERE id = ?",
+			 "l", job_id);
 
 	if (rc)
 		return rc;
@@ -268,15 +278,19 @@ int db_job_check_lease(struct db *db, long job_id, const char *lease_id, int64_t
 		const char *current = (const char *)sqlite3_column_text(st, 1);
 		int64_t expires = sqlite3_column_int64(st, 2);
 		const char *delivered = (const char *)sqlite3_column_text(st, 3);
+		long holder = (long)sqlite3_column_int64(st, 4);
+		int attempt = sqlite3_column_int(st, 5);
 
+		/* Lease ids are the worker's input: they are never echoed in messages. */
 		if (delivered && strcmp(delivered, lease_id) == 0)
 			rc = err_set(KM_EEXISTS, "job %ld: this result was already recorded", job_id);
 		else if (strcmp(state, "running") != 0 || !current || strcmp(current, lease_id) != 0)
-			rc = err_set(KM_ECONFLICT, "job %ld: lease %.16s is not the job's current lease (job is %s)",
-				     job_id, lease_id, state);
+			rc = err_set(KM_ECONFLICT, "job %ld: the lease is not the job's current lease (attempt %d, job is %s)", job_id,
+				     attempt, state);
+		else if (holder != worker_id)
+			rc = err_set(KM_ECONFLICT, "job %ld: the lease belongs to another worker", job_id);
 		else if (expires < now)
-			rc = err_set(KM_ECONFLICT, "job %ld: lease %.16s expired %lld s ago", job_id, lease_id,
-				     (long long)(now - expires));
+			rc = err_set(KM_ECONFLICT, "job %ld: lease expired %lld s ago", job_id, (long long)(now - expires));
 		else
 			rc = 0;
 	}
@@ -284,16 +298,16 @@ int db_job_check_lease(struct db *db, long job_id, const char *lease_id, int64_t
 	return rc;
 }
 
-int db_job_extend(struct db *db, long job_id, const char *lease_id, int64_t expires)
+int db_job_extend(struct db *db, long job_id, long worker_id, const char *lease_id, int64_t expires)
 {
-	int rc = db_job_check_lease(db, job_id, lease_id, db_now());
+	int rc = db_job_check_lease(db, job_id, worker_id, lease_id, db_now());
 
 	if (rc == KM_EEXISTS)
 		return err_set(KM_ECONFLICT, "job %ld is finished", job_id);
 	if (rc)
 		return rc;
-	return db_exec(db, "UPDATE jobs SET lease_expires = ? WHERE id = ? AND lease_id = ?", "ilt", expires, job_id,
-		       lease_id);
+	return db_exec(db, "UPDATE jobs SET lease_expires = ? WHERE id = ? AND lease_id = ? AND worker_id = ?", "iltl",
+		       expires, job_id, lease_id, worker_id);
 }
 
 int db_job_finish(struct db *db, long job_id, const char *lease_id, const char *status, const char *message)

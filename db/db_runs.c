@@ -338,3 +338,19 @@ int db_config_text(struct db *db, long config_id, char **text)
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int db_push_is_replay(struct db *db, long tree_id, const char *ref, const char *after, bool *replay)
+{
+	long v = 0;
+	int rc = db_scalar_long(
+		db, &v,
+		"SELECT EXISTS (SELECT 1 FROM run_triggers t JOIN runs r ON r.id = t.run_id"
+		"  WHERE r.tree_id = ?1 AND r.ref = ?2 AND t.before_commit = ?3)"
+		" OR EXISTS (SELECT 1 FROM runs r WHERE r.tree_id = ?1 AND r.ref = ?2 AND r.commit_id = ?3"
+		"  AND EXISTS (SELECT 1 FROM runs n WHERE n.tree_id = ?1 AND n.ref = ?2 AND n.id > r.id"
+		"   AND (n.commit_id IS NULL OR n.commit_id <> ?3)))",
+		"ltt", tree_id, ref, after);
+
+	*replay = v != 0;
+	return rc;
+}

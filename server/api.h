@@ -13,7 +13,9 @@ struct db;
 /* Every handler fills resp; errors become JSON {"error", "code"} with the mapped status. */
 typedef void (*api_handler_fn)(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 
-/* Path parameter i as a positive id; KM_EINVAL (with a message) otherwise. */
+/* A positive id written as digits with no sign, space or leading zero (at most 18); KM_EINVAL otherwise, no message. */
+int api_parse_id(const char *s, long *id);
+/* Path parameter i as a positive id (api_parse_id()); KM_EINVAL (with a message) otherwise. */
 int api_param_id(const struct http_req *req, size_t i, long *id);
 
 /* The body as a JSON object; KM_EINVAL naming the parse error's line and column. Caller owns *out. */
@@ -52,6 +54,14 @@ void api_artifact_get(struct server *s, struct db *db, struct http_req *req, str
 void api_worker_heartbeat(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_job_claim(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_job_lease(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
+/*
+ * An upload's checks on its headers (valid name, the X-Lease a live lease of
+ * this worker for the job): 0 with *spool_dir (the caller's) the job's
+ * artifact directory, where the body is spooled; KM_ECONFLICT for a lease
+ * that is not live, and so on.
+ */
+int api_artifact_admit(struct server *s, struct db *db, const struct http_req *req, long worker_id,
+		       char **spool_dir);
 void api_artifact_put(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_job_result(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_static(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);

@@ -14,19 +14,31 @@ void api_fail(struct http_resp *resp, int code)
 	http_resp_error(resp, code, *err_msg() ? err_msg() : err_name(code));
 }
 
+int api_parse_id(const char *s, long *id)
+{
+	long v = 0;
+	size_t n = s ? strlen(s) : 0;
+
+	/* Digits only, no sign, space or leading zero: one spelling per id. */
+	if (n == 0 || n > 18 || s[0] == '0')
+		return KM_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return KM_EINVAL;
+		v = v * 10 + (s[i] - '0');
+	}
+	*id = v;
+	return 0;
+}
+
 int api_param_id(const struct http_req *req, size_t i, long *id)
 {
 	const char *s = i < req->nparams ? req->params[i] : NULL;
-	char *end;
-	long v;
 
 	if (!s)
 		return err_set(KM_EINVAL, "missing id in path");
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0)
-		return err_set(KM_EINVAL, "'%.40s' is not an id (expected a positive whole number)", s);
-	*id = v;
+	if (api_parse_id(s, id) != 0)
+		return err_set(KM_EINVAL, "'%s' is not an id (expected a positive whole number)", s);
 	return 0;
 }
 

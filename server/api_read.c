@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -19,13 +20,18 @@
 void api_health(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
 {
 	long version = 0;
+	bool stalled = false;
+	json_t *loops = server_loops_json(s, (int64_t)time(NULL), &stalled);
 	int rc = db_schema_version(db, &version);
 
 	if (rc) {
+		json_decref(loops);
 		api_fail(resp, rc);
 		return;
 	}
-	http_resp_json(resp, 200, json_pack("{s:s,s:i}", "status", "ok", "schema", (json_int_t)version));
+	/* Still 200 when a loop is stalled: the API answers; "status" and "loops" say what is late. */
+	http_resp_json(resp, 200, json_pack("{s:s,s:i,s:o}", "status", stalled ? "degraded" : "ok", "schema",
+					    (json_int_t)version, "loops", loops));
 }
 
 static int query_long(const struct http_req *req, const char *name, long min, long max, long def, long *out)

@@ -130,5 +130,16 @@ void api_run_mail(struct server *s, struct db *db, struct http_req *req, struct 
 		api_fail(resp, rc);
 		return;
 	}
+	/* Who was mailed is the admin's to see: others get each recipient's state without its address. */
+	if (api_auth_admin(s, req) != 0) {
+		size_t i, j;
+		json_t *m, *r;
+
+		json_array_foreach(json_object_get(out, "mails"), i, m) {
+			json_array_foreach(json_object_get(m, "recipients"), j, r)
+				json_object_set_new(r, "address", json_string("(hidden: needs the admin token)"));
+		}
+		err_clear();
+	}
 	http_resp_json(resp, 200, out);
 }

@@ -33,6 +33,21 @@ bool api_artifact_name_ok(const char *name)
 	return strstr(name, "..") == NULL;
 }
 
+/* Records that the worker is alive, in a transaction of its own so it queues with the other writers. */
+static int touch_worker(struct db *db, long worker_id, const char *hostname, const char *version, long cores)
+{
+	int rc = db_begin(db);
+
+	if (rc)
+		return rc;
+	rc = db_worker_seen(db, worker_id, hostname, version, cores);
+	if (rc) {
+		db_rollback(db);
+		return rc;
+	}
+	return db_commit(db);
+}
+
 void api_worker_heartbeat(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
 {
 	json_t *body = NULL;
@@ -44,9 +59,9 @@ void api_worker_heartbeat(struct server *s, struct db *db, struct http_req *req,
 	if (!rc) {
 		json_t *cores = json_object_get(body, "cores");
 
-		rc = db_worker_seen(db, worker_id, json_string_value(json_object_get(body, "hostname")),
-				    json_string_value(json_object_get(body, "version")),
-				    json_is_integer(cores) ? (long)json_integer_value(cores) : 0);
+		rc = touch_worker(db, worker_id, json_string_value(json_object_get(body, "hostname")),
+				  json_string_value(json_object_get(body, "version")),
+				  json_is_integer(cores) ? (long)json_integer_value(cores) : 0);
 	}
 	json_decref(body);
 	if (rc) {
@@ -106,7 +121,7 @@ void api_job_claim(struct server *s, struct db *db, struct http_req *req, struct
 			wait = (double)s->cfg->long_poll_s;
 	}
 	if (!rc)
-		rc = db_worker_seen(db, worker_id, NULL, NULL, 0);
+		rc = touch_worker(db, worker_id, NULL, NULL, 0);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	/* Long poll: try, then sleep until something is queued or the wait is over. */
 	while (!rc) {
@@ -150,7 +165,7 @@ void api_job_lease(struct server *s, struct db *db, struct http_req *req, struct
 		rc = api_body_json(req, &body);
 	if (!rc) {
 		lease = json_string_value(json_object_get(body, "lease"));
-		rc = lease ? sched_extend(s, db, job_id, lease, &expires)
+		rc = lease ? sched_extend(s, db, worker_id, job_id, lease, &expires)
 			   : err_set(KM_EINVAL, "body needs the 'lease' to extend");
 	}
 	json_decref(body);
@@ -162,101 +177,112 @@ void api_job_lease(struct server *s, struct db *db, struct http_req *req, struct
 					    (json_int_t)s->cfg->lease_s));
 }
 
-/* Writes data to DIR/REL atomically (temp file + rename). */
-static int store_file(const char *dir, const char *rel, const char *data, size_t len)
+/* The checks an upload passes on its headers and again before it is stored: a live lease of this worker. */
+static int upload_allowed(struct db *db, const struct http_req *req, long worker_id, long *job_id)
 {
-	char *path = xasprintf("%s/%s", dir, rel);
-	char *tmp = xasprintf("%s.part", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	size_t off = 0;
-	int rc = 0;
+	const char *lease = http_header(req, "X-Lease");
+	const char *name = req->nparams > 1 ? req->params[1] : "";
+	int rc = api_param_id(req, 0, job_id);
 
-	if (fd < 0) {
-		rc = err_set(KM_EIO, "cannot write artifact: %s", strerror(errno));
-		goto done;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
+	if (!rc && !api_artifact_name_ok(name))
+		rc = err_set(KM_EINVAL, "artifact name is not valid (expected [a-z0-9][a-z0-9._-]{0,63})");
+	if (!rc && !lease)
+		rc = err_set(KM_EINVAL, "uploads need the job's lease in the X-Lease header");
+	if (!rc)
+		rc = db_job_check_lease(db, *job_id, worker_id, lease, (int64_t)time(NULL));
+	/* Uploads come before the result: once it is recorded the job's files are final. */
+	if (rc == KM_EEXISTS)
+		rc = err_set(KM_ECONFLICT, "job %ld: its result is recorded, uploads are closed", *job_id);
+	return rc;
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = err_set(errno == ENOSPC ? KM_EBUSY : KM_EIO, "cannot write artifact: %s",
-				     strerror(errno));
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) != 0 && !rc)
-		rc = err_set(KM_EIO, "cannot sync artifact: %s", strerror(errno));
-	close(fd);
-	if (!rc && rename(tmp, path) != 0)
-		rc = err_set(KM_EIO, "cannot store artifact: %s", strerror(errno));
+static char *job_dir(const struct server *s, long run_id, long job_id)
+{
+	return xasprintf("artifacts/run-%ld/job-%ld", run_id, job_id);
+}
+
+int api_artifact_admit(struct server *s, struct db *db, const struct http_req *req, long worker_id,
+		       char **spool_dir)
+{
+	struct db_job_info job;
+	long job_id = 0;
+	char *rel = NULL;
+	int rc = upload_allowed(db, req, worker_id, &job_id);
+
+	memset(&job, 0, sizeof(job));
+	*spool_dir = NULL;
+	if (!rc)
+		rc = db_job_get(db, job_id, &job);
 	if (rc)
-		unlink(tmp);
+		goto done;
+	rel = job_dir(s, job.run_id, job_id);
+	*spool_dir = xasprintf("%s/%s", s->cfg->data_dir, rel);
+	rc = fs_mkdirs(*spool_dir);
+	if (rc) {
+		free(*spool_dir);
+		*spool_dir = NULL;
+	}
 done:
-	free(path);
-	free(tmp);
+	db_job_info_release(&job);
+	free(rel);
 	return rc;
 }
 
 void api_artifact_put(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
 {
 	struct db_job_info job;
-	const char *lease = http_header(req, "X-Lease");
 	const char *name = req->params[1];
-	char *rel_dir = NULL, *rel = NULL;
-	char sha[DIGEST_HEX_LEN + 1];
+	char *rel = NULL, *path = NULL, *dir = NULL;
 	long worker_id = 0, job_id = 0;
+	bool in_tx = false;
 	int rc = api_auth_worker(s, db, req, &worker_id);
 
 	memset(&job, 0, sizeof(job));
+	if (!rc && (!req->body_file || !req->body_sha256))
+		rc = err_set(KM_EIO, "upload was not spooled");
 	if (!rc)
-		rc = api_param_id(req, 0, &job_id);
-	if (!rc && !api_artifact_name_ok(name))
-		rc = err_set(KM_EINVAL, "artifact name '%.64s' is not valid (expected [a-z0-9][a-z0-9._-]{0,63})",
-			     name);
-	if (!rc && !lease)
-		rc = err_set(KM_EINVAL, "uploads need the job's lease in the X-Lease header");
-	if (!rc) {
-		rc = db_job_check_lease(db, job_id, lease, (int64_t)time(NULL));
-		if (rc == KM_EEXISTS)
-			rc = 0; /* a retry of an upload for a recorded result: harmless */
-	}
+		rc = db_begin(db);
+	in_tx = rc == 0;
+	/*
+	 * Checked again inside the write transaction, which also serialises
+	 * uploads of one name: the rename and the recorded digest go together.
+	 */
+	if (!rc)
+		rc = upload_allowed(db, req, worker_id, &job_id);
 	if (!rc)
 		rc = db_job_get(db, job_id, &job);
 	if (rc)
 		goto done;
-	rel_dir = xasprintf("artifacts/run-%ld/job-%ld", job.run_id, job_id);
-	rel = xasprintf("%s/%s", rel_dir, name);
-	{
-		char *dir = xasprintf("%s/%s", s->cfg->data_dir, rel_dir);
+	dir = job_dir(s, job.run_id, job_id);
+	rel = xasprintf("%s/%s", dir, name);
+	path = xasprintf("%s/%s", s->cfg->data_dir, rel);
+	if (rename(req->body_file, path) != 0) {
+		rc = err_set(KM_EIO, "cannot store artifact: %s", strerror(errno));
+	} else {
+		char *abs_dir = xasprintf("%s/%s", s->cfg->data_dir, dir);
 
-		rc = fs_mkdirs(dir);
-		free(dir);
+		req->body_file_taken = true;
+		rc = fs_sync_dir(abs_dir); /* the new name survives a power loss before it is recorded */
+		free(abs_dir);
 	}
 	if (!rc)
-		rc = store_file(s->cfg->data_dir, rel, req->body ? req->body : "", req->body_len);
-	if (rc)
-		goto done;
-	digest_sha256_hex(req->body ? req->body : "", req->body_len, sha);
-	rc = db_begin(db);
+		rc = db_artifact_put(db, job_id, name, rel, (int64_t)req->body_len, req->body_sha256);
 	if (!rc) {
-		rc = db_artifact_put(db, job_id, name, rel, (int64_t)req->body_len, sha);
-		if (rc)
-			db_rollback(db);
-		else
-			rc = db_commit(db);
+		in_tx = false;
+		rc = db_commit(db);
 	}
 done:
+	if (in_tx)
+		db_rollback(db);
 	if (rc)
 		api_fail(resp, rc);
 	else
-		http_resp_json(resp, 201, json_pack("{s:s,s:i,s:s}", "name", name, "size", (json_int_t)req->body_len,
-						    "sha256", sha));
+		http_resp_json(resp, 201, json_pack("{s:s,s:I,s:s}", "name", name, "size", (json_int_t)req->body_len,
+						    "sha256", req->body_sha256));
 	db_job_info_release(&job);
-	free(rel_dir);
+	free(dir);
 	free(rel);
+	free(path);
 }
 
 void api_job_result(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "fsutil.h"
 #include "xalloc.h"
 #include "validate.h"
 
@@ -39,6 +40,11 @@ static const struct opt options[] = {
 	{ "long-poll", OPT_LONG, O(long_poll_s), "20", 0, 120, "longest claim wait in seconds" },
 	{ "max-body", OPT_LONG, O(max_body), "33554432", 1024, 1073741824, "largest JSON body in bytes" },
 	{ "max-upload", OPT_LONG, O(max_upload), "134217728", 1024, 2147483647L, "largest artifact in bytes" },
+	{ "conn-timeout", OPT_LONG, O(conn_timeout_s), "30", 1, 3600,
+	  "seconds a connection may stay silent (headers, body or between requests)" },
+	{ "max-conns", OPT_LONG, O(max_conns), "2000", 16, 100000, "open connections at most" },
+	{ "max-conns-per-ip", OPT_LONG, O(max_conns_per_ip), "128", 1, 100000,
+	  "open connections at most from one address" },
 	{ "threads", OPT_LONG, O(threads), "8", 1, 256, "reserved" },
 	{ "poll", OPT_LONG, O(poll_s), "60", 0, 86400, "seconds between polls of polled trees (0: off)" },
 	{ "smtp-url", OPT_STR, O(smtp_url), "", 0, 0, "smtp://host:port or smtps://host:port (empty: no mail)" },
@@ -98,22 +104,30 @@ static int set_opt(struct server_config *cfg, const struct opt *o, const char *v
 	return 0;
 }
 
-static int parse_file(struct server_config *cfg, const char *path)
+/* Parses 'key = value' lines of text (len bytes; name for messages) into cfg. */
+static int parse_text(struct server_config *cfg, const char *name, const char *text, size_t len)
 {
-	FILE *f = fopen(path, "r");
-	char line[4096];
+	size_t pos = 0;
 	int lineno = 0;
 	int rc = 0;
 
-	if (!f)
-		return err_set(KM_EINVAL, "%s: cannot open: %s", path, strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
+	while (!rc && pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		char line[4096];
 		char where[512];
 		char *s, *eq, *key, *value;
 		const struct opt *o;
 
 		lineno++;
-		snprintf(where, sizeof(where), "%s:%d", path, lineno);
+		snprintf(where, sizeof(where), "%s:%d", name, lineno);
+		if (n >= sizeof(line) || memchr(text + pos, '\0', n)) {
+			rc = err_set(KM_EINVAL, "%s: line too long or not text", where);
+			break;
+		}
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		pos += n + 1;
 		s = validate_trim(line);
 		if (!*s || *s == '#')
 			continue;
@@ -131,11 +145,40 @@ static int parse_file(struct server_config *cfg, const char *path)
 			break;
 		}
 		rc = set_opt(cfg, o, value, where);
-		if (rc)
-			break;
 	}
-	fclose(f);
 	return rc;
+}
+
+static int parse_file(struct server_config *cfg, const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = fs_read_file(path, 1024 * 1024, &text, &len);
+
+	if (rc)
+		return err_set(KM_EINVAL, "%s: cannot read: %s", path, err_msg());
+	rc = parse_text(cfg, path, text, len);
+	free(text);
+	return rc;
+}
+
+static int set_defaults(struct server_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		int rc = set_opt(cfg, &options[i], options[i].def, "default");
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int server_config_parse_text(struct server_config *cfg, const char *name, const char *text, size_t len)
+{
+	int rc = set_defaults(cfg);
+
+	return rc ? rc : parse_text(cfg, name, text, len);
 }
 
 void server_config_usage(const char *prog)
@@ -151,12 +194,9 @@ int server_config_parse(struct server_config *cfg, int argc, char **argv)
 {
 	int rc;
 
-	memset(cfg, 0, sizeof(*cfg));
-	for (size_t i = 0; i < NOPTIONS; i++) {
-		rc = set_opt(cfg, &options[i], options[i].def, "default");
-		if (rc)
-			return rc;
-	}
+	rc = set_defaults(cfg);
+	if (rc)
+		return rc;
 	/* The file first, so the command line overrides it. */
 	for (int i = 1; i < argc; i++) {
 		if (strncmp(argv[i], "--config=", 9) == 0) {

@@ -3,6 +3,7 @@
 #define KM_SERVER_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct server_config {
 	char *listen;         /* address to bind, default 127.0.0.1 */
@@ -17,6 +18,9 @@ struct server_config {
 	long long_poll_s;     /* longest wait of a claim for new work */
 	long max_body;        /* largest JSON body */
 	long max_upload;      /* largest artifact upload */
+	long conn_timeout_s;  /* a connection silent this long is closed */
+	long max_conns;       /* open connections at most */
+	long max_conns_per_ip; /* open connections at most from one address */
 	long threads;         /* unused by thread-per-connection; kept for the pool option */
 	long poll_s;          /* interval of polling trees that ask for it; 0 disables */
 	char *smtp_url;       /* smtp://host:port; empty disables mail */
@@ -36,6 +40,12 @@ struct server_config {
  * Returns 0, KM_EINVAL, or 1 when --help was printed.
  */
 int server_config_parse(struct server_config *cfg, int argc, char **argv);
+/*
+ * The defaults, then the 'key = value' lines of a config file's text (len
+ * bytes; name in messages). KM_EINVAL "NAME:LINE: ..." on a mistake. Release
+ * cfg with server_config_release() either way.
+ */
+int server_config_parse_text(struct server_config *cfg, const char *name, const char *text, size_t len);
 void server_config_release(struct server_config *cfg);
 /* Prints the option table with defaults. */
 void server_config_usage(const char *prog);

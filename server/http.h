@@ -18,6 +18,10 @@ struct http_req {
 	size_t body_len;
 	const char *remote; /* peer address, for logs */
 	void *conn;         /* the HTTP library's connection: only http.c looks inside */
+	/* A body spooled to disk (http_intake.spool_dir): its file, size in body_len, and SHA-256. */
+	const char *body_file; /* NULL for bodies in memory; the handler may rename it, else it is removed */
+	const char *body_sha256;
+	bool body_file_taken;  /* set by the handler once it renamed body_file */
 };
 
 /* A request header or query argument, NULL when absent. */
@@ -46,19 +50,43 @@ void http_resp_body(struct http_resp *r, int status, const char *content_type, c
 int http_status_for(int code);
 
 /*
- * The application's side: how big a body may be for this method and path
- * (0 refuses any body), and the handler that fills a response.
+ * What the application decided from a request's headers alone, before any
+ * byte of its body is read.
+ */
+struct http_intake {
+	size_t limit;    /* largest body accepted; 0 refuses any body with 413 */
+	char *spool_dir; /* owned: the body goes to a new unique file in this directory instead of memory */
+	bool answer_now; /* answer at once with handle() (unknown paths): no body is read */
+};
+
+/*
+ * The application's side. admit() sees the method, path, headers and
+ * remote address (req->body is NULL) and fills *in; a KM_E code instead
+ * (with err_msg()) is answered at once — 401, 404, 409, 413, ... — without
+ * "100 Continue", and the connection is closed so no body is read. handle()
+ * runs once the whole body arrived within the limit.
  */
 struct http_app {
-	size_t (*body_limit)(void *ctx, const char *method, const char *path);
+	int (*admit)(void *ctx, struct http_req *req, struct http_intake *in);
 	void (*handle)(void *ctx, struct http_req *req, struct http_resp *resp);
 	void *ctx;
 };
 
+/* Connection limits (see docs/ARCHITECTURE.md, "Decisions others build on"). */
+struct http_limits {
+	unsigned int timeout_s;  /* a silent connection is closed after this */
+	unsigned int max_conns;  /* open connections at most */
+	unsigned int max_per_ip; /* from one address */
+};
+
 struct http_server;
 
-/* Starts serving on listen:port (IPv4 dotted address). Thread per connection: handlers may block (long polls). */
-int http_start(const char *listen, long port, const struct http_app *app, struct http_server **out);
+/*
+ * Starts serving on listen:port (IPv4 dotted address). Thread per
+ * connection, bounded by limits: handlers may block (long polls).
+ */
+int http_start(const char *listen, long port, const struct http_limits *limits, const struct http_app *app,
+	       struct http_server **out);
 void http_stop(struct http_server *srv);
 
 #endif

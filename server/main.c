@@ -50,6 +50,7 @@ int main(int argc, char **argv)
 	struct server srv;
 	struct http_server *http = NULL;
 	struct http_app app;
+	struct http_limits limits;
 	struct poller *poller = NULL;
 	struct sigaction sa;
 	enum log_level level;
@@ -94,7 +95,10 @@ int main(int argc, char **argv)
 	if (!*cfg.smtp_url)
 		log_info("mail: off (no --smtp-url)");
 	routes_app(&srv, &app);
-	rc = http_start(cfg.listen, cfg.port, &app, &http);
+	limits.timeout_s = (unsigned int)cfg.conn_timeout_s;
+	limits.max_conns = (unsigned int)cfg.max_conns;
+	limits.max_per_ip = (unsigned int)cfg.max_conns_per_ip;
+	rc = http_start(cfg.listen, cfg.port, &limits, &app, &http);
 	if (rc) {
 		fprintf(stderr, "kmatrix-server: %s\n", err_msg());
 		server_release(&srv);
@@ -107,6 +111,7 @@ int main(int argc, char **argv)
 	if (poller_start(&srv, &poller) != 0)
 		log_error("%s", err_msg());
 
+	server_loop_expect(&srv, SERVER_LOOP_SWEEPER, 2);
 	/* The main thread sweeps expired leases so a dead worker's job comes back even when no one claims. */
 	while (!stop_requested) {
 		for (int i = 0; i < 10 && !stop_requested && !reload_requested; i++)
@@ -119,8 +124,12 @@ int main(int argc, char **argv)
 		}
 		struct db *db = server_db(&srv);
 
-		if (db && sched_sweep(&srv, db) != 0)
-			log_warn("lease sweep failed: %s", err_msg());
+		if (!db)
+			server_loop_failed(&srv, SERVER_LOOP_SWEEPER, err_msg());
+		else if (sched_sweep(&srv, db) != 0)
+			server_loop_failed(&srv, SERVER_LOOP_SWEEPER, err_msg());
+		else
+			server_loop_ok(&srv, SERVER_LOOP_SWEEPER);
 	}
 	log_info("stopping");
 	srv.stopping = true;

@@ -930,8 +930,10 @@ static void *thread_main(void *arg)
 		struct timespec deadline;
 		int sent = 0;
 
-		if (db && notifier_pass(n, db, (int64_t)time(NULL), &sent) != 0)
-			log_warn("mail: %s", err_msg());
+		if (!db || notifier_pass(n, db, (int64_t)time(NULL), &sent) != 0)
+			server_loop_failed(n->s, SERVER_LOOP_NOTIFIER, err_msg());
+		else
+			server_loop_ok(n->s, SERVER_LOOP_NOTIFIER);
 		clock_gettime(CLOCK_REALTIME, &deadline);
 		deadline.tv_sec += IDLE_WAIT_S;
 		pthread_mutex_lock(&n->lock);
@@ -951,6 +953,7 @@ int notifier_start(struct notifier *n)
 	if (pthread_create(&n->thread, NULL, thread_main, n) != 0)
 		return err_set(KM_EIO, "cannot start the mail thread: %s", strerror(errno));
 	n->running = true;
+	server_loop_expect(n->s, SERVER_LOOP_NOTIFIER, IDLE_WAIT_S);
 	sched_on_run_done = notifier_run_done;
 	log_info("mail: reports go through %s from %s (at most %ld per recipient per hour)",
 		 n->s->cfg->smtp_url, n->s->cfg->mail_from, n->s->cfg->mail_rate_per_hour);

@@ -364,17 +364,23 @@ static void *thread_main(void *arg)
 		/* Taken afresh each round: a reload may have added or removed polled trees. */
 		const struct triggers *t = server_triggers(p->s);
 		struct db *db = server_db(p->s);
+		bool ok = db != NULL;
 
+		if (!db)
+			server_loop_failed(p->s, SERVER_LOOP_POLLER, err_msg());
 		for (size_t i = 0; db && t && i < t->ntrees; i++) {
 			int pushes = 0;
 
 			if (!t->trees[i].poll)
 				continue;
+			/* A tree that cannot be fetched is that tree's trouble, not a stalled loop. */
 			if (poller_poll_tree(p->s, db, &t->trees[i], &pushes) != 0)
 				log_warn("poll tree=%s: %s", t->trees[i].name, err_msg());
 			else if (pushes)
 				log_info("poll tree=%s: %d ref(s) changed", t->trees[i].name, pushes);
 		}
+		if (ok)
+			server_loop_ok(p->s, SERVER_LOOP_POLLER);
 	} while (!wait_or_stop(p, p->s->cfg->poll_s));
 	return NULL;
 }
@@ -407,6 +413,7 @@ int poller_start(struct server *s, struct poller **out)
 		free(p);
 		return err_set(KM_EIO, "cannot start the poll thread: %s", strerror(errno));
 	}
+	server_loop_expect(s, SERVER_LOOP_POLLER, s->cfg->poll_s);
 	log_info("polling %zu tree(s) every %lds", polled, s->cfg->poll_s);
 	*out = p;
 	return 0;

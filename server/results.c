@@ -12,6 +12,7 @@
 #include "run_facts.h"
 #include "sched.h"
 #include "server.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define MAX_ERRORS_PER_JOB 500
@@ -102,6 +103,101 @@ static json_t *clamp_diff(const struct matrix *m, const char *requested, const c
 	return diff;
 }
 
+/*
+ * Descriptive text a worker sends, cut to a length on a character boundary
+ * rather than refused; every other string keeps its limit in str_field().
+ */
+static const struct {
+	const char *key;
+	size_t max;
+	bool multiline;
+} text_keys[] = {
+	{ "subject", 1024, false },    { "author_name", 256, false }, { "author_email", 256, false },
+	{ "message", 4096, true },     { "first_lines", 8192, true }, { "evidence", 4096, true },
+	{ "make_cmd", 4096, false },
+};
+
+/*
+ * Cleans every string of a result in place (v is the server's copy): control
+ * characters go (newline and tab stay where text spans lines), the
+ * descriptive fields are cut to their limits without splitting a character.
+ */
+static void clean_strings(json_t *v)
+{
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, item)
+			clean_strings(item);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	json_object_foreach(v, key, item) {
+		size_t max = (size_t)-1;
+		bool multiline = true;
+		char *clean;
+
+		if (!json_is_string(item)) {
+			clean_strings(item);
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(text_keys) / sizeof(text_keys[0]); k++) {
+			if (strcmp(key, text_keys[k].key) == 0) {
+				max = text_keys[k].max;
+				multiline = text_keys[k].multiline;
+			}
+		}
+		clean = utf8_clean(json_string_value(item), max, multiline);
+		if (strcmp(clean, json_string_value(item)) != 0)
+			json_string_set(item, clean);
+		free(clean);
+	}
+}
+
+/* A full commit id: 40 (SHA-1) or 64 (SHA-256) lower-case hex digits. */
+static bool full_commit_ok(const char *c)
+{
+	size_t n = strlen(c);
+
+	if (n != 40 && n != 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!((c[i] >= '0' && c[i] <= '9') || (c[i] >= 'a' && c[i] <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+/* Every request index of the run exactly once: nothing is recorded otherwise. */
+static int check_request_indexes(const json_t *requests, long nrequests)
+{
+	bool *seen = xcalloc((size_t)nrequests + 1, sizeof(*seen));
+	size_t i;
+	json_t *c;
+	int rc = 0;
+
+	json_array_foreach(requests, i, c) {
+		json_t *idx = json_object_get(c, "idx");
+		json_int_t v = json_is_integer(idx) ? json_integer_value(idx) : -1;
+
+		if (v < 0 || v >= nrequests) {
+			rc = err_set(KM_EINVAL, "requests[%zu]: 'idx' must be a request index from 0 to %ld", i,
+				     nrequests - 1);
+			break;
+		}
+		if (seen[v]) {
+			rc = err_set(KM_EINVAL, "requests[%zu]: request %lld is mapped twice", i, (long long)v);
+			break;
+		}
+		seen[v] = true;
+	}
+	free(seen);
+	return rc;
+}
+
 struct config_entry {
 	char hash[65];
 	char point[16];
@@ -115,24 +211,12 @@ static int record_configure(struct server *s, struct db *db, const struct db_run
 	const json_t *requests = json_object_get(res, "requests");
 	struct config_entry *entries = NULL;
 	size_t nentries = 0;
-	long nrequests = 0;
 	size_t i;
 	json_t *c;
 	int rc = 0;
 
+	/* sched_result_check() saw the shapes, sizes and request indexes. */
 	*new_builds = 0;
-	if (!json_is_array(configs) || !json_is_array(requests))
-		return err_set(KM_EINVAL, "configure result needs 'configs' and 'requests' arrays");
-	rc = db_request_count(db, run->id, &nrequests);
-	if (rc)
-		return rc;
-	if ((long)json_array_size(requests) != nrequests)
-		return err_set(KM_EINVAL, "configure result has %zu requests, the run has %ld",
-			       json_array_size(requests), nrequests);
-	if (json_array_size(configs) > (size_t)nrequests || json_array_size(configs) == 0)
-		return err_set(KM_EINVAL, "configure result has %zu configs for %ld requests",
-			       json_array_size(configs), nrequests);
-
 	entries = xcalloc(json_array_size(configs), sizeof(*entries));
 	json_array_foreach(configs, i, c) {
 		const char *hash = str_field(c, "hash", 64);
@@ -283,6 +367,31 @@ static int follow_build(struct server *s, struct db *db, const struct db_run *ru
 	return rc;
 }
 
+int sched_boots_missed(struct server *s, struct db *db, long run_id)
+{
+	struct db_run run;
+	struct matrix *m = NULL;
+	long *configs = NULL, queued = 0;
+	size_t n = 0;
+	int rc;
+
+	memset(&run, 0, sizeof(run));
+	rc = db_builds_missing_boots(db, run_id, &configs, &n);
+	if (rc || n == 0)
+		goto done;
+	rc = db_run_get(db, run_id, &run);
+	if (rc)
+		goto done;
+	rc = run_facts_matrix(&run, NULL, &m);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = follow_build(s, db, &run, m, configs[i], "ERROR", &queued);
+done:
+	free(configs);
+	db_run_release(&run);
+	matrix_free(m);
+	return rc;
+}
+
 static int record_ownership(struct db *db, long job_id, const json_t *owners)
 {
 	size_t i;
@@ -309,7 +418,128 @@ static int record_ownership(struct db *db, long job_id, const json_t *owners)
 	return 0;
 }
 
+static int record_result(struct server *s, struct db *db, long worker_id, long job_id, json_t *res,
+			 json_t **reply);
+
 int sched_result(struct server *s, struct db *db, long worker_id, long job_id, const json_t *res, json_t **reply)
+{
+	json_t *clean;
+	int rc;
+
+	*reply = NULL;
+	if (!json_is_object(res))
+		return err_set(KM_EINVAL, "result must be a JSON object");
+	clean = json_deep_copy(res);
+	/* Cleaned before any string is looked at: cleaning again later changes nothing. */
+	clean_strings(clean);
+	rc = record_result(s, db, worker_id, job_id, clean, reply);
+	json_decref(clean);
+	return rc;
+}
+
+/*
+ * Each element of the array key of o (absent: none) is an object whose
+ * keys[0..first_optional) are strings of at most max bytes and whose other
+ * keys are strings or null.
+ */
+static int check_items(const json_t *o, const char *key, const char *const *keys, const size_t *max, size_t nkeys,
+		       size_t first_optional)
+{
+	const json_t *arr = json_object_get(o, key);
+	size_t i;
+	json_t *e;
+
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr))
+		return err_set(KM_EINVAL, "'%s' must be an array", key);
+	json_array_foreach(arr, i, e) {
+		if (!json_is_object(e))
+			return err_set(KM_EINVAL, "%s[%zu] must be an object", key, i);
+		for (size_t k = 0; k < nkeys; k++) {
+			const json_t *v = json_object_get(e, keys[k]);
+
+			/* Optional keys may be null or absent; one too long is dropped when recorded, as before. */
+			if (k >= first_optional) {
+				if (v && !json_is_null(v) && !json_is_string(v))
+					return err_set(KM_EINVAL, "%s[%zu].%s must be a string or null", key, i, keys[k]);
+				continue;
+			}
+			if (!json_is_string(v) || strlen(json_string_value(v)) > max[k])
+				return err_set(KM_EINVAL, "%s[%zu].%s must be a string of at most %zu bytes", key, i,
+					       keys[k], max[k]);
+		}
+	}
+	return 0;
+}
+
+int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *res)
+{
+	const char *status;
+	int rc = 0;
+
+	if (!json_is_object(res))
+		return err_set(KM_EINVAL, "result must be a JSON object");
+	clean_strings(res);
+	status = str_field(res, "status", 8);
+	if (!str_field(res, "lease", 64))
+		return err_set(KM_EINVAL, "result needs the 'lease' it was done under");
+	if (!status || (strcmp(status, "PASS") != 0 && strcmp(status, "FAIL") != 0 && strcmp(status, "ERROR") != 0))
+		return err_set(KM_EINVAL, "'status' must be PASS, FAIL or ERROR (SKIP and MISS are the server's)");
+	if (json_object_get(res, "message") && !str_field(res, "message", 4096))
+		return err_set(KM_EINVAL, "'message' must be a string of at most 4096 bytes");
+	if (strcmp(kind, "configure") == 0) {
+		const json_t *commit = json_object_get(res, "commit");
+		const json_t *configs = json_object_get(res, "configs");
+		const json_t *requests = json_object_get(res, "requests");
+		size_t i;
+		json_t *c;
+
+		if (commit && (!json_is_string(commit) || !full_commit_ok(json_string_value(commit))))
+			return err_set(KM_EINVAL, "'commit' must be a full commit id (40 or 64 lower-case hex digits)");
+		if (strcmp(status, "PASS") != 0)
+			return 0;
+		if (!json_is_array(configs) || !json_is_array(requests))
+			return err_set(KM_EINVAL, "configure result needs 'configs' and 'requests' arrays");
+		if ((long)json_array_size(requests) != nrequests)
+			return err_set(KM_EINVAL, "configure result has %zu requests, the run has %ld",
+				       json_array_size(requests), nrequests);
+		if (json_array_size(configs) > (size_t)nrequests || json_array_size(configs) == 0)
+			return err_set(KM_EINVAL, "configure result has %zu configs for %ld requests",
+				       json_array_size(configs), nrequests);
+		json_array_foreach(configs, i, c) {
+			if (!str_field(c, "hash", 64) || !str_field(c, "text", MAX_CONFIG_TEXT) ||
+			    !point_ok(str_field(c, "point", 15), naxes))
+				return err_set(KM_EINVAL,
+					       "configs[%zu]: needs 'hash', 'text' (at most %d bytes) and a %zu-letter "
+					       "y/m/n 'point'",
+					       i, MAX_CONFIG_TEXT, naxes);
+		}
+		json_array_foreach(requests, i, c) {
+			if (!str_field(c, "hash", 64))
+				return err_set(KM_EINVAL, "requests[%zu]: needs 'idx' and 'hash'", i);
+		}
+		rc = check_request_indexes(requests, nrequests);
+	} else if (strcmp(kind, "build") == 0) {
+		static const char *const keys[] = { "signature", "type", "message", "symbol", "file", "first_lines" };
+		static const size_t max[] = { 1024, 64, 4096, 1024, 1024, 8192 };
+
+		rc = check_items(res, "errors", keys, max, 6, 3);
+	} else {
+		static const char *const keys[] = { "range", "role", "owner", "evidence" };
+		static const size_t max[] = { 128, 32, 32, 4096 };
+		const json_t *details = json_object_get(res, "details");
+
+		rc = check_items(res, "ownership", keys, max, 4, 3);
+		if (!rc && details && (!json_is_object(details) || json_dumpb(details, NULL, 0, JSON_COMPACT) > 1024 * 1024))
+			rc = err_set(KM_ETOOBIG, "'details' must be an object of at most 1 MiB");
+	}
+	return rc;
+}
+
+/* Records a result whose strings clean_strings() saw, in one transaction: all of it or nothing. */
+static int record_result(struct server *s, struct db *db, long worker_id, long job_id, json_t *res,
+			 json_t **reply)
 {
 	const char *lease = str_field(res, "lease", 64);
 	const char *status = str_field(res, "status", 8);
@@ -318,7 +548,7 @@ int sched_result(struct server *s, struct db *db, long worker_id, long job_id, c
 	struct db_job_info job;
 	struct db_run run;
 	struct matrix *m = NULL;
-	long followups = 0;
+	long followups = 0, nrequests = 0;
 	bool requeued = false;
 	int rc;
 
@@ -337,7 +567,7 @@ int sched_result(struct server *s, struct db *db, long worker_id, long job_id, c
 	rc = db_begin(db);
 	if (rc)
 		return rc;
-	rc = db_job_check_lease(db, job_id, lease, (int64_t)time(NULL));
+	rc = db_job_check_lease(db, job_id, worker_id, lease, (int64_t)time(NULL));
 	if (rc == KM_EEXISTS) {
 		db_rollback(db);
 		*reply = json_pack("{s:b,s:b,s:s}", "recorded", 0, "duplicate", 1, "message", err_msg());
@@ -351,6 +581,13 @@ int sched_result(struct server *s, struct db *db, long worker_id, long job_id, c
 	if (rc)
 		goto fail;
 	rc = run_facts_matrix(&run, NULL, &m);
+	if (rc)
+		goto fail;
+	if (strcmp(job.kind, "configure") == 0)
+		rc = db_request_count(db, run.id, &nrequests);
+	/* The whole result is checked before anything of it is recorded. */
+	if (!rc)
+		rc = sched_result_check(job.kind, m->naxes, nrequests, res);
 	if (rc)
 		goto fail;
 
@@ -371,6 +608,15 @@ int sched_result(struct server *s, struct db *db, long worker_id, long job_id, c
 
 	if (strcmp(job.kind, "configure") == 0) {
 		const char *commit = str_field(res, "commit", 64);
+
+		if (json_object_get(res, "commit") && (!commit || !full_commit_ok(commit))) {
+			rc = err_set(KM_EINVAL, "'commit' must be a full commit id (40 or 64 lower-case hex digits)");
+			goto fail;
+		}
+		if (commit && run.commit_id && strncmp(commit, run.commit_id, strlen(run.commit_id)) != 0) {
+			rc = err_set(KM_EINVAL, "'commit' %s is not the run's commit %s", commit, run.commit_id);
+			goto fail;
+		}
 
 		rc = db_run_set_commit(db, run.id, commit, str_field(res, "subject", 1024),
 				       str_field(res, "author_name", 256), str_field(res, "author_email", 256));

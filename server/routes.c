@@ -12,38 +12,42 @@
 
 enum body_kind { BODY_NONE, BODY_JSON, BODY_UPLOAD, BODY_WEBHOOK };
 
+/* Who may call a route: checked on the headers, before the body is read (handlers check again). */
+enum auth_kind { AUTH_NONE, AUTH_ADMIN, AUTH_WORKER, AUTH_SIGNED };
+
 struct route {
 	const char *method;
 	const char *pattern; /* segments; "{}" captures one */
 	api_handler_fn handler;
 	enum body_kind body;
+	enum auth_kind auth;
 };
 
 static const struct route routes[] = {
-	{ "GET", "/api/v1/health", api_health, BODY_NONE },
-	{ "GET", "/api/v1/runs", api_runs_list, BODY_NONE },
-	{ "POST", "/api/v1/runs", api_runs_submit, BODY_JSON },
-	{ "GET", "/api/v1/runs/{}", api_run_get, BODY_NONE },
-	{ "GET", "/api/v1/runs/{}/matrix", api_run_matrix, BODY_NONE },
-	{ "GET", "/api/v1/runs/{}/signatures", api_run_signatures, BODY_NONE },
-	{ "GET", "/api/v1/runs/{}/compare", api_run_compare, BODY_NONE },
-	{ "POST", "/api/v1/runs/{}/cancel", api_run_cancel, BODY_JSON },
-	{ "GET", "/api/v1/configs/{}", api_config_get, BODY_NONE },
-	{ "GET", "/api/v1/configs/{}/config", api_config_text, BODY_NONE },
-	{ "GET", "/api/v1/signatures/{}", api_signature_get, BODY_NONE },
-	{ "GET", "/api/v1/trees", api_trees_list, BODY_NONE },
-	{ "GET", "/api/v1/workers", api_workers_list, BODY_NONE },
-	{ "POST", "/api/v1/workers", api_workers_create, BODY_JSON },
-	{ "POST", "/api/v1/workers/{}/revoke", api_worker_revoke, BODY_JSON },
-	{ "GET", "/api/v1/jobs/{}", api_job_get, BODY_NONE },
-	{ "GET", "/api/v1/jobs/{}/artifacts/{}", api_artifact_get, BODY_NONE },
-	{ "POST", "/api/v1/worker/heartbeat", api_worker_heartbeat, BODY_JSON },
-	{ "POST", "/api/v1/jobs/claim", api_job_claim, BODY_JSON },
-	{ "POST", "/api/v1/jobs/{}/lease", api_job_lease, BODY_JSON },
-	{ "PUT", "/api/v1/jobs/{}/artifacts/{}", api_artifact_put, BODY_UPLOAD },
-	{ "POST", "/api/v1/jobs/{}/result", api_job_result, BODY_JSON },
-	{ "POST", "/api/v1/webhook", api_webhook, BODY_WEBHOOK },
-	{ "GET", "/api/v1/runs/{}/mail", api_run_mail, BODY_NONE },
+	{ "GET", "/api/v1/health", api_health, BODY_NONE, AUTH_NONE },
+	{ "GET", "/api/v1/runs", api_runs_list, BODY_NONE, AUTH_NONE },
+	{ "POST", "/api/v1/runs", api_runs_submit, BODY_JSON, AUTH_ADMIN },
+	{ "GET", "/api/v1/runs/{}", api_run_get, BODY_NONE, AUTH_NONE },
+	{ "GET", "/api/v1/runs/{}/matrix", api_run_matrix, BODY_NONE, AUTH_NONE },
+	{ "GET", "/api/v1/runs/{}/signatures", api_run_signatures, BODY_NONE, AUTH_NONE },
+	{ "GET", "/api/v1/runs/{}/compare", api_run_compare, BODY_NONE, AUTH_NONE },
+	{ "POST", "/api/v1/runs/{}/cancel", api_run_cancel, BODY_JSON, AUTH_ADMIN },
+	{ "GET", "/api/v1/configs/{}", api_config_get, BODY_NONE, AUTH_NONE },
+	{ "GET", "/api/v1/configs/{}/config", api_config_text, BODY_NONE, AUTH_NONE },
+	{ "GET", "/api/v1/signatures/{}", api_signature_get, BODY_NONE, AUTH_NONE },
+	{ "GET", "/api/v1/trees", api_trees_list, BODY_NONE, AUTH_NONE },
+	{ "GET", "/api/v1/workers", api_workers_list, BODY_NONE, AUTH_NONE },
+	{ "POST", "/api/v1/workers", api_workers_create, BODY_JSON, AUTH_ADMIN },
+	{ "POST", "/api/v1/workers/{}/revoke", api_worker_revoke, BODY_JSON, AUTH_ADMIN },
+	{ "GET", "/api/v1/jobs/{}", api_job_get, BODY_NONE, AUTH_NONE },
+	{ "GET", "/api/v1/jobs/{}/artifacts/{}", api_artifact_get, BODY_NONE, AUTH_NONE },
+	{ "POST", "/api/v1/worker/heartbeat", api_worker_heartbeat, BODY_JSON, AUTH_WORKER },
+	{ "POST", "/api/v1/jobs/claim", api_job_claim, BODY_JSON, AUTH_WORKER },
+	{ "POST", "/api/v1/jobs/{}/lease", api_job_lease, BODY_JSON, AUTH_WORKER },
+	{ "PUT", "/api/v1/jobs/{}/artifacts/{}", api_artifact_put, BODY_UPLOAD, AUTH_WORKER },
+	{ "POST", "/api/v1/jobs/{}/result", api_job_result, BODY_JSON, AUTH_WORKER },
+	{ "POST", "/api/v1/webhook", api_webhook, BODY_WEBHOOK, AUTH_SIGNED },
+	{ "GET", "/api/v1/runs/{}/mail", api_run_mail, BODY_NONE, AUTH_NONE },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -90,21 +94,74 @@ static const struct route *lookup(const char *method, const char *path, size_t c
 	return NULL;
 }
 
-static size_t body_limit(void *ctx, const char *method, const char *path)
+/* Copies the captured path segments into params and points req->params at them. */
+static int set_params(struct http_req *req, size_t caps[][2], size_t ncaps, char params[][128])
+{
+	for (size_t i = 0; i < ncaps; i++) {
+		if (caps[i][1] >= 128)
+			return err_set(KM_EINVAL, "path parameter too long");
+		snprintf(params[i], 128, "%.*s", (int)caps[i][1], req->path + caps[i][0]);
+		req->params[i] = params[i];
+	}
+	req->nparams = ncaps;
+	return 0;
+}
+
+/* A webhook must carry one of the forges' signature or token headers; the body's HMAC is checked later. */
+static int signed_ok(const struct http_req *req)
+{
+	static const char *const names[] = { "X-Hub-Signature-256", "X-Gitea-Signature", "X-Forgejo-Signature",
+					     "X-Gitlab-Token", "X-Kmatrix-Signature" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (http_header(req, names[i]))
+			return 0;
+	}
+	return err_set(KM_EAUTH, "webhook: missing X-Hub-Signature-256 header (or X-Gitea-Signature, "
+				 "X-Gitlab-Token, X-Kmatrix-Signature): set a secret on the hook");
+}
+
+static int admit(void *ctx, struct http_req *req, struct http_intake *in)
 {
 	struct server *s = ctx;
-	size_t caps[HTTP_MAX_PARAMS][2], ncaps;
-	bool known;
-	const struct route *r = lookup(method, path, caps, &ncaps, &known);
+	size_t caps[HTTP_MAX_PARAMS][2], ncaps = 0;
+	char params[HTTP_MAX_PARAMS][128];
+	bool known = false;
+	const struct route *r = NULL;
+	struct db *db = NULL;
+	long worker_id = 0;
+	int rc = 0;
 
-	if (!r)
+	if (strncmp(req->path, "/api/", 5) == 0)
+		r = lookup(req->method, req->path, caps, &ncaps, &known);
+	if (!r) {
+		/* The dashboard and unknown paths take no body: answered on the headers. */
+		in->answer_now = true;
 		return 0;
-	switch (r->body) {
-	case BODY_JSON: return (size_t)s->cfg->max_body;
-	case BODY_UPLOAD: return (size_t)s->cfg->max_upload;
-	case BODY_WEBHOOK: return 1024 * 1024;
-	default: return 0;
 	}
+	switch (r->body) {
+	case BODY_JSON: in->limit = (size_t)s->cfg->max_body; break;
+	case BODY_UPLOAD: in->limit = (size_t)s->cfg->max_upload; break;
+	case BODY_WEBHOOK: in->limit = 1024 * 1024; break;
+	default: in->limit = 0; break;
+	}
+	if (r->auth == AUTH_ADMIN)
+		return api_auth_admin(s, req);
+	if (r->auth == AUTH_SIGNED)
+		return signed_ok(req);
+	if (r->auth != AUTH_WORKER)
+		return 0;
+	db = server_db(s);
+	if (!db)
+		return err_set(KM_EBUSY, "database unavailable: %s", err_msg());
+	rc = api_auth_worker(s, db, req, &worker_id);
+	if (!rc && r->body == BODY_UPLOAD)
+		rc = set_params(req, caps, ncaps, params);
+	if (!rc && r->body == BODY_UPLOAD)
+		rc = api_artifact_admit(s, db, req, worker_id, &in->spool_dir);
+	req->nparams = 0;
+	memset(req->params, 0, sizeof(req->params));
+	return rc;
 }
 
 static void handle(void *ctx, struct http_req *req, struct http_resp *resp)
@@ -138,22 +195,17 @@ static void handle(void *ctx, struct http_req *req, struct http_resp *resp)
 		}
 		return;
 	}
-	for (size_t i = 0; i < ncaps; i++) {
-		if (caps[i][1] >= sizeof(params[i])) {
-			http_resp_error(resp, KM_EINVAL, "path parameter too long");
-			return;
-		}
-		snprintf(params[i], sizeof(params[i]), "%.*s", (int)caps[i][1], req->path + caps[i][0]);
-		req->params[i] = params[i];
+	if (set_params(req, caps, ncaps, params) != 0) {
+		api_fail(resp, KM_EINVAL);
+		return;
 	}
-	req->nparams = ncaps;
 	if (r->body == BODY_NONE && req->body_len) {
-		http_resp_error(resp, KM_EINVAL, "this endpoint takes no body");
+		http_resp_error(resp, KM_ETOOBIG, "this endpoint takes no body");
 		return;
 	}
 	db = server_db(s);
 	if (!db) {
-		http_resp_error(resp, KM_EIO, "database unavailable");
+		http_resp_error(resp, KM_EBUSY, "database unavailable: try again");
 		return;
 	}
 	r->handler(s, db, req, resp);
@@ -164,7 +216,7 @@ static void handle(void *ctx, struct http_req *req, struct http_resp *resp)
 
 void routes_app(struct server *s, struct http_app *app)
 {
-	app->body_limit = body_limit;
+	app->admit = admit;
 	app->handle = handle;
 	app->ctx = s;
 }

@@ -169,7 +169,7 @@ int sched_submit(struct server *s, struct db *db, const struct sched_submit *in,
 		rc = db_request_add(db, *run_id, (int)i, points[i]);
 	if (!rc)
 		rc = db_job_add(db, *run_id, "configure", 0, NULL, (int)s->cfg->max_attempts, NULL);
-	if (!rc && in->ref)
+	if (!rc && in->ref && !in->keep_newer)
 		rc = db_runs_supersede_push(db, tree_id, ref, *run_id, &superseded);
 	if (rc) {
 		db_rollback(db);
@@ -196,6 +196,8 @@ static void advance_cb(void *ctx, long run_id)
 	struct server *s = ((void **)ctx)[0];
 	struct db *db = ((void **)ctx)[1];
 
+	if (sched_boots_missed(s, db, run_id) != 0)
+		log_error("run=%ld: boots of errored builds not recorded: %s", run_id, err_msg());
 	sched_advance(s, db, run_id);
 }
 
@@ -402,35 +404,48 @@ int sched_claim(struct server *s, struct db *db, long worker_id, const char *con
 	rc = digest_random_hex(lease, 16);
 	if (rc)
 		return rc;
-	rc = db_begin(db);
-	if (rc)
-		return rc;
-	rc = sweep_locked(s, db);
-	if (!rc)
+	/*
+	 * The choice (the nearest config among hundreds) is made outside the
+	 * write transaction, so claims do not hold up every other writer; the
+	 * lease then takes the job only if it is still queued.
+	 */
+	for (int tries = 0; tries < 4; tries++) {
 		rc = db_jobs_queued(db, kinds, 500, &jobs, &n);
-	if (rc || n == 0)
-		goto finish;
-	pick = pick_job(db, worker_id, jobs, n);
-	job_id = jobs[pick].id;
-	run_id = jobs[pick].run_id;
-	expires = (int64_t)time(NULL) + s->cfg->lease_s;
-	rc = db_job_lease(db, job_id, worker_id, lease, expires);
-	if (!rc)
-		rc = sched_advance(s, db, run_id);
-finish:
-	db_jobs_free(jobs, n);
-	if (rc) {
+		if (rc || n == 0)
+			break;
+		pick = pick_job(db, worker_id, jobs, n);
+		job_id = jobs[pick].id;
+		run_id = jobs[pick].run_id;
+		db_jobs_free(jobs, n);
+		jobs = NULL;
+		n = 0;
+		rc = db_begin(db);
+		if (rc)
+			return rc;
+		rc = sweep_locked(s, db);
+		expires = (int64_t)time(NULL) + s->cfg->lease_s;
+		if (!rc)
+			rc = db_job_lease(db, job_id, worker_id, lease, expires);
+		if (!rc)
+			rc = sched_advance(s, db, run_id);
+		if (!rc) {
+			rc = db_commit(db);
+			break;
+		}
 		db_rollback(db);
-		return rc;
+		if (rc != KM_ECONFLICT)
+			return rc;
+		job_id = 0; /* another worker took it meanwhile: choose again */
+		rc = 0;
 	}
-	rc = db_commit(db);
+	db_jobs_free(jobs, n);
 	if (rc || !job_id)
 		return rc;
 	log_info("job=%ld run=%ld worker=%ld leased until=%lld", job_id, run_id, worker_id, (long long)expires);
 	return job_payload(db, job_id, lease, expires, s->cfg->lease_s, job);
 }
 
-int sched_extend(struct server *s, struct db *db, long job_id, const char *lease, int64_t *expires)
+int sched_extend(struct server *s, struct db *db, long worker_id, long job_id, const char *lease, int64_t *expires)
 {
 	int rc;
 
@@ -438,7 +453,7 @@ int sched_extend(struct server *s, struct db *db, long job_id, const char *lease
 	rc = db_begin(db);
 	if (rc)
 		return rc;
-	rc = db_job_extend(db, job_id, lease, *expires);
+	rc = db_job_extend(db, job_id, worker_id, lease, *expires);
 	if (rc) {
 		db_rollback(db);
 		return rc;

@@ -2,6 +2,7 @@
 #ifndef KM_SCHED_H
 #define KM_SCHED_H
 
+#include <stdbool.h>
 #include <jansson.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@ struct sched_submit {
 	const char *matrix_name;
 	const char *subject, *author_name, *author_email, *pusher_email;
 	const char *trigger;   /* api, webhook, hook, poll */
+	bool keep_newer;       /* a replayed push: recorded, but it supersedes no run */
 };
 
 /*
@@ -33,8 +35,8 @@ int sched_submit(struct server *s, struct db *db, const struct sched_submit *in,
  */
 int sched_claim(struct server *s, struct db *db, long worker_id, const char *const *kinds, json_t **job);
 
-/* Extends a live lease; *expires gets the new deadline. */
-int sched_extend(struct server *s, struct db *db, long job_id, const char *lease, int64_t *expires);
+/* Extends a live lease of this worker; *expires gets the new deadline. KM_ECONFLICT for any other lease. */
+int sched_extend(struct server *s, struct db *db, long worker_id, long job_id, const char *lease, int64_t *expires);
 
 /*
  * Records a job's result (configure, build or boot) delivered under lease.
@@ -42,8 +44,25 @@ int sched_extend(struct server *s, struct db *db, long job_id, const char *lease
  */
 int sched_result(struct server *s, struct db *db, long worker_id, long job_id, const json_t *result, json_t **reply);
 
+/*
+ * Checks a result of a job of kind (configure, build, boot) as a whole
+ * before anything is recorded, for a matrix of naxes axes and a run of
+ * nrequests requests: shapes and sizes, full hex commits, every request
+ * index exactly once. Cleans res's strings in place first (control
+ * characters out, descriptive text cut on a character boundary).
+ * 0 or KM_EINVAL/KM_ETOOBIG with the reason. No database: the fuzz target's entry.
+ */
+int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *res);
+
 /* Requeues (or ends as ERROR) the jobs whose leases expired and updates their runs. */
 int sched_sweep(struct server *s, struct db *db);
+
+/*
+ * Gives the builds of a run that ended in ERROR without a result (expired
+ * leases, a revoked worker) their boot rows, MISS, as a reported ERROR gets.
+ * Inside the caller's transaction.
+ */
+int sched_boots_missed(struct server *s, struct db *db, long run_id);
 
 /* Cancels a run's queued jobs and marks it cancelled. */
 int sched_cancel(struct server *s, struct db *db, long run_id);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -47,22 +48,75 @@ struct db *server_db(struct server *s)
 
 	pthread_once(&db_key_once, make_db_key);
 	t = pthread_getspecific(db_key);
-	if (t && strcmp(t->path, s->db_path) == 0)
+	if (t && t->db && strcmp(t->path, s->db_path) == 0)
 		return t->db;
-	/* First use on this thread, or a different server (tests start several). */
+	/* First use on this thread, a different server (tests start several), or an earlier open failed. */
 	if (t) {
 		db_close(t->db);
+		t->db = NULL;
 		free(t->path);
 	} else {
 		t = xcalloc(1, sizeof(*t));
 		pthread_setspecific(db_key, t);
 	}
 	t->path = xstrdup(s->db_path);
-	if (db_open(s->db_path, &t->db) != 0) {
+	/* A failure is not remembered: the next call tries again. */
+	if (db_connect(s->db_path, &t->db) != 0) {
 		log_error("db=%s msg=\"%s\"", s->db_path, err_msg());
 		t->db = NULL;
 	}
 	return t->db;
+}
+
+static const char *const loop_names[SERVER_NLOOPS] = { "sweeper", "notifier", "poller" };
+
+void server_loop_ok(struct server *s, enum server_loop loop)
+{
+	atomic_store(&s->loops[loop].last_ok, (int64_t)time(NULL));
+}
+
+void server_loop_failed(struct server *s, enum server_loop loop, const char *msg)
+{
+	struct server_loop_state *l = &s->loops[loop];
+
+	atomic_fetch_add(&l->failures, 1);
+	pthread_mutex_lock(&s->loops_lock);
+	snprintf(l->last_error, sizeof(l->last_error), "%s", msg);
+	pthread_mutex_unlock(&s->loops_lock);
+	log_warn("loop=%s failed (will retry): %s", loop_names[loop], msg);
+}
+
+void server_loop_expect(struct server *s, enum server_loop loop, long interval_s)
+{
+	s->loops[loop].interval_s = interval_s;
+	server_loop_ok(s, loop);
+	atomic_store(&s->loops[loop].running, true);
+}
+
+json_t *server_loops_json(struct server *s, int64_t now, bool *stalled)
+{
+	json_t *out = json_object();
+
+	*stalled = false;
+	for (int i = 0; i < SERVER_NLOOPS; i++) {
+		struct server_loop_state *l = &s->loops[i];
+		int64_t last = atomic_load(&l->last_ok);
+		/* Stalled: no good round for two rounds and a few seconds (a busy statement waits up to 15 s). */
+		bool late = now - last > 2 * l->interval_s + 5;
+		char err[sizeof(l->last_error)];
+
+		if (!atomic_load(&l->running))
+			continue;
+		pthread_mutex_lock(&s->loops_lock);
+		snprintf(err, sizeof(err), "%s", l->last_error);
+		pthread_mutex_unlock(&s->loops_lock);
+		*stalled |= late;
+		json_object_set_new(out, loop_names[i],
+				    json_pack("{s:b,s:I,s:I,s:I,s:s?}", "stalled", late, "last_ok", (json_int_t)last,
+					      "age_s", (json_int_t)(now - last), "failures",
+					      (json_int_t)atomic_load(&l->failures), "last_error", *err ? err : NULL));
+	}
+	return out;
 }
 
 static int load_admin_token(struct server *s)
@@ -117,6 +171,7 @@ int server_init(struct server *s, const struct server_config *cfg)
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
+	pthread_mutex_init(&s->loops_lock, NULL);
 	rc = fs_mkdirs(cfg->data_dir);
 	if (rc)
 		return rc;
@@ -125,9 +180,18 @@ int server_init(struct server *s, const struct server_config *cfg)
 	if (rc)
 		return rc;
 	s->db_path = xasprintf("%s/kmatrix.db", cfg->data_dir);
-	/* Migrate once, up front, so request threads never race on it. */
-	rc = db_open(s->db_path, &db);
-	db_close(db);
+	/*
+	 * Migrate once, up front, so request threads never race on it (they
+	 * only connect). A locked database is waited for, not a reason to exit.
+	 */
+	for (int tries = 0;; tries++) {
+		rc = db_open(s->db_path, &db);
+		db_close(db);
+		db = NULL;
+		if (rc != KM_EBUSY || tries >= 120)
+			break;
+		log_warn("db=%s busy at start-up, trying again: %s", s->db_path, err_msg());
+	}
 	if (rc)
 		return rc;
 	s->views = view_cache_new(SERVER_CACHED_VIEWS);
@@ -137,6 +201,7 @@ int server_init(struct server *s, const struct server_config *cfg)
 void server_release(struct server *s)
 {
 	server_triggers_release(s);
+	pthread_mutex_destroy(&s->loops_lock);
 	free(s->db_path);
 	free(s->admin_token);
 	free(s->artifacts_dir);

@@ -737,10 +737,14 @@ int triggers_push(struct server *s, struct db *db, const struct triggers_tree *t
 			.author_name = p->author_name,
 		};
 		long run_id = 0, existing = 0;
+		bool replay = false;
 
 		rc = already_run(db, tree_id, p, matrices[i], &existing);
+		if (!rc && !existing && !p->is_tag)
+			rc = db_push_is_replay(db, tree_id, p->ref, p->after, &replay);
 		if (rc)
 			break;
+		in.keep_newer = replay;
 		if (existing) {
 			json_array_append_new(
 				skipped,
@@ -761,8 +765,11 @@ int triggers_push(struct server *s, struct db *db, const struct triggers_tree *t
 		}
 		if (rc)
 			break;
-		json_array_append_new(
-			runs, json_pack("{s:I,s:s}", "id", (json_int_t)run_id, "matrix", matrices[i]));
+		if (replay)
+			log_warn("tree=%s ref=%s commit=%.12s run=%ld: an older push (replayed or the ref moved back): "
+				 "recorded, supersedes nothing", tree->name, p->ref, p->after, run_id);
+		json_array_append_new(runs, json_pack("{s:I,s:s,s:b}", "id", (json_int_t)run_id, "matrix", matrices[i],
+						      "replay", replay));
 	}
 	free(base_ref);
 	if (rc) {

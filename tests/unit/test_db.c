@@ -123,9 +123,13 @@ static void lease__lifecycle(void **state)
 
 	assert_int_equal(db_job_lease(f->db, job, w, "L1", now + 100), 0);
 	assert_int_equal(db_job_lease(f->db, job, w, "L2", now + 100), KM_ECONFLICT);
-	assert_int_equal(db_job_check_lease(f->db, job, "L1", now), 0);
-	assert_int_equal(db_job_check_lease(f->db, job, "other", now), KM_ECONFLICT);
-	assert_int_equal(db_job_check_lease(f->db, job, "L1", now + 101), KM_ECONFLICT);
+	assert_int_equal(db_job_check_lease(f->db, job, w, "L1", now), 0);
+	assert_int_equal(db_job_check_lease(f->db, job, w, "other", now), KM_ECONFLICT);
+	/* The right lease from another worker is not enough. */
+	assert_int_equal(db_job_check_lease(f->db, job, w + 1, "L1", now), KM_ECONFLICT);
+	assert_non_null(strstr(err_msg(), "another worker"));
+	assert_int_equal(db_job_extend(f->db, job, w + 1, "L1", now + 150), KM_ECONFLICT);
+	assert_int_equal(db_job_check_lease(f->db, job, w, "L1", now + 101), KM_ECONFLICT);
 	assert_non_null(strstr(err_msg(), "expired"));
 
 	/* Expiry requeues while attempts remain, then ends the job as ERROR. */
@@ -156,8 +160,8 @@ static void lease__finished_result_is_a_duplicate(void **state)
 	assert_int_equal(db_job_add(f->db, run, "build", 0, NULL, 3, &job), 0);
 	assert_int_equal(db_job_lease(f->db, job, w, "L1", now + 100), 0);
 	assert_int_equal(db_job_finish(f->db, job, "L1", "PASS", NULL), 0);
-	assert_int_equal(db_job_check_lease(f->db, job, "L1", now), KM_EEXISTS);
-	assert_int_equal(db_job_check_lease(f->db, job, "L2", now), KM_ECONFLICT);
+	assert_int_equal(db_job_check_lease(f->db, job, w, "L1", now), KM_EEXISTS);
+	assert_int_equal(db_job_check_lease(f->db, job, w, "L2", now), KM_ECONFLICT);
 }
 
 static void supersede__cancels_queued_jobs_of_older_runs(void **state)
