@@ -42,29 +42,7 @@ pass "boot-reproducer.sh of $n boots, run in empty directories, prints the farm'
 # A qemu boot section: the script fetches the initramfs the boot kept, makes the scratch files and runs
 # the farm's exact argv. QEMU here is a stand-in that records its arguments and prints a guest's lines.
 command -v busybox >/dev/null || { echo "SKIP: busybox missing (busybox-static) for the qemu part"; exit 0; }
-cat >"$MATRICES/qemu-one.matrix" <<'MX'
-[matrix]
-name     = qemu-one
-arch     = x86_64
-base     = tinyconfig
-fragment = fixture.config
-targets  = vmlinux modules bzImage
-
-[axes]
-DEV_DAX_HMEM = m
-CXL_BUS      = m
-CXL_REGION   = y
-
-[boot]
-qemu    = -machine q35,cxl=on -m 1G -kernel {kernel} -initrd {initrd} -append {append} -object memory-backend-file,id=cxl-mem0,share=on,mem-path={dir}/cxl-mem0.raw,size=256M -serial stdio
-append  = console=ttyS0 memmap=256M%0x110000000+0xefffffff
-scratch = cxl-mem0.raw:256M
-timeout = 20
-
-[variant kmod]
-load     = dax_hmem cxl_acpi cxl_pci
-modprobe = kmod
-MX
+cp "$KM_SOURCE_DIR/tests/fixtures/fixture-qemu.matrix" "$MATRICES/"
 mkdir -p "$T/bin"
 cat >"$T/bin/qemu-system-x86_64" <<'QEMU'
 #!/bin/sh
@@ -81,7 +59,7 @@ kill "${KM_PIDS[1]}" 2>/dev/null || true
 wait "${KM_PIDS[1]}" 2>/dev/null || true
 export KMATRIX_ARGV_LOG=$T/argv-farm
 PATH="$T/bin:$PATH" start_worker wq --jobs=2
-RUNQ=$("$KM_CTL" submit --tree="$T/linux" --ref=main --matrix=qemu-one)
+RUNQ=$("$KM_CTL" submit --tree="$T/linux" --ref=main --matrix=fixture-qemu)
 [ "$(wait_run "$RUNQ" 300)" = done ] || fail "qemu run did not end done"
 job=$(api GET "/api/v1/runs/$RUNQ/matrix" | jq '.configs[0].boots[0].job_id')
 [ "$(api GET "/api/v1/jobs/$job" | jq '.artifacts["initramfs.cpio"] > 100000')" = true ] || fail "the boot kept its initramfs.cpio"
