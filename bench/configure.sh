@@ -9,13 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 matrix=${1:-cxl-dax-hmem}
-build=${KM_BUILD:-build}
-export KM_SOURCE_DIR=$PWD KM_SERVER=$PWD/$build/server/kmatrix-server KM_WORKER=$PWD/$build/worker/kmatrix-worker \
-	KM_CTL=$PWD/$build/ctl/kmatrixctl
-[ -x "$KM_WORKER" ] || { echo "build first: cmake -S . -B $build && cmake --build $build" >&2; exit 2; }
-. tests/integration/lib.sh
-cache=$(scripts/cache-dir.sh)
-LINUX=$(KM_LINUX_TREE="$cache/linux-6.12" scripts/linux-tree.sh)
+. bench/lib.sh
 export KM_WORK_DIR=$cache/bench-configure-work
 
 start_server --long-poll=2

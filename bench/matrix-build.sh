@@ -14,12 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 matrix=${1:-cxl-quick}
 sample=${2:-1}
-build=${KM_BUILD:-build}
-export KM_SOURCE_DIR=$PWD KM_SERVER=$PWD/$build/server/kmatrix-server KM_WORKER=$PWD/$build/worker/kmatrix-worker \
-	KM_CTL=$PWD/$build/ctl/kmatrixctl
-[ -x "$KM_WORKER" ] || { echo "build first: cmake -S . -B $build && cmake --build $build" >&2; exit 2; }
-. tests/integration/lib.sh
-LINUX=$(KM_LINUX_TREE="$(scripts/cache-dir.sh)/linux-6.12" scripts/linux-tree.sh)
+. bench/lib.sh
 jobs=$(nproc)
 
 echo "== farm way: $matrix through server and worker (fresh build dir, empty ccache)"

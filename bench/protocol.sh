@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark of the server on loopback: claim->result cycles per second (one
 # worker connection, build jobs of a 162-request run) and GETs per second of a
-# 162-request run's matrix view (wrk, 4 connections, 10 s).
+# 162-request run's matrix view (wrk, 4 connections, 10 s), each beside the
+# same machine's ceiling: for the GETs a minimal libmicrohttpd handler
+# answering the same bytes from memory (bench/ceiling_http.c), for the cycles
+# a bare sqlite WAL loop doing the same transactions on a copy of the
+# server's database (bench/ceiling_sqlite.c).
 #
 # Usage: bench/protocol.sh [BUILD_DIR]   (default: build)
 set -euo pipefail
@@ -11,7 +15,10 @@ build=${1:-build}
 command -v wrk >/dev/null || { echo "wrk is missing: scripts/install-deps.sh installs it" >&2; exit 2; }
 
 T=$(mktemp -d)
-trap 'kill $SERVER 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+CEILING=
+trap 'kill $SERVER $CEILING 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+cc -O2 -o "$T/ceiling_http" bench/ceiling_http.c $(pkg-config --cflags --libs libmicrohttpd)
+cc -O2 -o "$T/ceiling_sqlite" bench/ceiling_sqlite.c $(pkg-config --cflags --libs sqlite3)
 mkdir -p "$T/m"
 cat >"$T/m/bench.matrix" <<'M'
 [matrix]
@@ -35,7 +42,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 SERVER=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null && break; sleep 0.1; done
 
-python3 - "$port" "$(cat "$T/data/admin.token")" <<'PY'
+cat >"$T/cycles.py" <<'PY'
 import hashlib, http.client, json, sys, time
 port, admin = int(sys.argv[1]), sys.argv[2]
 c = http.client.HTTPConnection("127.0.0.1", port)
@@ -64,6 +71,9 @@ for _ in range(runs):
                  {"lease": job["lease"]["id"], "status": "PASS", "commit": "0" * 40,
                   "configs": configs, "requests": mapping}, token)
     assert st == 200, st
+print(token)
+sys.stdout.flush()
+sys.stdin.readline()  # the database is copied for the ceiling meanwhile
 n, t0 = 0, time.time()
 while True:
     st, job = call("POST", "/api/v1/jobs/claim", {"kinds": ["build"], "wait": 0}, token)
@@ -75,7 +85,34 @@ while True:
     assert st == 200, st
     n += 1
 dt = time.time() - t0
-print("claim->result cycles: %d in %.2f s = %.1f cycles/s (nearest-config choice over up to 162 queued builds of ~1,500 symbols)" % (n, dt, n / dt))
+print("%d %.3f" % (n, dt))
 PY
-echo "GET /api/v1/runs/1/matrix (162 requests, 162 configs):"
-wrk -t2 -c4 -d10s "http://127.0.0.1:$port/api/v1/runs/1/matrix" | grep -E "Requests/sec|Latency|requests in"
+# The cycles run once the database with its queued builds has been copied for the ceiling.
+coproc CYCLES { python3 "$T/cycles.py" "$port" "$(cat "$T/data/admin.token")"; }
+read -r _token <&"${CYCLES[0]}"
+read -r cn cs < <("$T/ceiling_sqlite" "$T/data/kmatrix.db" "$T/ceiling.db")
+echo >&"${CYCLES[1]}"
+read -r n s <&"${CYCLES[0]}"
+wait "$CYCLES_PID" 2>/dev/null || true
+
+rate() { python3 -c "import sys; print('%.1f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"; }
+pct() { python3 -c "import sys; print('%.0f' % (100 * float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"; }
+gets() { wrk -t2 -c4 -d10s "$@" | awk '/Requests\/sec/ {print $2}'; }
+server_cycles=$(rate "$n" "$s")
+sqlite_cycles=$(rate "$cn" "$cs")
+echo "claim->result: $server_cycles cycles/s ($n builds; nearest-config choice over up to 162 queued builds of ~1,500 symbols)"
+echo "   sqlite WAL ceiling, same transactions: $sqlite_cycles cycles/s -> $(pct "$server_cycles" "$sqlite_cycles")% of it"
+
+VIEW="http://127.0.0.1:$port/api/v1/runs/1/matrix"
+curl -sf -D "$T/headers" -o "$T/matrix.json" "$VIEW"
+etag=$(awk 'tolower($1) == "etag:" {print $2}' "$T/headers" | tr -d '\r')
+cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$T/ceiling_http" "$cport" "$T/matrix.json" &
+CEILING=$!
+for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$cport/" && break; sleep 0.1; done
+view=$(gets "$VIEW")
+revalidated=$(gets -H "If-None-Match: $etag" "$VIEW")
+ceiling=$(gets "http://127.0.0.1:$cport/")
+echo "GET /api/v1/runs/1/matrix (162 requests, 162 configs, $(wc -c <"$T/matrix.json") bytes): $view requests/s"
+echo "   with If-None-Match (304): $revalidated requests/s"
+echo "   libmicrohttpd ceiling, same bytes from memory: $ceiling requests/s -> $(pct "$view" "$ceiling")% of it"

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "fsutil.h"
 #include "xalloc.h"
+#include "validate.h"
 
 #define MAX_FILE_NAME	  128
 #define MAX_SYMBOL	  128
@@ -197,18 +198,6 @@ static void split_ws(const char *s, char ***v, size_t *n)
 	}
 }
 
-static char *trim(char *s)
-{
-	size_t n;
-
-	while (is_blank(*s))
-		s++;
-	n = strlen(s);
-	while (n > 0 && is_blank(s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
@@ -295,22 +284,6 @@ static bool rel_path_ok(const char *s, bool allow_slash)
 			return false;
 	}
 	return true;
-}
-
-static bool email_ok(const char *s)
-{
-	const char *at = strchr(s, '@');
-	const char *c;
-
-	if (!at || at == s || !at[1] || strchr(at + 1, '@') || strlen(s) > 254)
-		return false;
-	for (c = s; c < at; c++)
-		if (!(is_lower(*c) || is_upper(*c) || is_digit(*c) || strchr(".!#$%&'*+/=?^_`{|}~-", *c)))
-			return false;
-	for (c = at + 1; *c; c++)
-		if (!(is_lower(*c) || is_upper(*c) || is_digit(*c) || *c == '.' || *c == '-'))
-			return false;
-	return at[1] != '.' && at[1] != '-';
 }
 
 static int unsafe_name(struct parser *p, unsigned line, const char *what, const char *name)
@@ -856,9 +829,9 @@ static int set_to(struct parser *p, const char *v, unsigned line)
 		size_t n = e ? (size_t)(e - s) : strlen(s);
 
 		addr = xstrndup(s, n);
-		t = trim(addr);
+		t = validate_trim(addr);
 		if (*t) {
-			if (!email_ok(t)) {
+			if (!validate_address(t)) {
 				int rc = perr(p, line,
 					      "bad e-mail address '%s' in 'to' (expected name@domain, "
 					      "comma-separated)",
@@ -967,14 +940,14 @@ static int section_header(struct parser *p, char *line, unsigned lineno)
 		return perr(p, lineno, "bad section header '%s' (expected [NAME] alone on its line)",
 			    clip(line));
 	line[n - 1] = '\0';
-	inner = trim(line + 1);
+	inner = validate_trim(line + 1);
 	shown = clip(inner); /* a copy: inner is split below */
 	rest = inner;
 	while (*rest && !is_blank(*rest))
 		rest++;
 	if (*rest) {
 		*rest++ = '\0';
-		rest = trim(rest);
+		rest = validate_trim(rest);
 	}
 	for (int i = SEC_MATRIX; i < SEC_COUNT; i++)
 		if (strcmp(inner, section_names[i]) == 0)
@@ -1046,8 +1019,8 @@ static int key_value(struct parser *p, char *line, unsigned lineno)
 			    sec_label(p), clip(line));
 	}
 	*eq = '\0';
-	key = trim(line);
-	value = trim(eq + 1);
+	key = validate_trim(line);
+	value = validate_trim(eq + 1);
 	if (p->sec == SEC_NONE)
 		return perr(p, lineno,
 			    "key '%s' outside any section (expected a section header such as [matrix] "
@@ -1264,7 +1237,7 @@ int matrix_parse(const char *filename, const char *text, size_t len, struct matr
 		rc = next_line(&p, text, len, &pos, &lineno, &line, &start);
 		if (rc <= 0)
 			break;
-		l = trim(line.data);
+		l = validate_trim(line.data);
 		if (!*l)
 			continue;
 		rc = l[0] == '[' ? section_header(&p, l, start) : key_value(&p, l, start);
@@ -1452,19 +1425,29 @@ void matrix_points_free(char **points, size_t n)
 	strv_free(points, n);
 }
 
-json_t *matrix_point_json(const struct matrix *m, const char *point)
+/* {"SYM":"v",...} for a point already checked. */
+static json_t *point_object(const struct matrix *m, const char *point)
 {
-	json_t *o;
+	json_t *o = json_object();
 
-	if (!matrix_point_ok(m, point))
-		return NULL;
-	o = json_object();
 	for (size_t i = 0; i < m->naxes; i++) {
 		char v[2] = { point[i], '\0' };
 
 		json_object_set_new(o, m->axes[i].symbol, json_string(v));
 	}
 	return o;
+}
+
+json_t *matrix_point_json(const struct matrix *m, const char *point)
+{
+	return matrix_point_ok(m, point) ? point_object(m, point) : NULL;
+}
+
+json_t *matrix_effective_json(const struct matrix *m, const char *point)
+{
+	if (!point || strlen(point) != m->naxes || strspn(point, "ymn") != m->naxes)
+		return NULL;
+	return point_object(m, point);
 }
 
 int matrix_point_from_json(const struct matrix *m, const json_t *values, char **point)

@@ -112,6 +112,13 @@ bool matrix_point_excluded(const struct matrix *m, const char *point);
 json_t *matrix_point_json(const struct matrix *m, const char *point);
 
 /*
+ * The same for an effective point, whose values may lie outside the axes'
+ * (Kconfig turns CXL_PCI=y into m under CXL_BUS=m even when the axis lists
+ * only y and n): any of y, m, n per axis; NULL otherwise.
+ */
+json_t *matrix_effective_json(const struct matrix *m, const char *point);
+
+/*
  * The inverse of matrix_point_json(): values must be an object with exactly
  * the axes as keys, each a one-char string on that axis. *point is a new
  * string the caller frees. KM_EINVAL (with a message) otherwise.

@@ -109,25 +109,40 @@ static void bar(char *out, size_t size, long done, long total)
 	out[width] = '\0';
 }
 
-static long finished(const json_t *counts, const char *kind)
+/* done and total of a kind from the run's progress; total -1 while the run is not configured yet. */
+static void progress_of(const json_t *run, const char *kind, long *done, long *total)
 {
-	const char *statuses[] = { "PASS", "FAIL", "ERROR", "SKIP", "MISS", NULL };
-	long n = 0;
+	const json_t *p = json_object_get(json_object_get(run, "progress"), kind);
+	const json_t *t = json_object_get(p, "total");
 
-	for (size_t i = 0; statuses[i]; i++)
-		n += ctl_count(counts, kind, statuses[i]);
-	return n;
+	*done = (long)json_integer_value(json_object_get(p, "done"));
+	*total = json_is_integer(t) ? (long)json_integer_value(t) : -1;
 }
 
-static long total_of(const json_t *counts, const char *kind)
+static void format_total(char *out, size_t size, long total)
 {
-	const char *key;
-	json_t *v;
-	long n = 0;
+	if (total < 0)
+		snprintf(out, size, "?");
+	else
+		snprintf(out, size, "%ld", total);
+}
 
-	json_object_foreach(json_object_get(counts, kind), key, v)
-		n += (long)json_integer_value(v);
-	return n;
+/* "eta 14m05s" from the server's estimate, or nothing when it has none. */
+static void format_eta(char *out, size_t size, const json_t *run)
+{
+	const json_t *progress = json_object_get(run, "progress");
+	const json_t *eta = json_object_get(progress, "eta_s");
+	long at = (long)json_integer_value(json_object_get(progress, "estimated_at"));
+	long s = (long)json_integer_value(eta) - (at ? (long)time(NULL) - at : 0);
+
+	if (s < 0)
+		s = 0;
+	if (!json_is_integer(eta))
+		*out = '\0';
+	else if (s >= 3600)
+		snprintf(out, size, "  eta %ldh%02ldm", s / 3600, s / 60 % 60);
+	else
+		snprintf(out, size, "  eta %ldm%02lds", s / 60, s % 60);
 }
 
 static int watch(struct ctl *c, const char *run, long interval)
@@ -143,7 +158,7 @@ static int watch(struct ctl *c, const char *run, long interval)
 		long status = ctl_request(c, "GET", path, NULL, &r);
 		const json_t *counts;
 		const char *state;
-		char b1[31], b2[31];
+		char b1[31], b2[31], t1[24], t2[24], eta[32];
 		long builds, built, boots, booted;
 
 		if (status != 200) {
@@ -152,25 +167,27 @@ static int watch(struct ctl *c, const char *run, long interval)
 		}
 		counts = json_object_get(r, "counts");
 		state = json_string_value(json_object_get(r, "state"));
-		builds = total_of(counts, "build");
-		built = finished(counts, "build");
-		boots = total_of(counts, "boot");
-		booted = finished(counts, "boot");
+		/* Totals known up front (configs x variants), so a bar is full only when the run is. */
+		progress_of(r, "builds", &built, &builds);
+		progress_of(r, "boots", &booted, &boots);
 		bar(b1, sizeof(b1), built, builds);
 		bar(b2, sizeof(b2), booted, boots);
+		format_total(t1, sizeof(t1), builds);
+		format_total(t2, sizeof(t2), boots);
+		format_eta(eta, sizeof(eta), r);
 		snprintf(line, sizeof(line),
-			 "run %s %-11s configs %3lld (of %lld requests, %lld clamped)  build [%s] %ld/%ld fail %ld err %ld"
-			 "  boot [%s] %ld/%ld fail %ld err %ld",
+			 "run %s %-11s configs %3lld (of %lld requests, %lld clamped)  build [%s] %ld/%s fail %ld err %ld"
+			 "  boot [%s] %ld/%s fail %ld err %ld",
 			 run, state, (long long)json_integer_value(json_object_get(counts, "configs")),
 			 (long long)json_integer_value(json_object_get(counts, "requests")),
-			 (long long)json_integer_value(json_object_get(counts, "clamped")), b1, built, builds,
-			 ctl_count(counts, "build", "FAIL"), ctl_count(counts, "build", "ERROR"), b2, booted, boots,
+			 (long long)json_integer_value(json_object_get(counts, "clamped")), b1, built, t1,
+			 ctl_count(counts, "build", "FAIL"), ctl_count(counts, "build", "ERROR"), b2, booted, t2,
 			 ctl_count(counts, "boot", "FAIL"), ctl_count(counts, "boot", "ERROR"));
 		/* A terminal gets one line redrawn in place; a log file gets a line per change only. */
 		if (tty)
-			printf("\r%s", line);
+			printf("\r%s%s\033[K", line, eta);
 		else if (strcmp(line, last) != 0)
-			printf("%s\n", line);
+			printf("%s%s\n", line, eta); /* the estimate alone changing is no news */
 		memcpy(last, line, sizeof(last));
 		fflush(stdout);
 		if (strcmp(state, "done") == 0 || strcmp(state, "error") == 0 || strcmp(state, "superseded") == 0 ||

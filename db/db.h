@@ -141,7 +141,17 @@ int db_job_add(struct db *db, long run_id, const char *kind, long config_id, con
 int db_job_add_done(struct db *db, long run_id, const char *kind, long config_id, const char *variant,
 		    const char *status, const char *message, long *job_id);
 
-/* Queued jobs of the given kinds (NULL-terminated list), oldest run first, at most limit. Caller frees with db_jobs_free. */
+/*
+ * A run's progress: {"builds": {"done","total"}, "boots": {"done","total"}}
+ * (totals once it is configured: every config built once, booted once per
+ * variant), with "eta_s" (seconds to go as of "estimated_at", a Unix time)
+ * and "eta_basis" when job times for its tree and matrix have been measured
+ * and work remains. nvariants: the matrix's boot
+ * variants (0 without a boot section).
+ */
+int db_run_progress_json(struct db *db, long run_id, long nvariants, json_t **out);
+
+/* Queued jobs of the given kinds (NULL-terminated list, in order of preference after configure jobs), oldest run first, at most limit. Caller frees with db_jobs_free. */
 int db_jobs_queued(struct db *db, const char *const *kinds, size_t limit, struct db_job **jobs, size_t *n);
 void db_jobs_free(struct db_job *jobs, size_t n);
 
@@ -232,19 +242,57 @@ int db_run_json(struct db *db, long run_id, json_t **out);
 int db_run_matrix_json(struct db *db, long run_id, json_t **out);
 int db_config_json(struct db *db, long config_id, json_t **out);
 int db_signature_json(struct db *db, long signature_id, json_t **out);
-/* Signatures seen in a run with the number of configs hitting each. */
-int db_run_signatures_json(struct db *db, long run_id, json_t **out);
-/* The run to compare with: the previous finished run of the same tree and ref, else of the base commit; 0 if none. */
-int db_run_base(struct db *db, long run_id, long *base_id);
-/*
- * Per config: new-failure, fixed, still-failing, still-passing, new (no base
- * config) or unknown; per error signature: new, gone, still. base_id 0 picks
- * db_run_base().
- */
-int db_run_compare_json(struct db *db, long run_id, long base_id, json_t **out);
 int db_workers_json(struct db *db, json_t **out);
 int db_trees_json(struct db *db, json_t **out);
 int db_job_json(struct db *db, long job_id, json_t **out);
+
+/* ---- a run's facts as typed rows (db_facts.c) -------------------------- */
+
+/* A config of a run with its newest build job (0 if none): build is its status, "" while unfinished. */
+struct db_run_config {
+	long id, build_job;
+	char *hash, *point;
+	char build[8];
+};
+/* The configs of a run in id order; free with db_run_configs_free(). */
+int db_run_configs(struct db *db, long run_id, struct db_run_config **out, size_t *n);
+void db_run_configs_free(struct db_run_config *v, size_t n);
+/* Calls fn for each finished boot job of a run, with its config and status. */
+int db_run_boots_each(struct db *db, long run_id, void (*fn)(void *ctx, long config_id, const char *status),
+		      void *ctx);
+/* Calls fn for each request of a run that resolved to a config, with its requested point. */
+int db_run_request_points_each(struct db *db, long run_id, void (*fn)(void *ctx, long config_id, const char *point),
+			       void *ctx);
+
+/* An error signature seen in a run, with the configs whose build hit it (ascending ids). */
+struct db_run_signature {
+	long id;
+	char *signature, *type, *symbol, *file, *message;
+	bool secondary; /* every occurrence follows from another error */
+	long *config_ids;
+	size_t nconfigs;
+};
+/* Primary signatures first, then by the number of configs (most first); free with db_run_signatures_free(). */
+int db_run_signatures(struct db *db, long run_id, struct db_run_signature **out, size_t *n);
+void db_run_signatures_free(struct db_run_signature *v, size_t n);
+
+/*
+ * The candidates for a run's comparison base, each the newest run of the same
+ * tree and matrix that is done and finished no later than the run itself:
+ * PREVIOUS an earlier run of its ref, COMMIT a run of its base commit, BRANCH
+ * (a new ref) a run of the branch it was made from. KM_ENOTFOUND when none.
+ * The order they are tried in is run_facts_base()'s.
+ */
+enum db_base_kind { DB_BASE_PREVIOUS, DB_BASE_COMMIT, DB_BASE_BRANCH };
+int db_run_base_find(struct db *db, long run_id, enum db_base_kind kind, long *base_id);
+
+/*
+ * A number that changes whenever anything a run's views show changes:
+ * runs.version (counted by the triggers of migration 005) and, in the high
+ * bits, how many runs of its tree and matrix are done (all its comparison
+ * base depends on). KM_ENOTFOUND for an unknown run.
+ */
+int db_run_stamp(struct db *db, long run_id, long *stamp);
 
 /* ==== triggers, the mail outbox and polling (db_notify.c) ================ */
 
@@ -282,14 +330,6 @@ int db_runs_supersede_push(struct db *db, long tree_id, const char *ref, long ne
 /* Cancels the queued jobs of every unfinished run of tree+ref (running ones may finish). */
 int db_runs_cancel_ref(struct db *db, long tree_id, const char *ref, const char *message, int *nruns);
 
-/*
- * The finished run a run's results are compared with for mail: the previous
- * done run of the same tree, ref and matrix; else the newest done run (same
- * matrix) of its base commit; else, for a new ref, of the branch it was made
- * from (run_triggers.base_ref). 0 when there is none.
- */
-int db_notify_base(struct db *db, long run_id, long *base_id);
-
 /* A run as the notifier needs it; every string the caller's (db_notify_run_release()). */
 struct db_notify_run {
 	long id, tree_id;
@@ -299,15 +339,6 @@ struct db_notify_run {
 };
 int db_notify_run_get(struct db *db, long run_id, struct db_notify_run *out);
 void db_notify_run_release(struct db_notify_run *r);
-
-/* A config of a run with its build: status is PASS/FAIL/ERROR, or "" when the build did not finish. */
-struct db_notify_config {
-	long id, build_job;
-	char point[16];
-	char status[8];
-};
-/* The configs of a run in id order. *out is the caller's (free()). */
-int db_notify_configs(struct db *db, long run_id, struct db_notify_config **out, size_t *n);
 
 /*
  * The configs of a run whose build hit a signature, in id order (*ids the

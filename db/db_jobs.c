@@ -191,16 +191,20 @@ int db_jobs_queued(struct db *db, const char *const *kinds, size_t limit, struct
 	*n = 0;
 	for (size_t i = 0; kinds && kinds[i] && i < 3; i++)
 		k[i] = kinds[i];
-	/* Configure first (it unlocks everything else), then boots (quick results), then builds. */
+	/*
+	 * Configure first (it unlocks everything else), then the other kinds in
+	 * the order the worker listed them: a worker that boots beside its builds
+	 * asks for builds first, one that does one job at a time for boots first.
+	 */
 	rc = db_prep(db, &st,
 		     "SELECT j.id, j.run_id, COALESCE(j.config_id, 0), j.kind, j.variant, j.attempts, j.max_attempts,"
 		     " r.tree_id, r.matrix_name, r.created_at,"
 		     " COALESCE((SELECT b.worker_id FROM builds b WHERE b.config_id = j.config_id), 0)"
 		     " FROM jobs j JOIN runs r ON r.id = j.run_id"
 		     " WHERE j.state = 'queued' AND j.kind IN (?, ?, ?)"
-		     " ORDER BY CASE j.kind WHEN 'configure' THEN 0 WHEN 'boot' THEN 1 ELSE 2 END, j.run_id, j.id"
+		     " ORDER BY CASE j.kind WHEN 'configure' THEN 0 WHEN ? THEN 1 WHEN ? THEN 2 ELSE 3 END, j.run_id, j.id"
 		     " LIMIT ?",
-		     "tttl", k[0], k[1], k[2], (long)limit);
+		     "tttttl", k[0], k[1], k[2], k[0], k[1], (long)limit);
 	if (rc)
 		return rc;
 	while ((rc = db_step(db, st)) == 1) {

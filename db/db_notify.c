@@ -155,37 +155,6 @@ int db_runs_cancel_ref(struct db *db, long tree_id, const char *ref, const char 
 	return 0;
 }
 
-int db_notify_base(struct db *db, long run_id, long *base_id)
-{
-	static const char *const queries[] = {
-		/* The previous finished run of the ref with the same matrix. */
-		"SELECT p.id FROM runs p JOIN runs r ON r.id = ? WHERE p.tree_id = r.tree_id AND p.ref = "
-		"r.ref"
-		" AND p.matrix_name = r.matrix_name AND p.id < r.id AND p.state = 'done' ORDER BY p.id DESC "
-		"LIMIT 1",
-		/* The newest finished run of the commit the push started from. */
-		"SELECT p.id FROM runs p JOIN runs r ON r.id = ? WHERE p.tree_id = r.tree_id AND "
-		"r.base_commit IS NOT NULL"
-		" AND p.commit_id = r.base_commit AND p.matrix_name = r.matrix_name AND p.id != r.id"
-		" AND p.state = 'done' ORDER BY p.id DESC LIMIT 1",
-		/* A new ref: the newest finished run of the branch it was made from. */
-		"SELECT p.id FROM runs p JOIN runs r ON r.id = ? JOIN run_triggers g ON g.run_id = r.id"
-		" WHERE g.created AND g.base_ref IS NOT NULL AND p.tree_id = r.tree_id AND p.ref = g.base_ref"
-		" AND p.matrix_name = r.matrix_name AND p.id != r.id AND p.state = 'done' ORDER BY p.id DESC "
-		"LIMIT 1",
-	};
-
-	*base_id = 0;
-	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
-		int rc = db_scalar_long(db, base_id, queries[i], "l", run_id);
-
-		if (rc != KM_ENOTFOUND)
-			return rc;
-	}
-	*base_id = 0;
-	return 0;
-}
-
 int db_notify_run_get(struct db *db, long run_id, struct db_notify_run *out)
 {
 	sqlite3_stmt *st = NULL;
@@ -241,44 +210,6 @@ void db_notify_run_release(struct db_notify_run *r)
 	free(r->matrix_name);
 	free(r->matrix_bundle);
 	memset(r, 0, sizeof(*r));
-}
-
-int db_notify_configs(struct db *db, long run_id, struct db_notify_config **out, size_t *n)
-{
-	sqlite3_stmt *st = NULL;
-	struct db_notify_config *v = NULL;
-	size_t count = 0;
-	int rc = db_prep(db, &st,
-			 "SELECT c.id, c.point, j.id, CASE WHEN j.state = 'done' THEN j.status ELSE '' END"
-			 " FROM configs c LEFT JOIN jobs j ON j.id = (SELECT MAX(b.id) FROM jobs b"
-			 " WHERE b.config_id = c.id AND b.kind = 'build') WHERE c.run_id = ? ORDER BY c.id",
-			 "l", run_id);
-
-	*out = NULL;
-	*n = 0;
-	if (rc)
-		return rc;
-	while ((rc = db_step(db, st)) == 1) {
-		struct db_notify_config *c;
-		const char *point = (const char *)sqlite3_column_text(st, 1);
-		const char *status = (const char *)sqlite3_column_text(st, 3);
-
-		v = xrealloc(v, (count + 1) * sizeof(*v));
-		c = &v[count++];
-		memset(c, 0, sizeof(*c));
-		c->id = (long)sqlite3_column_int64(st, 0);
-		c->build_job = (long)sqlite3_column_int64(st, 2);
-		snprintf(c->point, sizeof(c->point), "%s", point ? point : "");
-		snprintf(c->status, sizeof(c->status), "%s", status ? status : "");
-	}
-	sqlite3_finalize(st);
-	if (rc) {
-		free(v);
-		return rc;
-	}
-	*out = v;
-	*n = count;
-	return 0;
 }
 
 int db_notify_signature_configs(struct db *db, long run_id, long signature_id, long **ids, size_t *n,

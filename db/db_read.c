@@ -149,24 +149,23 @@ int db_run_json(struct db *db, long run_id, json_t **out)
 	if (!rc)
 		rc = add_run_counts(db, run, run_id);
 	if (!rc) {
-		long prev = 0;
-		int prc = db_scalar_long(db, &prev,
-					 "SELECT p.id FROM runs p JOIN runs r ON r.id = ? WHERE p.tree_id = r.tree_id"
-					 " AND p.ref = r.ref AND p.id < r.id ORDER BY p.id DESC LIMIT 1",
-					 "l", run_id);
+		/*
+		 * The newest configure job, for its log, the resolved matrix base
+		 * (base.config) and its message (how Kconfig was run: one parse for
+		 * the whole run, or make per request and why).
+		 */
+		sqlite3_stmt *cj = NULL;
 
-		json_object_set_new(run, "previous_run", prc == 0 ? json_integer(prev) : json_null());
-	}
-	if (!rc) {
-		/* The newest configure job, for its log and the resolved matrix base (base.config). */
-		long job = 0;
+		json_object_set_new(run, "configure_job", json_null());
+		if (db_prep(db, &cj, "SELECT id, message FROM jobs WHERE run_id = ? AND kind = 'configure'"
+				     " ORDER BY id DESC LIMIT 1", "l", run_id) == 0 && db_step(db, cj) == 1) {
+			long job = (long)sqlite3_column_int64(cj, 0);
 
-		if (db_scalar_long(db, &job, "SELECT id FROM jobs WHERE run_id = ? AND kind = 'configure'"
-				   " ORDER BY id DESC LIMIT 1", "l", run_id) == 0)
-			json_object_set_new(run, "configure_job", json_pack("{s:I,s:o}", "id", (json_int_t)job,
-									   "artifacts", job_artifacts(db, job)));
-		else
-			json_object_set_new(run, "configure_job", json_null());
+			json_object_set_new(run, "configure_job",
+					    json_pack("{s:I,s:o,s:o}", "id", (json_int_t)job, "artifacts",
+						      job_artifacts(db, job), "message", db_col_json(cj, 1)));
+		}
+		sqlite3_finalize(cj);
 	}
 	if (rc) {
 		json_decref(run);
@@ -462,39 +461,6 @@ done:
 		return rc;
 	}
 	*out = json_pack("{s:o,s:o}", "signature", sig, "occurrences", occ);
-	return 0;
-}
-
-int db_run_signatures_json(struct db *db, long run_id, json_t **out)
-{
-	sqlite3_stmt *st = NULL;
-	json_t *sigs = json_array();
-	int rc = db_prep(db, &st,
-			 "SELECT s.id, s.signature, s.type, s.symbol, s.file, s.message,"
-			 " COUNT(DISTINCT j.config_id) AS configs, MIN(e.secondary) AS secondary,"
-			 " json_group_array(DISTINCT j.config_id) AS config_ids"
-			 " FROM errors e JOIN jobs j ON j.id = e.job_id JOIN signatures s ON s.id = e.signature_id"
-			 " WHERE j.run_id = ? GROUP BY s.id ORDER BY secondary, configs DESC, s.id",
-			 "l", run_id);
-
-	*out = NULL;
-	if (rc) {
-		json_decref(sigs);
-		return rc;
-	}
-	while ((rc = db_step(db, st)) == 1) {
-		json_t *s = db_row_json(st);
-
-		json_object_set_new(s, "secondary", json_boolean(sqlite3_column_int(st, 7)));
-		json_object_set_new(s, "config_ids", db_col_parsed(st, 8));
-		json_array_append_new(sigs, s);
-	}
-	sqlite3_finalize(st);
-	if (rc) {
-		json_decref(sigs);
-		return rc;
-	}
-	*out = json_pack("{s:o}", "signatures", sigs);
 	return 0;
 }
 

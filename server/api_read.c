@@ -7,11 +7,13 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "conditions.h"
 #include "db.h"
-#include "err.h"
 #include "matrix.h"
+#include "digest.h"
+#include "err.h"
+#include "run_facts.h"
 #include "server.h"
+#include "view_cache.h"
 #include "xalloc.h"
 
 void api_health(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
@@ -55,84 +57,13 @@ void api_runs_list(struct server *s, struct db *db, struct http_req *req, struct
 		rc = db_tree_find(db, tree, NULL, &tree_id);
 	if (!rc)
 		rc = db_runs_json(db, tree_id, ref, (int)limit, &out);
-	if (rc) {
-		api_fail(resp, rc);
-		return;
+	for (size_t i = 0; !rc && i < json_array_size(json_object_get(out, "runs")); i++) {
+		json_t *run = json_array_get(json_object_get(out, "runs"), i);
+		long base = 0;
+
+		rc = run_facts_base(db, (long)json_integer_value(json_object_get(run, "id")), &base);
+		json_object_set_new(run, "base_run", base ? json_integer(base) : json_null());
 	}
-	http_resp_json(resp, 200, out);
-}
-
-/* Adds the matrix's axes and variants (from the run's snapshot) to a run object. */
-static void add_axes(struct db *db, long run_id, json_t *run)
-{
-	struct db_run r;
-	json_t *bundle;
-	struct matrix *m = NULL;
-
-	if (db_run_get(db, run_id, &r) != 0)
-		return;
-	bundle = json_loads(r.matrix_bundle, 0, NULL);
-	if (bundle && matrix_bundle_parse(bundle, &m) == 0) {
-		json_t *axes = json_array(), *variants = json_array();
-
-		for (size_t i = 0; i < m->naxes; i++)
-			json_array_append_new(axes, json_pack("{s:s,s:s}", "symbol", m->axes[i].symbol, "values",
-							      m->axes[i].values));
-		for (size_t i = 0; m->boot && i < m->boot->nvariants; i++)
-			json_array_append_new(variants, json_string(m->boot->variants[i].name));
-		json_object_set_new(run, "axes", axes);
-		json_object_set_new(run, "variants", variants);
-		json_object_set_new(run, "base", json_string(m->base));
-		json_object_set_new(run, "arch", json_string(m->arch));
-		json_object_set_new(run, "boot", json_boolean(m->boot != NULL));
-	}
-	matrix_free(m);
-	json_decref(bundle);
-	db_run_release(&r);
-}
-
-void api_run_get(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
-{
-	json_t *out = NULL;
-	long id;
-	int rc = api_param_id(req, 0, &id);
-
-	if (!rc)
-		rc = db_run_json(db, id, &out);
-	if (rc) {
-		api_fail(resp, rc);
-		return;
-	}
-	add_axes(db, id, out);
-	http_resp_json(resp, 200, out);
-}
-
-void api_run_matrix(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
-{
-	json_t *out = NULL;
-	long id;
-	int rc = api_param_id(req, 0, &id);
-
-	if (!rc)
-		rc = db_run_matrix_json(db, id, &out);
-	if (rc) {
-		api_fail(resp, rc);
-		return;
-	}
-	add_axes(db, id, json_object_get(out, "run"));
-	http_resp_json(resp, 200, out);
-}
-
-void api_run_signatures(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
-{
-	json_t *out = NULL;
-	long id;
-	int rc = api_param_id(req, 0, &id);
-
-	if (!rc)
-		rc = db_run_signatures_json(db, id, &out);
-	if (!rc)
-		rc = conditions_add(db, id, json_object_get(out, "signatures"));
 	if (rc) {
 		json_decref(out);
 		api_fail(resp, rc);
@@ -141,21 +72,177 @@ void api_run_signatures(struct server *s, struct db *db, struct http_req *req, s
 	http_resp_json(resp, 200, out);
 }
 
-void api_run_compare(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+/* Adds what the run's facts say (axes, variants, base_run) to the run object inside a view. */
+static int add_facts(struct db *db, long run_id, json_t *run)
+{
+	struct run_facts *f = NULL;
+	int rc = run_facts_load_head(db, run_id, &f);
+	json_t *progress = NULL;
+
+	if (!rc)
+		rc = run_facts_add_to_run_json(db, f, run);
+	if (!rc)
+		rc = db_run_progress_json(db, run_id, f->m->boot ? (long)f->m->boot->nvariants : 0, &progress);
+	if (!rc)
+		json_object_set_new(run, "progress", progress);
+	run_facts_free(f);
+	return rc;
+}
+
+/* Answers with a run view: one of the db_*_json functions, with the run's facts added to view[key] (or view itself). */
+static void run_view(struct db *db, struct http_req *req, struct http_resp *resp,
+		     int (*view)(struct db *, long, json_t **), const char *key)
 {
 	json_t *out = NULL;
-	long id, base = 0;
+	long id;
 	int rc = api_param_id(req, 0, &id);
 
 	if (!rc)
-		rc = query_long(req, "base", 1, 0x7fffffffL, 0, &base);
+		rc = view(db, id, &out);
 	if (!rc)
-		rc = db_run_compare_json(db, id, base, &out);
+		rc = add_facts(db, id, key ? json_object_get(out, key) : out);
 	if (rc) {
+		json_decref(out);
 		api_fail(resp, rc);
 		return;
 	}
 	http_resp_json(resp, 200, out);
+}
+
+static void render_run(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	run_view(db, req, resp, db_run_json, NULL);
+}
+
+static void render_matrix(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	run_view(db, req, resp, db_run_matrix_json, "run");
+}
+
+static void render_signatures(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	struct run_facts *f = NULL;
+	long id;
+	int rc = api_param_id(req, 0, &id);
+
+	if (!rc)
+		rc = run_facts_load(db, id, &f);
+	if (rc) {
+		api_fail(resp, rc);
+		return;
+	}
+	http_resp_json(resp, 200, run_facts_signatures_json(f));
+	run_facts_free(f);
+}
+
+static void render_compare(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	struct run_facts *now = NULL, *base = NULL;
+	struct run_facts_cmp *cmp = NULL;
+	long id, base_id = 0;
+	int rc = api_param_id(req, 0, &id);
+
+	if (!rc)
+		rc = query_long(req, "base", 1, 0x7fffffffL, 0, &base_id);
+	if (!rc)
+		rc = run_facts_load(db, id, &now);
+	if (!rc && base_id == 0)
+		rc = run_facts_base(db, id, &base_id);
+	if (!rc && base_id) {
+		rc = run_facts_load(db, base_id, &base);
+		if (rc == KM_ENOTFOUND)
+			rc = err_set(KM_ENOTFOUND, "no base run %ld", base_id);
+	}
+	if (rc) {
+		api_fail(resp, rc);
+		goto done;
+	}
+	cmp = run_facts_compare(now, base);
+	http_resp_json(resp, 200, run_facts_cmp_json(cmp));
+done:
+	run_facts_cmp_free(cmp);
+	run_facts_free(base);
+	run_facts_free(now);
+}
+
+/*
+ * The cache key and entity tag of a run view: its path and base query, what
+ * the run (and an explicit base) look like now, db_run_stamp(), which also
+ * changes when the run's default base can, and the cache's epoch.
+ */
+static int view_etag(struct db *db, const struct view_cache *views, const struct http_req *req, long id, long base,
+		     char **key, char **etag)
+{
+	char hex[DIGEST_HEX_LEN + 1];
+	long stamp = 0, base_stamp = 0;
+	char *all;
+	int rc = db_run_stamp(db, id, &stamp);
+
+	*key = *etag = NULL;
+	if (!rc && base)
+		rc = db_run_stamp(db, base, &base_stamp);
+	if (rc)
+		return rc;
+	*key = xasprintf("%s?base=%ld", req->path, base);
+	all = xasprintf("%s|%ld|%ld|%ld", *key, stamp, base_stamp, view_cache_epoch(views));
+	digest_sha256_hex(all, strlen(all), hex);
+	*etag = xasprintf("\"%.32s\"", hex);
+	free(all);
+	return 0;
+}
+
+/*
+ * A run view rendered once per change of its runs: a client that has this
+ * version (If-None-Match) gets 304, others the stored body; every answer
+ * carries the ETag. Errors go to render, which reports them.
+ */
+static void cached_view(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp,
+			void (*render)(struct server *, struct db *, struct http_req *, struct http_resp *))
+{
+	char *key = NULL, *etag = NULL, *body = NULL;
+	const char *have = http_header(req, "If-None-Match");
+	size_t len = 0;
+	long id, base = 0;
+
+	if (!s->views || api_param_id(req, 0, &id) || query_long(req, "base", 1, 0x7fffffffL, 0, &base) ||
+	    view_etag(db, s->views, req, id, base, &key, &etag)) {
+		render(s, db, req, resp);
+		goto done;
+	}
+	if (have && strstr(have, etag)) {
+		resp->status = 304;
+	} else if (view_cache_get(s->views, key, etag, &body, &len)) {
+		http_resp_body(resp, 200, "application/json", body, len);
+	} else {
+		render(s, db, req, resp);
+		if (resp->status != 200)
+			goto done;
+		view_cache_put(s->views, key, etag, resp->body, resp->body_len);
+	}
+	resp->extra_header = xasprintf("ETag: %s", etag);
+done:
+	free(key);
+	free(etag);
+}
+
+void api_run_get(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	cached_view(s, db, req, resp, render_run);
+}
+
+void api_run_matrix(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	cached_view(s, db, req, resp, render_matrix);
+}
+
+void api_run_signatures(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	cached_view(s, db, req, resp, render_signatures);
+}
+
+void api_run_compare(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
+{
+	cached_view(s, db, req, resp, render_compare);
 }
 
 void api_config_get(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
@@ -205,8 +292,12 @@ void api_signature_get(struct server *s, struct db *db, struct http_req *req, st
 	{
 		json_t *newest = json_array_get(json_object_get(out, "occurrences"), 0);
 		long run = newest ? (long)json_integer_value(json_object_get(newest, "run_id")) : 0;
-		json_t *cond = run ? conditions_of(db, run, id) : NULL;
+		struct run_facts *f = NULL;
+		json_t *cond = NULL;
 
+		if (run && run_facts_load(db, run, &f) == 0 && run_facts_signature(f, id))
+			cond = run_facts_condition_json(f, run_facts_signature(f, id));
+		run_facts_free(f);
 		json_object_set_new(out, "condition", cond ? cond : json_null());
 		json_object_set_new(out, "condition_run", run ? json_integer(run) : json_null());
 	}

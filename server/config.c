@@ -12,6 +12,7 @@
 #include "err.h"
 #include "kcidb.h"
 #include "xalloc.h"
+#include "validate.h"
 
 enum opt_type { OPT_STR, OPT_LONG, OPT_BOOL };
 
@@ -99,18 +100,6 @@ static int set_opt(struct server_config *cfg, const struct opt *o, const char *v
 	return 0;
 }
 
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
 static int parse_file(struct server_config *cfg, const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -127,7 +116,7 @@ static int parse_file(struct server_config *cfg, const char *path)
 
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%d", path, lineno);
-		s = trim(line);
+		s = validate_trim(line);
 		if (!*s || *s == '#')
 			continue;
 		eq = strchr(s, '=');
@@ -136,8 +125,8 @@ static int parse_file(struct server_config *cfg, const char *path)
 			break;
 		}
 		*eq = '\0';
-		key = trim(s);
-		value = trim(eq + 1);
+		key = validate_trim(s);
+		value = validate_trim(eq + 1);
 		o = find_opt(key);
 		if (!o) {
 			rc = err_set(KM_EINVAL, "%s: unknown option '%s' (see --help)", where, key);

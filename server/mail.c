@@ -15,6 +15,7 @@
 #include "err.h"
 #include "utf8.h"
 #include "xalloc.h"
+#include "validate.h"
 
 #define MAX_LINE          998 /* RFC 5322 2.1.1, without the CRLF */
 #define MAX_HEADER_VALUE  900 /* a value is cut here so a folded header stays well inside the limit */
@@ -57,18 +58,6 @@ static char *clean_value(const char *s, size_t max)
 	return buf_steal(&b);
 }
 
-static char *trim(char *s)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		s[--n] = '\0';
-	return s;
-}
-
 static bool is_ascii_printable(const char *s)
 {
 	for (; *s; s++) {
@@ -79,24 +68,6 @@ static bool is_ascii_printable(const char *s)
 }
 
 /* ---- addresses ------------------------------------------------------------ */
-
-static bool addr_ok(const char *a)
-{
-	const char *at = strchr(a, '@');
-	size_t n = strlen(a);
-
-	if (n < 3 || n > 254 || !at || at == a || !at[1] || strchr(at + 1, '@'))
-		return false;
-	if (at[1] == '.' || a[n - 1] == '.')
-		return false;
-	for (const char *p = a; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c <= 0x20 || c >= 0x7F || strchr("<>()[]\\,;:\"", c))
-			return false;
-	}
-	return true;
-}
 
 /* Splits "Name <addr>" or "addr"; *name may come back NULL. */
 static int split_mailbox(const char *in, char **name, char **addr)
@@ -111,7 +82,7 @@ static int split_mailbox(const char *in, char **name, char **addr)
 		goto done;
 	}
 	copy = xstrdup(in);
-	s = trim(copy);
+	s = validate_trim(copy);
 	lt = strrchr(s, '<');
 	if (lt) {
 		gt = strchr(lt, '>');
@@ -122,7 +93,7 @@ static int split_mailbox(const char *in, char **name, char **addr)
 		}
 		*gt = '\0';
 		*lt = '\0';
-		s = trim(s);
+		s = validate_trim(s);
 		if (strchr(s, '<') || strchr(s, '>')) {
 			rc = err_set(KM_EINVAL, "mail: '%.80s' holds more than one address", in);
 			goto done;
@@ -133,9 +104,9 @@ static int split_mailbox(const char *in, char **name, char **addr)
 		}
 		if (*s)
 			*name = clean_value(s, 200);
-		s = trim(lt + 1);
+		s = validate_trim(lt + 1);
 	}
-	if (!addr_ok(s)) {
+	if (!validate_address(s)) {
 		free(*name);
 		*name = NULL;
 		rc = err_set(KM_EINVAL, "mail: '%.80s' is not an e-mail address", in);
@@ -437,7 +408,7 @@ char *mail_render(const struct mail_server *srv, const struct mail_message *m)
 
 	subject = clean_value(m->subject, MAX_HEADER_VALUE);
 	buf_puts(&b, "Subject: ");
-	append_text(&b, 9, trim(subject));
+	append_text(&b, 9, validate_trim(subject));
 	buf_puts(&b, "\r\n");
 
 	id = clean_msgid(m->message_id);
@@ -464,7 +435,7 @@ char *mail_render(const struct mail_server *srv, const struct mail_message *m)
 			continue;
 		value = clean_value(colon + 1, MAX_HEADER_VALUE);
 		buf_append(&b, h, (size_t)(colon - h));
-		buf_printf(&b, ": %s\r\n", trim(value));
+		buf_printf(&b, ": %s\r\n", validate_trim(value));
 		free(value);
 	}
 	buf_puts(&b, "\r\n");

@@ -22,6 +22,7 @@
 #include "matrix.h"
 #include "report.h"
 #include "report_errors.h"
+#include "run_facts.h"
 #include "sched.h"
 #include "server.h"
 #include "symdiag.h"
@@ -205,46 +206,32 @@ static char *artifact_text(struct server *s, struct db *db, long job_id, const c
 	return text;
 }
 
-/* What one run's mail needs, loaded once. */
-struct run_facts {
+/* What one run's mail needs, loaded once: the run's facts, and the run as the mail names it. */
+struct mail_run {
 	struct db_notify_run run;
-	struct matrix *m;
-	const char **axes;
-	struct db_notify_config *configs;
-	size_t nconfigs;
+	struct run_facts *facts;
 	char *author; /* "Name <addr>" or NULL */
 };
 
-static void facts_release(struct run_facts *f)
+static void mail_run_release(struct mail_run *f)
 {
 	db_notify_run_release(&f->run);
-	matrix_free(f->m);
-	free(f->axes);
-	free(f->configs);
+	run_facts_free(f->facts);
 	free(f->author);
 	memset(f, 0, sizeof(*f));
 }
 
-static int facts_load(struct db *db, long run_id, struct run_facts *f)
+static int mail_run_load(struct db *db, long run_id, struct mail_run *f)
 {
-	json_t *bundle = NULL;
 	int rc;
 
 	memset(f, 0, sizeof(*f));
 	rc = db_notify_run_get(db, run_id, &f->run);
-	if (rc)
-		return rc;
-	bundle = json_loads(f->run.matrix_bundle, 0, NULL);
-	if (!bundle || matrix_bundle_parse(bundle, &f->m) != 0) {
-		json_decref(bundle);
-		return err_set(KM_EIO, "run %ld: its stored matrix does not parse: %s", run_id, err_msg());
-	}
-	json_decref(bundle);
-	f->axes = xcalloc(f->m->naxes + 1, sizeof(char *));
-	for (size_t i = 0; i < f->m->naxes; i++)
-		f->axes[i] = f->m->axes[i].symbol;
-	f->author = author_mailbox(f->run.author_name, f->run.author_email);
-	return db_notify_configs(db, run_id, &f->configs, &f->nconfigs);
+	if (!rc)
+		rc = run_facts_load(db, run_id, &f->facts);
+	if (!rc)
+		f->author = author_mailbox(f->run.author_name, f->run.author_email);
+	return rc;
 }
 
 static bool id_in(const long *ids, size_t n, long id)
@@ -261,42 +248,33 @@ static struct report_config *report_configs(const struct run_facts *f, const lon
 	struct report_config *rc = xcalloc(f->nconfigs ? f->nconfigs : 1, sizeof(*rc));
 
 	for (size_t i = 0; i < f->nconfigs; i++) {
-		rc[i].values = f->configs[i].point;
-		rc[i].status = f->configs[i].status[0] ? f->configs[i].status : "MISS";
-		rc[i].config_id = f->configs[i].id;
-		rc[i].failing = id_in(failing, nfailing, f->configs[i].id);
+		const struct db_run_config *c = &f->configs[i].row;
+
+		rc[i].values = c->point;
+		rc[i].status = c->build[0] ? c->build : "MISS";
+		rc[i].config_id = c->id;
+		rc[i].failing = id_in(failing, nfailing, c->id);
 	}
 	return rc;
 }
 
 /*
  * The condition over the axes' effective values separating the configs failing
- * with this error from the builds that passed; NULL when there is none to state.
+ * with this error from the builds that passed; NULL when there is none to state,
+ * and always for a run still building: a mail never claims a provisional condition.
  */
-static char *failure_condition(const struct run_facts *f, const long *failing, size_t nfailing)
+static char *failure_condition(const struct run_facts *f, long signature_id)
 {
-	struct condition_config *cc = xcalloc(f->nconfigs ? f->nconfigs : 1, sizeof(*cc));
+	const struct db_run_signature *sig = run_facts_signature(f, signature_id);
 	struct condition_result *res = NULL;
-	size_t n = 0;
 	char *text = NULL;
 
-	for (size_t i = 0; i < f->nconfigs; i++) {
-		bool fails = id_in(failing, nfailing, f->configs[i].id);
-
-		if (!condition_build_counts(f->configs[i].status, fails))
-			continue;
-		if (strlen(f->configs[i].point) != f->m->naxes)
-			continue;
-		cc[n].point = f->configs[i].point;
-		cc[n].failing = fails;
-		n++;
-	}
-	if (n && condition_find(f->axes, f->m->naxes, cc, n, &res) == 0 && res->status == CONDITION_FOUND &&
-	    res->text)
+	if (!f->finished || !sig || run_facts_condition(f, sig, &res) != 0 || !res)
+		return NULL;
+	if (res->status == CONDITION_FOUND && res->text)
 		text = res->given_text ? xasprintf("%s (every config built in this run has %s)", res->text, res->given_text) :
 					 xstrdup(res->text);
 	condition_free(res);
-	free(cc);
 	return text;
 }
 
@@ -363,12 +341,14 @@ static char *diagnosis(struct server *s, struct db *db, const struct run_facts *
 		char origin[64];
 		char *text;
 
-		if (strcmp(f->configs[i].status, "PASS") != 0)
+		const struct db_run_config *c = &f->configs[i].row;
+
+		if (strcmp(c->build, "PASS") != 0)
 			continue;
-		text = artifact_text(s, db, f->configs[i].build_job, "module.symvers", MAX_SYMVERS);
+		text = artifact_text(s, db, c->build_job, "module.symvers", MAX_SYMVERS);
 		if (!text)
 			continue;
-		snprintf(origin, sizeof(origin), "config %ld Module.symvers", f->configs[i].id);
+		snprintf(origin, sizeof(origin), "config %ld Module.symvers", c->id);
 		if (symdiag_exports_add_symvers(x, text, strlen(text), origin) == 0)
 			used++;
 		free(text);
@@ -384,7 +364,7 @@ done:
 	return out;
 }
 
-static char *headers_json(long run_id, long signature_id, const struct run_facts *f, const char *kind)
+static char *headers_json(long run_id, long signature_id, const struct mail_run *f, const char *kind)
 {
 	json_t *h = json_array();
 	char *out;
@@ -399,18 +379,18 @@ static char *headers_json(long run_id, long signature_id, const struct run_facts
 	return out;
 }
 
-static void add_matrix_and_tree_recipients(struct notifier *n, const struct run_facts *f, struct rcpts *r)
+static void add_matrix_and_tree_recipients(struct notifier *n, const struct mail_run *f, struct rcpts *r)
 {
 	const struct triggers_tree *tree = triggers_tree_by_name(server_triggers(n->s), f->run.tree_name);
 
 	rcpts_add(r, f->author);
-	for (size_t i = 0; i < f->m->nnotify; i++)
-		rcpts_add(r, f->m->notify_to[i]);
+	for (size_t i = 0; i < f->facts->m->nnotify; i++)
+		rcpts_add(r, f->facts->m->notify_to[i]);
 	for (size_t i = 0; tree && i < tree->nnotify; i++)
 		rcpts_add(r, tree->notify[i]);
 }
 
-static int enqueue(struct db *db, const char *kind, const struct run_facts *f, long signature_id,
+static int enqueue(struct db *db, const char *kind, const struct mail_run *f, long signature_id,
 		   const char *message_id, const char *in_reply_to, const char *subject, const char *body,
 		   const struct rcpts *r)
 {
@@ -445,8 +425,8 @@ static int enqueue(struct db *db, const char *kind, const struct run_facts *f, l
 }
 
 /* One report about a new signature. Returns 1 when queued, 0 when there was nothing to send. */
-static int compose_report(struct notifier *n, struct db *db, const struct run_facts *f, long signature_id,
-			  const json_t *compare)
+static int compose_report(struct notifier *n, struct db *db, const struct mail_run *f, long signature_id,
+			  const struct run_facts_cmp *compare)
 {
 	struct server *s = n->s;
 	char *type = NULL, *message = NULL, *signature = NULL, *first_lines = NULL;
@@ -477,9 +457,9 @@ static int compose_report(struct notifier *n, struct db *db, const struct run_fa
 						 &first_lines);
 	if (rc)
 		goto done;
-	for (size_t i = 0; i < f->nconfigs && nfailing; i++) {
-		if (f->configs[i].id == failing[0])
-			first_job = f->configs[i].build_job;
+	for (size_t i = 0; i < f->facts->nconfigs && nfailing; i++) {
+		if (f->facts->configs[i].row.id == failing[0])
+			first_job = f->facts->configs[i].row.build_job;
 	}
 	add_matrix_and_tree_recipients(n, f, &r);
 	if (r.n == 0) {
@@ -487,9 +467,9 @@ static int compose_report(struct notifier *n, struct db *db, const struct run_fa
 			 f->run.id, signature_id);
 		goto done;
 	}
-	configs = report_configs(f, failing, nfailing);
-	cond = failure_condition(f, failing, nfailing);
-	diag = diagnosis(s, db, f, signature_id, type, first_lines);
+	configs = report_configs(f->facts, failing, nfailing);
+	cond = failure_condition(f->facts, signature_id);
+	diag = diagnosis(s, db, f->facts, signature_id, type, first_lines);
 	repro = artifact_text(s, db, first_job, "reproducer.sh", MAX_REPRODUCER);
 	dash = xasprintf("%s/#/run/%ld", base, f->run.id);
 	if (nfailing)
@@ -511,14 +491,14 @@ static int compose_report(struct notifier *n, struct db *db, const struct run_fa
 			.subject_line = f->run.subject,
 			.author = f->author,
 			.matrix_name = f->run.matrix_name,
-			.axes = f->axes,
-			.naxes = f->m->naxes,
+			.axes = f->facts->axes,
+			.naxes = f->facts->m->naxes,
 			.error_type = error_kind(type),
 			.error_message = message,
 			.signature = signature,
 			.first_lines = first_lines,
 			.configs = configs,
-			.nconfigs = f->nconfigs,
+			.nconfigs = f->facts->nconfigs,
 			.condition = cond,
 			.diagnosis = diag,
 			.dashboard_url = dash,
@@ -568,42 +548,31 @@ done:
 	return rc;
 }
 
-/* Whether every config that failed with the signature in the base was built again (PASS or FAIL). */
-static int rebuilt(struct db *db, long base_id, long signature_id, const json_t *compare, bool *yes)
+/* Whether every config that failed with the gone signature in the base was built again (PASS or FAIL). */
+static bool rebuilt(const struct run_facts_cmp *cmp, const struct db_run_signature *gone)
 {
-	long *ids = NULL;
-	size_t n = 0, matched = 0, i;
-	char *first = NULL;
-	json_t *c;
-	int rc = db_notify_signature_configs(db, base_id, signature_id, &ids, &n, &first);
+	size_t matched = 0;
 
-	*yes = false;
-	free(first);
-	if (rc)
-		return rc;
-	json_array_foreach(json_object_get(compare, "configs"), i, c) {
-		json_t *b = json_object_get(c, "base_config_id");
-		const char *status = json_string_value(json_object_get(c, "status"));
+	for (size_t i = 0; i < cmp->nconfigs; i++) {
+		const struct run_facts_cmp_config *c = &cmp->configs[i];
+		const char *status = c->now->verdict;
 
-		if (!json_is_integer(b) || !id_in(ids, n, (long)json_integer_value(b)))
+		if (!c->base || !id_in(gone->config_ids, gone->nconfigs, c->base->row.id))
 			continue;
-		if (!status || (strcmp(status, "PASS") != 0 && strcmp(status, "FAIL") != 0)) {
-			free(ids);
-			return 0;
-		}
+		if (strcmp(status, "PASS") != 0 && strcmp(status, "FAIL") != 0)
+			return false;
 		matched++;
 	}
-	*yes = n > 0 && matched > 0;
-	free(ids);
-	return 0;
+	return gone->nconfigs > 0 && matched > 0;
 }
 
 /* The "fixed" notice for a signature gone in this run. Returns 1 when queued, 0 when not due. */
-static int compose_fixed(struct notifier *n, struct db *db, const struct run_facts *f, long base_id,
-			 long signature_id, const json_t *compare)
+static int compose_fixed(struct notifier *n, struct db *db, const struct mail_run *f, const struct run_facts_cmp *cmp,
+			 const struct db_run_signature *gone)
 {
+	long signature_id = gone->id;
 	struct server *s = n->s;
-	struct run_facts orig = { 0 };
+	struct mail_run orig = { 0 };
 	char *report_id = NULL, *type = NULL, *message = NULL, *signature = NULL;
 	char *host = public_host(s->cfg->public_url), *base = public_base(s->cfg->public_url);
 	char *dash = NULL, *subject = NULL, *body = NULL, *msgid = NULL;
@@ -612,7 +581,7 @@ static int compose_fixed(struct notifier *n, struct db *db, const struct run_fac
 	struct report_config *configs = NULL;
 	struct rcpts r = { 0 };
 	long report_mail = 0, report_run = 0;
-	bool done = false, built = false;
+	bool done = false;
 	int rc;
 
 	rc = db_mail_last_report(db, f->run.tree_id, f->run.ref, signature_id, &report_mail, &report_id,
@@ -623,12 +592,9 @@ static int compose_fixed(struct notifier *n, struct db *db, const struct run_fac
 	}
 	if (!rc)
 		rc = db_mail_fixed_queued(db, report_id, &done);
-	if (rc || done)
+	if (rc || done || !rebuilt(cmp, gone))
 		goto out;
-	rc = rebuilt(db, base_id, signature_id, compare, &built);
-	if (rc || !built)
-		goto out;
-	rc = facts_load(db, report_run, &orig);
+	rc = mail_run_load(db, report_run, &orig);
 	if (!rc)
 		rc = db_notify_signature_get(db, signature_id, &type, &message, &signature);
 	if (!rc)
@@ -639,7 +605,7 @@ static int compose_fixed(struct notifier *n, struct db *db, const struct run_fac
 		rcpts_add(&r, mailboxes[i]);
 	if (r.n == 0)
 		goto out;
-	configs = report_configs(f, NULL, 0);
+	configs = report_configs(f->facts, NULL, 0);
 	dash = xasprintf("%s/#/run/%ld", base, f->run.id);
 	{
 		/* The original report's facts, with the fixing run's id, configs and page. */
@@ -651,13 +617,13 @@ static int compose_fixed(struct notifier *n, struct db *db, const struct run_fac
 			.subject_line = orig.run.subject,
 			.author = orig.author,
 			.matrix_name = orig.run.matrix_name,
-			.axes = f->axes,
-			.naxes = f->m->naxes,
+			.axes = f->facts->axes,
+			.naxes = f->facts->m->naxes,
 			.error_type = error_kind(type),
 			.error_message = message,
 			.signature = signature,
 			.configs = configs,
-			.nconfigs = f->nconfigs,
+			.nconfigs = f->facts->nconfigs,
 			.dashboard_url = dash,
 			.run_id = f->run.id,
 			.signature_id = signature_id,
@@ -673,7 +639,7 @@ static int compose_fixed(struct notifier *n, struct db *db, const struct run_fac
 	else if (rc == 1)
 		rc = 0;
 out:
-	facts_release(&orig);
+	mail_run_release(&orig);
 	free(report_id);
 	free(type);
 	free(message);
@@ -692,40 +658,36 @@ out:
 
 int notifier_compose(struct notifier *n, struct db *db, long run_id, int *queued)
 {
-	struct run_facts f;
-	json_t *cmp = NULL, *sigs;
+	struct mail_run f;
+	struct run_facts *base = NULL;
+	struct run_facts_cmp *cmp = NULL;
 	long base_id = 0;
-	size_t i;
-	json_t *sig;
 	int rc;
 
 	*queued = 0;
-	rc = facts_load(db, run_id, &f);
+	rc = mail_run_load(db, run_id, &f);
 	if (rc)
 		goto done;
 	if (strcmp(f.run.state, "done") != 0)
 		goto done;
-	rc = db_notify_base(db, run_id, &base_id);
+	rc = run_facts_base(db, run_id, &base_id);
+	if (!rc && base_id)
+		rc = run_facts_load(db, base_id, &base);
 	if (rc)
 		goto done;
 	/* Without a base every signature of the run is new. */
-	rc = base_id ? db_run_compare_json(db, run_id, base_id, &cmp)
-		     : db_run_signatures_json(db, run_id, &cmp);
-	if (rc)
-		goto done;
-	sigs = json_object_get(cmp, "signatures");
-	json_array_foreach(sigs, i, sig) {
-		const char *change = base_id ? json_string_value(json_object_get(sig, "change")) : "new";
-		long sig_id = (long)json_integer_value(json_object_get(sig, "id"));
+	cmp = run_facts_compare(f.facts, base);
+	for (size_t i = 0; i < cmp->nsigs; i++) {
+		const struct run_facts_cmp_signature *sig = &cmp->sigs[i];
 		int r = 0;
 
 		/* make's "*** Error" lines and Kconfig's explanations follow from another error. */
-		if (json_is_true(json_object_get(sig, "secondary")) || !change)
+		if (sig->sig->secondary)
 			continue;
-		if (strcmp(change, "new") == 0)
-			r = compose_report(n, db, &f, sig_id, base_id ? cmp : NULL);
-		else if (strcmp(change, "gone") == 0)
-			r = compose_fixed(n, db, &f, base_id, sig_id, cmp);
+		if (sig->change == RUN_FACTS_SIG_NEW)
+			r = compose_report(n, db, &f, sig->sig->id, cmp);
+		else if (sig->change == RUN_FACTS_SIG_GONE)
+			r = compose_fixed(n, db, &f, cmp, sig->sig);
 		if (r < 0) {
 			rc = r;
 			goto done;
@@ -734,8 +696,9 @@ int notifier_compose(struct notifier *n, struct db *db, long run_id, int *queued
 	}
 	log_info("run=%ld base=%ld mails=%d composed", run_id, base_id, *queued);
 done:
-	json_decref(cmp);
-	facts_release(&f);
+	run_facts_cmp_free(cmp);
+	run_facts_free(base);
+	mail_run_release(&f);
 	return rc;
 }
 

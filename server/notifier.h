@@ -45,7 +45,7 @@ void notifier_run_done(struct server *s, struct db *db, long run_id);
 
 /*
  * Composes the mails of a finished run inside the caller's transaction: one
- * report per new error signature (compared with db_notify_base(); primary
+ * report per new error signature (compared with run_facts_base(); primary
  * signatures only; never twice for the same tree, commit and signature) and
  * one "fixed" notice per reported signature the run no longer has.
  * *queued gets how many messages were added to the outbox.

@@ -17,6 +17,7 @@
 #include "server.h"
 #include "triggers.h"
 #include "xalloc.h"
+#include "validate.h"
 
 static pthread_once_t git_once = PTHREAD_ONCE_INIT;
 
@@ -32,20 +33,10 @@ static const char *git_message(void)
 	return e && e->message ? e->message : "unknown libgit2 error";
 }
 
+/* The refs a poll follows: branches and tags with a name git accepts. */
 static bool ref_name_ok(const char *r)
 {
-	size_t n = strlen(r);
-
-	if (n > 255 || (strncmp(r, "refs/heads/", 11) != 0 && strncmp(r, "refs/tags/", 10) != 0))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)r[i];
-
-		if (c <= ' ' || c == 0x7f || c == '~' || c == ':' || c == '?' || c == '*' || c == '[' ||
-		    c == '\\')
-			return false;
-	}
-	return !strstr(r, "..") && !strstr(r, "@{");
+	return (strncmp(r, "refs/heads/", 11) == 0 || strncmp(r, "refs/tags/", 10) == 0) && validate_ref(r);
 }
 
 static int by_name(const void *a, const void *b)

@@ -7,22 +7,20 @@
 #include <string.h>
 
 #include "db.h"
+#include "run_facts.h"
 #include "xalloc.h"
 
-/* The change compare gives the signature ("new", "still", ...), NULL when it does not list it. */
-static const char *change_of(const json_t *compare, long signature_id)
+/* Whether the base run had this signature too (compare without a base: it did not). */
+static bool in_base(const struct run_facts_cmp *compare, long signature_id)
 {
-	size_t i;
-	const json_t *s;
-
-	json_array_foreach(json_object_get(compare, "signatures"), i, s) {
-		if (json_integer_value(json_object_get(s, "id")) == signature_id)
-			return json_string_value(json_object_get(s, "change"));
+	for (size_t i = 0; compare && compare->base && i < compare->nsigs; i++) {
+		if (compare->sigs[i].sig && compare->sigs[i].sig->id == signature_id)
+			return compare->sigs[i].change != RUN_FACTS_SIG_NEW;
 	}
-	return NULL;
+	return false;
 }
 
-int report_errors_load(struct db *db, const long *config_ids, size_t n, const json_t *compare,
+int report_errors_load(struct db *db, const long *config_ids, size_t n, const struct run_facts_cmp *compare,
 		       struct report_errors *out)
 {
 	json_t *seen = json_object();
@@ -41,7 +39,6 @@ int report_errors_load(struct db *db, const long *config_ids, size_t n, const js
 			long sig = (long)json_integer_value(json_object_get(e, "signature_id"));
 			const char *file = json_string_value(json_object_get(e, "file"));
 			const char *msg = json_string_value(json_object_get(e, "message"));
-			const char *change = compare ? change_of(compare, sig) : NULL;
 			char key[32];
 
 			snprintf(key, sizeof(key), "%ld", sig);
@@ -50,7 +47,7 @@ int report_errors_load(struct db *db, const long *config_ids, size_t n, const js
 			json_object_set_new(seen, key, json_true());
 			out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
 			out->v[out->n].text = file && *file ? xasprintf("%s: %s", file, msg) : xstrdup(msg);
-			out->v[out->n].is_new = !compare || !change || strcmp(change, "new") == 0;
+			out->v[out->n].is_new = !in_base(compare, sig);
 			out->n++;
 		}
 		json_decref(cfg);

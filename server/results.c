@@ -9,6 +9,7 @@
 #include "kconfig.h"
 #include "log.h"
 #include "matrix.h"
+#include "run_facts.h"
 #include "sched.h"
 #include "server.h"
 #include "xalloc.h"
@@ -160,7 +161,7 @@ static int record_configure(struct server *s, struct db *db, const struct db_run
 			rc = err_set(KM_EINVAL, "configs[%zu]: hash does not match the normalized text", i);
 			break;
 		}
-		effective = matrix_point_json(m, point);
+		effective = matrix_effective_json(m, point);
 		effective_text = json_dumps(effective, JSON_COMPACT);
 		json_decref(effective);
 		rc = db_config_ensure(db, run->id, hash, point, effective_text, text, &entries[nentries].id, &created);
@@ -317,7 +318,6 @@ int sched_result(struct server *s, struct db *db, long worker_id, long job_id, c
 	struct db_job_info job;
 	struct db_run run;
 	struct matrix *m = NULL;
-	json_t *bundle = NULL;
 	long followups = 0;
 	bool requeued = false;
 	int rc;
@@ -350,11 +350,9 @@ int sched_result(struct server *s, struct db *db, long worker_id, long job_id, c
 		rc = db_run_get(db, job.run_id, &run);
 	if (rc)
 		goto fail;
-	bundle = json_loads(run.matrix_bundle, 0, NULL);
-	if (!bundle || matrix_bundle_parse(bundle, &m) != 0) {
-		rc = err_set(KM_EIO, "run %ld: stored matrix no longer parses: %s", run.id, err_msg());
+	rc = run_facts_matrix(&run, NULL, &m);
+	if (rc)
 		goto fail;
-	}
 
 	if (strcmp(status, "ERROR") == 0 && retryable) {
 		char *why = xasprintf("%s (will retry)", message ? message : "infrastructure error");
@@ -445,6 +443,5 @@ out:
 	db_job_info_release(&job);
 	db_run_release(&run);
 	matrix_free(m);
-	json_decref(bundle);
 	return rc;
 }

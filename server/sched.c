@@ -13,8 +13,10 @@
 #include "kconfig.h"
 #include "log.h"
 #include "matrix.h"
+#include "run_facts.h"
 #include "server.h"
 #include "xalloc.h"
+#include "validate.h"
 
 void (*sched_on_run_done)(struct server *s, struct db *db, long run_id);
 
@@ -78,35 +80,6 @@ static char *name_from_url(const char *url)
 	return name;
 }
 
-static bool commit_ok(const char *c)
-{
-	size_t n = strlen(c);
-
-	if (n < 7 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!((c[i] >= '0' && c[i] <= '9') || (c[i] >= 'a' && c[i] <= 'f')))
-			return false;
-	}
-	return true;
-}
-
-static bool ref_ok(const char *r)
-{
-	size_t n = strlen(r);
-
-	if (n == 0 || n > 255 || r[0] == '-' || strstr(r, "..") || strstr(r, "//"))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)r[i];
-
-		if (c <= ' ' || c == '~' || c == '^' || c == ':' || c == '?' || c == '*' || c == '[' || c == '\\' ||
-		    c == 0x7f)
-			return false;
-	}
-	return true;
-}
-
 int sched_submit(struct server *s, struct db *db, const struct sched_submit *in, long *run_id)
 {
 	json_t *bundle = NULL;
@@ -119,20 +92,23 @@ int sched_submit(struct server *s, struct db *db, const struct sched_submit *in,
 	int rc;
 
 	*run_id = 0;
-	if (!in->tree_url || !*in->tree_url || strlen(in->tree_url) > 1024)
-		return err_set(KM_EINVAL, "tree URL missing or longer than 1024 characters");
+	if (!in->tree_url || strlen(in->tree_url) > 1024 || !validate_url(in->tree_url))
+		return err_set(KM_EINVAL, "tree URL missing, longer than 1024 characters, or not a URL or path"
+				       " (no blanks or control characters, no leading '-')");
 	if (!in->matrix_name || !matrix_name_ok(in->matrix_name))
 		return err_set(KM_EINVAL, "matrix name missing or invalid (expected [a-z0-9][a-z0-9._-]*)");
-	if (in->commit && !commit_ok(in->commit))
+	if (in->commit && !validate_commit(in->commit, true))
 		return err_set(KM_EINVAL, "commit '%.80s' is not a hexadecimal commit id", in->commit);
 	if (!in->ref && !in->commit)
 		return err_set(KM_EINVAL, "give a ref, a commit, or both");
-	if (in->ref && !ref_ok(in->ref))
-		return err_set(KM_EINVAL, "ref '%.80s' is not a valid git ref name", in->ref);
 	if (in->ref)
 		ref = strncmp(in->ref, "refs/", 5) == 0 ? xstrdup(in->ref) : xasprintf("refs/heads/%s", in->ref);
 	else
 		ref = xstrdup(in->commit);
+	if (in->ref && !validate_ref(ref)) {
+		rc = err_set(KM_EINVAL, "ref '%.80s' is not a valid git ref name", in->ref);
+		goto done;
+	}
 
 	rc = matrix_bundle_load(s->cfg->matrices_dir, in->matrix_name, &bundle);
 	if (rc)
@@ -371,11 +347,9 @@ static int job_payload(struct db *db, long job_id, const char *lease, int64_t ex
 	rc = db_run_get(db, job.run_id, &run);
 	if (rc)
 		goto done;
-	bundle = json_loads(run.matrix_bundle, 0, NULL);
-	if (!bundle) {
-		rc = err_set(KM_EIO, "run %ld: stored matrix bundle is not JSON", run.id);
+	rc = run_facts_matrix(&run, &bundle, NULL);
+	if (rc)
 		goto done;
-	}
 	j = json_pack("{s:i,s:s,s:i,s:{s:s,s:s},s:s,s:o,s:o}", "id", (json_int_t)job.id, "kind", job.kind, "run_id",
 		      (json_int_t)run.id, "tree", "name", run.tree_name, "url", run.tree_url, "ref", run.ref, "commit",
 		      run.commit_id ? json_string(run.commit_id) : json_null(), "matrix", bundle);

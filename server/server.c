@@ -15,6 +15,7 @@
 #include "err.h"
 #include "fsutil.h"
 #include "log.h"
+#include "view_cache.h"
 #include "xalloc.h"
 
 static pthread_key_t db_key;
@@ -129,6 +130,7 @@ int server_init(struct server *s, const struct server_config *cfg)
 	db_close(db);
 	if (rc)
 		return rc;
+	s->views = view_cache_new(SERVER_CACHED_VIEWS);
 	return load_admin_token(s);
 }
 
@@ -138,5 +140,6 @@ void server_release(struct server *s)
 	free(s->db_path);
 	free(s->admin_token);
 	free(s->artifacts_dir);
+	view_cache_free(s->views);
 	memset(s, 0, sizeof(*s));
 }

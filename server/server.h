@@ -8,8 +8,12 @@
 
 #include "config.h"
 
+/* Run views kept rendered (a 162-request matrix view is ~100 KB). */
+#define SERVER_CACHED_VIEWS 256
+
 struct db;
 struct notifier;
+struct view_cache;
 struct triggers;
 
 struct server {
@@ -22,6 +26,7 @@ struct server {
 	struct triggers **trees_versions;           /* every version loaded (main thread only) */
 	size_t ntrees_versions;
 	struct notifier *notifier;       /* report mail, or NULL when mail is off (owned by main) */
+	struct view_cache *views;        /* rendered run views (api_read.c), shared by the request threads */
 };
 
 /*

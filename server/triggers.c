@@ -20,8 +20,8 @@
 #include "sched.h"
 #include "server.h"
 #include "xalloc.h"
+#include "validate.h"
 
-#define MAX_URL     2048
 #define MAX_PATTERN 255
 #define MAX_SECRET  1024
 
@@ -38,15 +38,6 @@ static void list_free(char **v, size_t n)
 	for (size_t i = 0; v && i < n; i++)
 		free(v[i]);
 	free(v);
-}
-
-static bool has_control(const char *s)
-{
-	for (; *s; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	}
-	return false;
 }
 
 static bool tree_name_ok(const char *n)
@@ -70,17 +61,10 @@ static bool pattern_ok(const char *p)
 {
 	size_t n = strlen(p);
 
-	if (n == 0 || n > MAX_PATTERN || p[0] == '-' || p[0] == '/' || has_control(p) || strstr(p, "..") ||
-	    strchr(p, '\\') || strchr(p, '~') || strchr(p, '^') || strchr(p, ':'))
+	if (n == 0 || n > MAX_PATTERN || p[0] == '-' || p[0] == '/' || validate_has_control(p) ||
+	    strstr(p, "..") || strchr(p, '\\') || strchr(p, '~') || strchr(p, '^') || strchr(p, ':'))
 		return false;
 	return true;
-}
-
-static bool url_ok(const char *u)
-{
-	size_t n = strlen(u);
-
-	return n > 0 && n <= MAX_URL && u[0] != '-' && !has_control(u);
 }
 
 /* Length of u once a trailing "/" and ".git" are dropped. */
@@ -133,18 +117,6 @@ static int perr(const struct parser *p, const char *fmt, ...)
 	return err_set(KM_EINVAL, "%s:%u: %s", p->file, p->line, msg);
 }
 
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-		*--e = '\0';
-	return s;
-}
-
 /* Splits value at blanks into words; every word must pass ok. */
 static int words(const struct parser *p, const char *key, char *value, bool (*ok)(const char *),
 		 const char *what, char ***v, size_t *n)
@@ -194,7 +166,7 @@ static int secret_value(const struct parser *p, const char *key, const char *val
 	if (n < TRIGGERS_MIN_SECRET)
 		return perr(p, "%s: too short (%d characters at least; make one with 'openssl rand -hex 32')",
 			    key, TRIGGERS_MIN_SECRET);
-	if (n > MAX_SECRET || has_control(value) || strpbrk(value, " \t"))
+	if (n > MAX_SECRET || validate_has_control(value) || strpbrk(value, " \t"))
 		return perr(p, "%s: expected one word of at most %d printable characters", key, MAX_SECRET);
 	*out = xstrdup(value);
 	return 0;
@@ -216,7 +188,7 @@ static int read_secret_file(const struct parser *p, const char *name, char **out
 		line[0] = '\0';
 	fclose(f);
 	free(path);
-	rc = secret_value(p, "secret-file", trim(line), out);
+	rc = secret_value(p, "secret-file", validate_trim(line), out);
 	return rc;
 }
 
@@ -273,7 +245,7 @@ static int key_line(struct parser *p, char *key, char *value)
 	    strncmp(key, "tag ", 4) == 0 || strncmp(key, "tag\t", 4) == 0)
 		return rule_line(p, key, value);
 	if (strcmp(key, "url") == 0) {
-		rc = words(p, key, value, url_ok, "a URL or path (no leading '-', no control characters)",
+		rc = words(p, key, value, validate_url, "a URL or path (no leading '-', no control characters)",
 			   &t->urls, &t->nurls);
 		return rc;
 	}
@@ -373,7 +345,7 @@ static int section_line(struct parser *p, char *s)
 	if (s[len - 1] != ']' || strncmp(s, "[tree", 5) != 0 || (s[5] != ' ' && s[5] != '\t'))
 		return perr(p, "expected a section '[tree NAME]'");
 	s[len - 1] = '\0';
-	name = trim(s + 5);
+	name = validate_trim(s + 5);
 	if (!tree_name_ok(name))
 		return perr(p, "tree name '%.64s': expected 1-64 characters of [A-Za-z0-9._-]", name);
 	if ((rc = finish_tree(p)))
@@ -394,7 +366,7 @@ static int section_line(struct parser *p, char *s)
 
 static int parse_line(struct parser *p, char *line)
 {
-	char *s = trim(line), *eq, *key;
+	char *s = validate_trim(line), *eq, *key;
 
 	if (!*s || *s == '#')
 		return 0;
@@ -404,12 +376,12 @@ static int parse_line(struct parser *p, char *line)
 	if (!eq)
 		return perr(p, "expected 'key = value', a '[tree NAME]' section or a '#' comment");
 	*eq = '\0';
-	key = trim(s);
+	key = validate_trim(s);
 	if (!*key)
 		return perr(p, "expected a key before '='");
 	if (!p->cur)
 		return perr(p, "'%.60s' before any '[tree NAME]' section", key);
-	return key_line(p, key, trim(eq + 1));
+	return key_line(p, key, validate_trim(eq + 1));
 }
 
 static void tree_release(struct triggers_tree *t)

@@ -10,11 +10,9 @@
 #include "digest.h"
 #include "err.h"
 #include "xalloc.h"
+#include "validate.h"
 
-#define MAX_REF     255
-#define MAX_URL     2048
 #define MAX_NAME    256
-#define MAX_EMAIL   254
 #define MAX_SUBJECT 256
 #define MAX_URLS    8
 
@@ -275,17 +273,6 @@ static const char *jstr(json_t *obj, const char *path)
 	return json_string_value(jpath(obj, path));
 }
 
-static bool has_control(const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			return true;
-	}
-	return false;
-}
-
 /* Length of at most max bytes of s that does not split a UTF-8 character. */
 static size_t utf8_cut(const char *s, size_t max)
 {
@@ -332,54 +319,12 @@ static char *clean_line(const char *s, size_t max)
 
 static char *email_or_null(const char *s)
 {
-	const char *at;
-
-	if (!s || !*s || strlen(s) > MAX_EMAIL || has_control(s))
-		return NULL;
-	if (strpbrk(s, " <>\",;") || !(at = strchr(s, '@')) || at == s || !at[1])
-		return NULL;
-	return xstrdup(s);
-}
-
-static bool is_commit_id(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n != 40 && n != 64)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (hexval((unsigned char)s[i]) < 0)
-			return false;
-	}
-	return true;
+	return s && validate_address(s) ? xstrdup(s) : NULL;
 }
 
 static bool is_zero_id(const char *s)
 {
 	return s && strspn(s, "0") == strlen(s);
-}
-
-/* git check-ref-format's rules, plus our length limit. */
-static bool ref_ok(const char *r)
-{
-	size_t n = strlen(r);
-
-	if (n < 6 || n > MAX_REF || strncmp(r, "refs/", 5) != 0 || has_control(r))
-		return false;
-	if (strpbrk(r, " ~^:?*[\\") || strstr(r, "..") || strstr(r, "//") || strstr(r, "@{") ||
-	    strstr(r, "/."))
-		return false;
-	if (r[n - 1] == '/' || r[n - 1] == '.' || (n >= 5 && strcmp(r + n - 5, ".lock") == 0))
-		return false;
-	return true;
-}
-
-/* A URL or path git can fetch from; never something that could be read as an option. */
-static bool url_ok(const char *u)
-{
-	size_t n = strlen(u);
-
-	return n > 0 && n <= MAX_URL && u[0] != '-' && !has_control(u) && !strpbrk(u, " \t");
 }
 
 static int required_str(const char *src, json_t *root, const char *path, const char **out)
@@ -396,7 +341,7 @@ static int required_str(const char *src, json_t *root, const char *path, const c
 
 static void add_url(struct webhook_push *p, const char *u)
 {
-	if (!u || !url_ok(u) || p->nrepo_urls >= MAX_URLS)
+	if (!u || !validate_url(u) || p->nrepo_urls >= MAX_URLS)
 		return;
 	for (size_t i = 0; i < p->nrepo_urls; i++) {
 		if (strcmp(p->repo_urls[i], u) == 0)
@@ -441,17 +386,17 @@ static int read_repo(struct webhook_push *p, json_t *root)
 	for (size_t i = 0; paths[i]; i++) {
 		const char *u = jstr(root, paths[i]);
 
-		if (u && !url_ok(u) && i == 0)
+		if (u && !validate_url(u) && i == 0)
 			return err_set(KM_EINVAL,
 			               "webhook (%s): field '%s' is not a usable URL "
 			               "(empty, over %d bytes, control characters or leading '-')",
-			               src, paths[i], MAX_URL);
+			               src, paths[i], VALIDATE_MAX_URL);
 		add_url(p, u);
 	}
 	if (p->nrepo_urls == 0)
 		return err_set(KM_EINVAL, "webhook (%s): missing field '%s'", src, paths[0]);
 	p->repo_url = xstrdup(p->repo_urls[0]);
-	if (name && *name && strlen(name) <= MAX_NAME && !has_control(name))
+	if (name && *name && strlen(name) <= MAX_NAME && !validate_has_control(name))
 		p->repo_name = xstrdup(name);
 	return 0;
 }
@@ -513,20 +458,21 @@ static int read_push(struct webhook_push *p, json_t *root)
 	    (rc = required_str(src, root, "before", &before)) ||
 	    (rc = required_str(src, root, "after", &after)))
 		return rc;
-	if (!ref_ok(ref))
+	if (!validate_ref(ref))
 		return err_set(KM_EINVAL,
 		               "webhook (%s): field 'ref' is not a full git ref name (refs/...): '%.80s'",
 		               src, ref);
-	if (!is_commit_id(before))
+	/* Forges send git's lower-case ids; an upper-case one is taken as the same id. */
+	p->before = lower_dup(before);
+	p->after = lower_dup(after);
+	if (!validate_commit(p->before, false))
 		return err_set(KM_EINVAL,
 		               "webhook (%s): field 'before' is not a commit id (40 or 64 hex digits)", src);
-	if (!is_commit_id(after))
+	if (!validate_commit(p->after, false))
 		return err_set(KM_EINVAL,
 		               "webhook (%s): field 'after' is not a commit id (40 or 64 hex digits)", src);
 
 	p->ref = xstrdup(ref);
-	p->before = lower_dup(before);
-	p->after = lower_dup(after);
 	p->is_tag = strncmp(ref, "refs/tags/", 10) == 0;
 	p->created = is_zero_id(before) || json_is_true(json_object_get(root, "created"));
 	p->deleted = is_zero_id(after) || json_is_true(json_object_get(root, "deleted"));
@@ -552,7 +498,7 @@ static int read_push(struct webhook_push *p, json_t *root)
 	}
 
 	v = json_object_get(root, "base_ref");
-	if (json_is_string(v) && ref_ok(json_string_value(v)))
+	if (json_is_string(v) && validate_ref(json_string_value(v)))
 		p->base_ref = xstrdup(json_string_value(v));
 	return 0;
 }

@@ -277,9 +277,9 @@ int build_run(struct job *j, json_t *result)
 	}
 	tree_key = job_safe_name(json_string_value(json_object_get(tree, "name")));
 	matrix_key = job_safe_name(m->name);
-	src = xasprintf("%s/trees/%s", j->opts->work_dir, tree_key);
+	src = worker_tree_dir(j->opts, tree_key);
 	/* One persistent build directory per tree, arch and matrix: Kbuild rebuilds only what a config change touches. */
-	out = xasprintf("%s/builds/%s-%s-%s", j->opts->work_dir, tree_key, m->arch, matrix_key);
+	out = worker_build_dir(j->opts, tree_key, m->arch, matrix_key);
 	config_path = xasprintf("%s/.config", out);
 	rc = fs_mkdirs(out);
 	if (!rc)
@@ -297,11 +297,10 @@ int build_run(struct job *j, json_t *result)
 	k.jobs = j->opts->make_jobs;
 	add_timestamp(stamp, sizeof(stamp), info.time);
 	k.timestamp = stamp;
-	targets = xcalloc(m->ntargets + 2, sizeof(*targets));
-	targets[0] = "olddefconfig";
+	targets = xcalloc(m->ntargets + 1, sizeof(*targets));
 	for (size_t i = 0; i < m->ntargets; i++)
-		targets[i + 1] = m->targets[i];
-	make_line = kmake_command(&k, targets + 1);
+		targets[i] = m->targets[i];
+	make_line = kmake_command(&k, targets);
 
 	/* The reproducer exists before the build starts, whatever happens next. */
 	repro = reproducer(spec, m, info.commit, config_text, make_line);
@@ -326,7 +325,6 @@ int build_run(struct job *j, json_t *result)
 		/* Paths under the work dir hash as relative ones: another worker directory can hit. */
 		char *basedir_env = xasprintf("CCACHE_BASEDIR=%s", j->opts->work_dir);
 		const char *env[] = { basedir_env, "CCACHE_NOHASHDIR=1", NULL };
-		const char *config_target[] = { "olddefconfig", NULL };
 		struct metadata_start ms = { m, &k, env, json_string_value(json_object_get(tree, "url")),
 					     json_string_value(json_object_get(spec, "ref")), info.commit, j->id,
 					     (long)json_integer_value(json_object_get(spec, "run_id")) };
@@ -337,15 +335,12 @@ int build_run(struct job *j, json_t *result)
 		if (metadata_write(md, md_path) == 0)
 			job_upload(j, "metadata.json", md_path);
 
-		/* olddefconfig alone first: it must finish before the build targets read the config. */
-		rc = run_logged(j, &k, config_target, env, &o, &pr);
-		if (!rc && pr.exit_code == 0 && !pr.timed_out && !job_should_stop(j)) {
-			struct proc_result first = pr;
-
-			rc = run_logged(j, &k, targets + 1, env, &o, &pr);
-			pr.wall_s += first.wall_s;
-			pr.cpu_s += first.cpu_s;
-		}
+		/*
+		 * No olddefconfig first: the build targets run syncconfig on the new
+		 * .config anyway, which resolves it the same way, so a separate call
+		 * would only parse the tree's Kconfig a second time.
+		 */
+		rc = run_logged(j, &k, targets, env, &o, &pr);
 		free(basedir_env);
 	}
 	buildlog_finish(o.scan);

@@ -31,6 +31,16 @@ char *job_safe_name(const char *s)
 	return out;
 }
 
+char *worker_tree_dir(const struct worker_opts *o, const char *tree_key)
+{
+	return xasprintf("%s/src/%s/linux", o->work_dir, tree_key);
+}
+
+char *worker_build_dir(const struct worker_opts *o, const char *tree_key, const char *arch, const char *matrix_key)
+{
+	return xasprintf("%s/src/%s/%s-%s", o->work_dir, tree_key, arch, matrix_key);
+}
+
 bool job_should_stop(const struct job *j)
 {
 	return j->lease_lost || (j->stop && *j->stop);

@@ -24,6 +24,8 @@ struct worker_opts {
 	long max_jobs;             /* stop after this many jobs (0: never) */
 	long idle_exit_s;          /* stop after this long without work (0: never) */
 	long claim_wait_s;
+	bool kconfig_batch;        /* resolve a run's requests with one Kconfig parse (--kconfig=batch, the default) */
+	long boot_slots;           /* boot jobs run beside a build or configure job (--boot-slots) */
 };
 
 /* One job in progress: its payload, lease and scratch directory. */
@@ -47,6 +49,16 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 int configure_run(struct job *j, json_t *result);
 int build_run(struct job *j, json_t *result);
 int boot_job_run(struct job *j, json_t *result);
+
+/*
+ * Where a tree's checkout lives: WORK/src/TREE/linux. Its build directories
+ * sit beside it (WORK/src/TREE/ARCH-MATRIX), so the way from a build directory
+ * to its source is ../linux whatever the tree, matrix or worker is called:
+ * with CCACHE_BASEDIR every compiler command line is the same and ccache hits
+ * across trees, matrices and workers with the same source.
+ */
+char *worker_tree_dir(const struct worker_opts *o, const char *tree_key);
+char *worker_build_dir(const struct worker_opts *o, const char *tree_key, const char *arch, const char *matrix_key);
 
 /* A directory name from a tree name: [A-Za-z0-9._-] kept, everything else '_'. */
 char *job_safe_name(const char *s);

@@ -362,6 +362,16 @@ async function main() {
 		await go(`#/run/${FAIL_RUN}`);
 		await page.waitForSelector(`a.button[href="#/compare/${FAIL_RUN}/${BASE_RUN}"]`);
 		ok(true, 'run page links to the comparison with the previous run');
+		/* Without a base the page shows the server's comparison with base_run, the run the mail compares with. */
+		const [runInfo, cmpApi] = await Promise.all([api(`/runs/${FAIL_RUN}`), api(`/runs/${FAIL_RUN}/compare`)]);
+		ok(runInfo.base_run === BASE_RUN && cmpApi.base === BASE_RUN, `the server compares run ${FAIL_RUN} with run ${BASE_RUN}`,
+			`base_run ${runInfo.base_run}, compare ${cmpApi.base}`);
+		await go(`#/compare/${FAIL_RUN}`);
+		await page.waitForSelector('[data-count="new-failure"]');
+		ok((await page.locator('h1').first().textContent()).includes(`against run #${BASE_RUN}`),
+			'the compare page without a base compares with base_run');
+		ok(Number(await page.locator('[data-count="new-failure"]').textContent()) ===
+			cmpApi.configs.filter((c) => c.change === 'new-failure').length, 'the compare page shows the API\'s new failures');
 
 		/* --- logs are text: a build log with <script> --- */
 		let scriptCfg = null;

@@ -54,9 +54,12 @@ printf 'KMATRIX range=110000000-11fffffff role=subject owner=cxl evidence=deferr
 printf 'KMATRIX range=1000000000-100fffffff role=control owner=hmem evidence=no-cxl-window\nKMATRIX-END rc=0\n'
 QEMU
 chmod +x "$T/bin/qemu-system-x86_64"
-# Only the worker with the stand-in on its PATH may take these jobs.
+# Only the worker with the stand-in on its PATH may take these jobs: w1 stops, and so does the
+# server, so that no claim of w1's is still waiting there for the next job.
 kill "${KM_PIDS[1]}" 2>/dev/null || true
 wait "${KM_PIDS[1]}" 2>/dev/null || true
+stop_server
+start_server --long-poll=2
 export KMATRIX_ARGV_LOG=$T/argv-farm
 PATH="$T/bin:$PATH" start_worker wq --jobs=2
 RUNQ=$("$KM_CTL" submit --tree="$T/linux" --ref=main --matrix=fixture-qemu)

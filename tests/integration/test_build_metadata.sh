@@ -34,18 +34,23 @@ jq -e --arg c "$(git -C "$T/linux" rev-parse main)" --arg u "$T/linux" '
 	and (.modules | .total_size > 0 and .sizes["drivers/cxl/cxl_acpi.ko"] > 0)' \
 	"$T/md.json" >/dev/null || fail "metadata.json groups: $(jq -c . "$T/md.json")"
 # The sizes are the ELF's own: check them against binutils on the built vmlinux; the modules are those built.
-kos=$(find "$T/work-w1/builds/linux-x86_64-fixture-one" -name '*.ko' | wc -l)
+out=$(jq -r '.build.reproducer_cmdline[] | select(startswith("O=")) | .[2:]' "$T/md.json")
+[ -d "$out" ] || fail "the make line names the build directory: $out"
+kos=$(find "$out" -name '*.ko' | wc -l)
 [ "$(jq .modules.count "$T/md.json")" = "$kos" ] && [ "$kos" -gt 0 ] ||
 	fail "modules.count is the number of modules built ($kos)"
-[ "$(size -A -d "$T/work-w1/builds/linux-x86_64-fixture-one/vmlinux" | awk '$1 == ".text" { print $2 }')" = "$(jq .vmlinux.text_size "$T/md.json")" ] ||
+[ "$(size -A -d "$out/vmlinux" | awk '$1 == ".text" { print $2 }')" = "$(jq .vmlinux.text_size "$T/md.json")" ] ||
 	fail "text_size is the .text of the image"
 pass "metadata.json: build, results, ccache, compiler, git, hardware, vmlinux and modules groups with real values"
 
 # A build killed half-way: the slow tree's generator runs 20 s in the middle of the build.
+# w1 stops, and so does the server, so that no claim of w1's is still waiting there for the next job.
+kill "${KM_PIDS[1]}" 2>/dev/null || true
+wait "${KM_PIDS[1]}" 2>/dev/null || true
+stop_server
+start_server --long-poll=2
 KM_WORK_DIR=$T/work-w2 start_worker w2 --jobs=2 --kinds=build
 W2=$LAST_WORKER_PID
-kill "${KM_PIDS[1]}" 2>/dev/null || true # w1 would take the build too
-wait "${KM_PIDS[1]}" 2>/dev/null || true
 start_worker w3 --kinds=configure
 RUN2=$("$KM_CTL" submit --tree="$T/linux-slow" --ref=main --matrix=fixture-one)
 job2=

@@ -127,3 +127,37 @@ pass "boots: SKIP after failed builds; ownership per config and load order"
 workers=$(for id in $(jq '.configs[].id' "$T/matrix.json"); do curl -s "$URL/api/v1/configs/$id" | jq -r .build.worker; done | sort -u | wc -l)
 [ "$workers" = 2 ] || fail "builds spread over both workers ($workers)"
 pass "builds spread over both workers"
+
+# The fixture tree has no scripts/kconfig: the batch resolver cannot be built, make resolves every request,
+# the run says why, and the results above are what they must be.
+msg=$(api GET "/api/v1/runs/$RUN" | jq -r .configure_job.message)
+[[ $msg == "162 requests resolved with make olddefconfig in "*"(the tree has no scripts/kconfig/Makefile)" ]] ||
+	fail "configure falls back to make and says why: $msg"
+curl -s "$URL/api/v1/jobs/$CJ/artifacts/configure.log" | grep -q "the Kconfig batch driver is not used for this run" ||
+	fail "the configure log says the batch driver was not used"
+pass "no scripts/kconfig in the tree: make olddefconfig for every request, said in the run and the log ($msg)"
+
+# Progress with totals known up front: 81 builds and 81 x 3 boots, all done.
+P=$(api GET "/api/v1/runs/$RUN" | jq -c .progress)
+[ "$(echo "$P" | jq -c '[.builds.done, .builds.total, .boots.done, .boots.total]')" = "[81,81,243,243]" ] ||
+	fail "progress of the finished run: $P"
+[ "$(echo "$P" | jq 'has("eta_s")')" = false ] || fail "no estimate once nothing is left: $P"
+# A second run of the matrix: totals once configured, and an estimate from this farm's times for the matrix.
+git -C "$T/linux" commit -q --allow-empty -m "second push"
+RUN2=$("$KM_CTL" submit --tree="$T/linux" --ref=main --matrix=fixture-cxl-dax-hmem)
+deadline=$((SECONDS + 120))
+until P=$(api GET "/api/v1/runs/$RUN2" | jq -c .progress) && [ "$(echo "$P" | jq .builds.total)" = 81 ]; do
+	[ $SECONDS -lt $deadline ] || fail "run $RUN2 has its totals once configured: $P"
+	sleep 0.5
+done
+state=$(api GET "/api/v1/runs/$RUN2" | jq -r .state)
+if [ "$state" != done ]; then
+	echo "$P" | jq -e '.boots.total == 243 and .eta_s >= 0 and .eta_basis.build_s > 0 and .eta_basis.boot_s > 0' \
+		>/dev/null || fail "a running run has its totals and an estimate: $P"
+fi
+"$KM_CTL" watch "$RUN2" --interval=1 >"$T/watch.txt" || true
+grep -qE 'build \[#+\] 81/81 .* boot \[#+\] 243/243' "$T/watch.txt" || fail "watch ends with full bars: $(tail -1 "$T/watch.txt")"
+if grep -E 'boot \[[#.]+\] [0-9]+/([0-9]+)' "$T/watch.txt" | grep -vE '/(\?|243) ' | grep -q .; then
+	fail "watch shows the boot total up front: $(grep -vE '/(\?|243) ' "$T/watch.txt" | head -2)"
+fi
+pass "progress: totals up front (81 builds, 243 boots) in the API and kmatrixctl watch, with an estimate while running"

@@ -86,10 +86,30 @@ echo "$cmp" | jq -e '[.signatures[] | select(.change == "new" and (.secondary | 
 	fail "compare: one new primary signature"
 pass "compare with master: one new failure, one new error signature"
 
+# Today's way against the way of before: the same branch with one make olddefconfig per request and one
+# job at a time (no boot slot) gives the same statuses, owners and error signatures as run B did.
+kill "$LAST_WORKER_PID"
+wait "$LAST_WORKER_PID" 2>/dev/null || true
+start_worker kserial --build-timeout=2400 --kconfig=make --boot-slots=0
+RUN_C=$("$KM_CTL" submit --tree="$TEST_TREE" --ref="$BUG_BRANCH" --matrix=cxl-quick)
+[ "$(wait_run "$RUN_C" 3000)" = done ] || fail "run C did not end done"
+api GET "/api/v1/runs/$RUN_C/matrix" >"$T/c.json"
+[[ $(api GET "/api/v1/runs/$RUN_B" | jq -r .configure_job.message) == *"one Kconfig parse"* ]] &&
+	[[ $(api GET "/api/v1/runs/$RUN_C" | jq -r .configure_job.message) == *"with make olddefconfig"* ]] ||
+	fail "run B used the batch resolver, run C make"
+results() {
+	jq -S '[.configs[] | {point, hash, build: .build.status,
+		boots: [.boots[] | {variant, status, owner, control_owner}] | sort_by(.variant)}] | sort_by(.point)' "$1"
+}
+diff <(results "$T/b.json") <(results "$T/c.json") >&2 || fail "run B and run C differ in configs, statuses or owners"
+sigs() { api GET "/api/v1/runs/$1/signatures" | jq -S '[.signatures[] | {signature, configs, secondary}] | sort_by(.signature)'; }
+diff <(sigs "$RUN_B") <(sigs "$RUN_C") >&2 || fail "run B and run C differ in error signatures"
+pass "one Kconfig parse and boots beside builds give the same configs, statuses, owners and signatures as make per request, one job at a time"
+
 # ==== ecosystem checks (issue 18): KCIDB export, metadata.json, boot reproducer, robot-like mail ====
 # Runs A and B above: the export validates against the KCIDB v5.3 rules, the failing build carries
 # the seed's excerpt; metadata.json of a real build has every group; the boot reproducer of a real
-# boot prints the farm's ownership; then the bug commit alone, by its id (no base: its error is
+# boot prints the farm's ownership; then (after run C) the bug commit alone, by its id (no base: its error is
 # new), is run again with mail on, and the report arrives through real SMTP with the tag block and
 # the ">>" list.
 ECO_MATRIX=${ECO_MATRIX:-cxl-quick} ECO_FAIL=${ECO_FAIL:-ymmmy} ECO_OWN=${ECO_OWN:-mmmmy}
@@ -161,13 +181,13 @@ MATRICES=$T/eco-matrices start_server --long-poll=2 --smtp-url="smtp://127.0.0.1
 	--mail-from="kmatrix <kmatrix@farm.test>"
 start_worker kbuild-mail --build-timeout=2400
 BUG_COMMIT=$(git -C "$TEST_TREE" rev-parse "$BUG_BRANCH")
-RUN_C=$("$KM_CTL" submit --tree="$TEST_TREE" --commit="$BUG_COMMIT" --matrix="$ECO_MATRIX")
-[ "$(wait_run "$RUN_C" 3000)" = done ] || fail "run C did not end done"
+RUN_E=$("$KM_CTL" submit --tree="$TEST_TREE" --commit="$BUG_COMMIT" --matrix="$ECO_MATRIX")
+[ "$(wait_run "$RUN_E" 3000)" = done ] || fail "run E did not end done"
 for _ in $(seq 1 600); do ls "$T"/eco-mail/msg-*.eml >/dev/null 2>&1 && break; sleep 0.2; done
 mail=$(ls "$T"/eco-mail/msg-*.eml 2>/dev/null | head -1)
-[ -n "$mail" ] || fail "no report mail for run C: $(api GET "/api/v1/runs/$RUN_C/mail")"
+[ -n "$mail" ] || fail "no report mail for run E: $(api GET "/api/v1/runs/$RUN_E/mail")"
 tr -d '\r' <"$mail" >"$T/eco-report.txt"
-SIG_C=$(api GET "/api/v1/runs/$RUN_C/signatures" | jq '[.signatures[] | select(.secondary | not)][0].id')
+SIG_C=$(api GET "/api/v1/runs/$RUN_E/signatures" | jq '[.signatures[] | select(.secondary | not)][0].id')
 grep -qx "| Reported-by: kmatrix <kmatrix@farm.test>" "$T/eco-report.txt" &&
 	grep -qx "| Closes: $URL/#/signature/$SIG_C" "$T/eco-report.txt" ||
 	fail "the tag block: $(grep -A3 'If you fix' "$T/eco-report.txt")"

@@ -49,3 +49,52 @@ grep -qx '# CONFIG_CXL_REGION is not set' <<<"$text" || fail ".config has CXL_RE
 pass "unclamped request mmmmn keeps its values; its .config is served"
 [ "$(echo "$R" | jq .counts.build.queued)" = 4 ] || fail "one build job per distinct config"
 pass "one build job queued per distinct config"
+
+# The run says how Kconfig was run: one parse for the whole run, checked against make.
+msg=$(echo "$R" | jq -r .configure_job.message)
+[[ $msg == "8 requests resolved with one Kconfig parse in "*"re-checked with make olddefconfig, same hashes" ]] ||
+	fail "configure used the batch driver and checked it: $msg"
+pass "configure: $msg"
+
+# Both ways on the same tree: cxl-quick and a 16-request sample of cxl-dax-hmem
+# (with clamps: CXL_ACPI=y under CXL_BUS=m) resolve to the same hashes with the
+# batch driver and with one make olddefconfig per request.
+MATRICES=$T/matrices
+mkdir -p "$MATRICES"
+cp "$KM_SOURCE_DIR"/matrices/* "$MATRICES/"
+awk '/^\[axes\]/ { print; print "DEV_DAX_HMEM = y m\nCXL_BUS      = y m\nCXL_ACPI     = y m\nCXL_PCI      = y n\nCXL_REGION   = y"; skip = 1; next }
+	/^\[/ { skip = 0 } !skip' "$KM_SOURCE_DIR/matrices/cxl-dax-hmem.matrix" |
+	sed 's/^name     = cxl-dax-hmem$/name     = cxl-sample16/' >"$MATRICES/cxl-sample16.matrix"
+stop_server
+start_server --long-poll=2
+start_worker kbatch --kinds=configure
+
+# request point -> config hash, once the run has configured
+hashes_of() {
+	local run=$1 deadline=$((SECONDS + 1800))
+	until [ "$(api GET "/api/v1/runs/$run" | jq -r .state)" = building ]; do
+		[ $SECONDS -lt $deadline ] || fail "configure of run $run did not finish"
+		[ "$(jq -r .state "$T/body")" != error ] || fail "configure of run $run ended in error"
+		sleep 2
+	done
+	api GET "/api/v1/runs/$run/matrix" | jq -S '(.configs | map({(.id | tostring): .hash}) | add) as $h
+		| [.requests[] | {point, hash: $h[.config_id | tostring]}] | sort_by(.point)'
+}
+for matrix in cxl-quick cxl-sample16; do
+	run=$("$KM_CTL" submit --tree="$TEST_TREE" --ref=master --matrix=$matrix)
+	hashes_of "$run" >"$T/batch-$matrix.json"
+	[[ $(api GET "/api/v1/runs/$run" | jq -r .configure_job.message) == *"one Kconfig parse"* ]] ||
+		fail "$matrix: batch driver used"
+done
+[ "$(jq length "$T/batch-cxl-sample16.json")" = 16 ] || fail "16 requests in the sample"
+kill "$LAST_WORKER_PID"
+wait "$LAST_WORKER_PID" 2>/dev/null || true
+start_worker kmake --kinds=configure --kconfig=make
+for matrix in cxl-quick cxl-sample16; do
+	run=$("$KM_CTL" submit --tree="$TEST_TREE" --ref=master --matrix=$matrix)
+	hashes_of "$run" >"$T/make-$matrix.json"
+	[[ $(api GET "/api/v1/runs/$run" | jq -r .configure_job.message) == *"with make olddefconfig"*"--kconfig=make"* ]] ||
+		fail "$matrix: make per request"
+	diff "$T/batch-$matrix.json" "$T/make-$matrix.json" >&2 || fail "$matrix: batch and make hashes differ"
+done
+pass "cxl-quick (8) and a 16-request cxl-dax-hmem sample: the same hash for every request with the batch driver and with make olddefconfig"

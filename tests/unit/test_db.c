@@ -185,7 +185,8 @@ static void errors__signature_shared_across_jobs(void **state)
 {
 	struct fixture *f = *state;
 	long run = make_run(f->db, "refs/heads/main"), j1 = 0, j2 = 0, s1 = 0, s2 = 0;
-	json_t *sigs = NULL;
+	struct db_run_signature *sigs = NULL;
+	size_t nsigs = 0;
 
 	assert_int_equal(db_job_add(f->db, run, "build", 0, NULL, 3, &j1), 0);
 	assert_int_equal(db_job_add(f->db, run, "build", 0, NULL, 3, &j2), 0);
@@ -199,9 +200,10 @@ static void errors__signature_shared_across_jobs(void **state)
 	assert_int_equal(db_error_add(f->db, j1, s1, 1, 10, "first", false, NULL), 0);
 	assert_int_equal(db_error_add(f->db, j1, s1, 2, 10, "first", false, NULL), 0); /* repeat: updates */
 	assert_int_equal(db_error_add(f->db, j2, s1, 1, 12, "first", false, NULL), 0);
-	assert_int_equal(db_run_signatures_json(f->db, run, &sigs), 0);
-	assert_int_equal(json_array_size(json_object_get(sigs, "signatures")), 1);
-	json_decref(sigs);
+	assert_int_equal(db_run_signatures(f->db, run, &sigs, &nsigs), 0);
+	assert_int_equal(nsigs, 1);
+	assert_int_equal(sigs[0].nconfigs, 0); /* neither job has a config */
+	db_run_signatures_free(sigs, nsigs);
 }
 
 static void transaction__rollback_discards(void **state)

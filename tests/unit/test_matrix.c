@@ -742,6 +742,15 @@ static void point__json_round_trip(void **state)
 		json_decref(j);
 	}
 	assert_null(matrix_point_json(m, "ymnym")); /* CXL_REGION has no m */
+	{
+		/* An effective point may hold what the axes do not offer: Kconfig chose it. */
+		json_t *j = matrix_effective_json(m, "ymnym");
+
+		assert_string_equal(json_string_value(json_object_get(j, "CXL_REGION")), "m");
+		json_decref(j);
+		assert_null(matrix_effective_json(m, "ymnyx"));
+		assert_null(matrix_effective_json(m, "ymny"));
+	}
 	assert_null(matrix_point_json(m, "ymny"));
 	assert_null(matrix_point_json(m, NULL));
 	matrix_points_free(pts, n);

@@ -77,7 +77,10 @@ static long submit(struct fixture *f, const char *ref)
 	return run;
 }
 
-static const char *const all_kinds[] = { "configure", "build", "boot", NULL };
+/* A worker that runs one job at a time asks for boots before builds (worker/main.c). */
+static const char *const all_kinds[] = { "configure", "boot", "build", NULL };
+/* One with boot slots beside its builds asks for builds first. */
+static const char *const builds_first[] = { "configure", "build", "boot", NULL };
 
 static json_t *claim(struct fixture *f, const char *kind)
 {
@@ -221,17 +224,18 @@ static void claim__nearest_build_first(void **state)
 	json_decref(reply);
 	json_decref(res);
 
-	/* Boots of the passing build come before further builds. */
+	/* A worker with boot slots asks for builds first: the nearest config to C1 (C2, one symbol away), not the older C3. */
+	assert_int_equal(sched_claim(&f->srv, f->db, f->worker, builds_first, &b2), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(b2, "job"), "kind")), "build");
+	text = json_string_value(json_object_get(json_object_get(json_object_get(b2, "job"), "config"), "text"));
+	assert_non_null(strstr(text, "CONFIG_A=m"));
+	/* One that runs a job at a time gets the passing build's boots before further builds. */
 	{
 		json_t *boot = claim(f, NULL);
 
 		assert_string_equal(json_string_value(json_object_get(json_object_get(boot, "job"), "kind")), "boot");
 		json_decref(boot);
 	}
-	/* Then the nearest config to C1 (C2, one symbol away), not the older C3. */
-	b2 = claim(f, "build");
-	text = json_string_value(json_object_get(json_object_get(json_object_get(b2, "job"), "config"), "text"));
-	assert_non_null(strstr(text, "CONFIG_A=m"));
 	json_decref(b1);
 	json_decref(b2);
 }

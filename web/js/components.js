@@ -1,6 +1,6 @@
 // Pieces several views share: status badges, count pills, breadcrumbs, run headers, points.
 import { h, timeEl, shortRef, shortCommit } from './dom.js';
-import { cls, progress, STAGES, ACTIVE_RUN } from './status.js';
+import { cls, progress, progressText, etaText, ACTIVE_RUN } from './status.js';
 
 export const LABEL = { PASS: 'pass', FAIL: 'fail', ERROR: 'error', MISS: 'missed', SKIP: 'skipped',
 	running: 'running', queued: 'queued', cancelled: 'cancelled' };
@@ -53,12 +53,18 @@ export function runState(run) {
 		return wrap;
 	}
 	const p = progress(run);
-	const stage = STAGES.indexOf(run.state);
 	const bar = h('span', { class: 'bar', title: p === null ? 'configuring' : `${Math.round(p * 100)} % of jobs done` });
 	const fill = h('span', { class: 'fill' });
 	fill.style.width = `${Math.round((p ?? 0) * 100)}%`;
 	bar.append(fill);
-	wrap.append(bar, h('span', { class: 'stage muted' }, `${stage + 1}/${STAGES.length}`));
+	wrap.append(bar);
+	const counts = progressText(run), eta = etaText(run);
+	if (counts)
+		wrap.append(h('span', { class: 'stage muted', dataset: { progress: '' } }, counts));
+	if (eta)
+		wrap.append(h('span', { class: 'stage muted', dataset: { eta: String(run.progress.eta_s) },
+			title: `estimated from the median build (${Math.round(run.progress.eta_basis.build_s)} s) and boot ` +
+				`(${Math.round(run.progress.eta_basis.boot_s)} s) of ${run.progress.eta_basis.from}` }, ` · ${eta}`));
 	return wrap;
 }
 

@@ -25,14 +25,16 @@ export function conditionBlock(c, runId) {
 	if (!c)
 		return null;
 	const found = c.status === 'found';
-	return h('div', { class: 'condition', dataset: { status: c.status } },
-		h('span', { class: 'tile-label' }, 'Fails exactly when'), ' ',
+	return h('div', { class: 'condition', dataset: { status: c.status, provisional: c.provisional ? 'yes' : 'no' } },
+		h('span', { class: 'tile-label' }, c.provisional ? 'So far fails exactly when' : 'Fails exactly when'), ' ',
 		found ? h('code', { class: 'cond-text', title: `Kconfig form: ${c.ascii || ''}` }, c.text) :
 			h('span', { class: 'cond-text' }, c.text),
 		found && c.given_text ? h('span', { class: 'muted small cond-given' }, ' \u2014 given ', h('code', null, c.given_text),
 			', which every built config of the run has') : null,
 		runId ? h('span', { class: 'muted small' }, ' (over the configs built in ', h('a', { href: `#/run/${runId}` }, `run #${runId}`),
-			')') : null);
+			')') : null,
+		c.provisional ? h('span', { class: 'muted small cond-provisional' },
+			` \u2014 provisional: ${c.built} of ${c.configs} builds have finished, the rest may change it`) : null);
 }
 
 /* Built-in code calling a symbol only a module provides: who calls, who provides, what to do. */

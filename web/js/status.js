@@ -1,7 +1,6 @@
 // Statuses: what a configuration's build and boots add up to, and how points are written.
 
 export const ACTIVE_RUN = new Set(['queued', 'configuring', 'building', 'booting']);
-export const STAGES = ['queued', 'configuring', 'building', 'booting', 'done'];
 
 export const isFinal = (s) => ['PASS', 'FAIL', 'ERROR', 'MISS', 'SKIP', 'cancelled'].includes(s);
 
@@ -47,6 +46,12 @@ export const total = (o) => Object.values(o || {}).reduce((a, b) => a + b, 0);
 
 /* Finished jobs over all jobs of the run (build and boot), 0..1; null when nothing is known yet. */
 export function progress(run) {
+	// Totals known up front (configs × variants once configured) beat counting the jobs made so far.
+	const p = run.progress;
+	if (p?.builds?.total !== undefined && p?.boots?.total !== undefined) {
+		const all = p.builds.total + p.boots.total;
+		return all ? (p.builds.done + p.boots.done) / all : null;
+	}
 	const c = run.counts || {};
 	const all = total(c.build) + total(c.boot);
 	if (!all)
@@ -62,4 +67,29 @@ export function distance(p, q) {
 		if (p[i] !== q[i])
 			d++;
 	return d;
+}
+
+/* "about 14 min left" from the server's estimate (measured job times of this matrix), or null. */
+export function etaText(run) {
+	const p = run.progress;
+	if (p?.eta_s === undefined || p.eta_s === null)
+		return null;
+	// The view was rendered at the run's last change: count down from then.
+	const s = Math.max(0, p.eta_s - (p.estimated_at ? Date.now() / 1000 - p.estimated_at : 0));
+	if (s < 60)
+		return 'less than a minute left';
+	if (s < 3600)
+		return `about ${Math.round(s / 60)} min left`;
+	return `about ${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min left`;
+}
+
+/* "builds 12/81 · boots 30/243" once the totals are known, else null. */
+export function progressText(run) {
+	const p = run.progress;
+	if (p?.builds?.total === undefined)
+		return null;
+	const parts = [`builds ${p.builds.done}/${p.builds.total}`];
+	if (p.boots?.total)
+		parts.push(`boots ${p.boots.done}/${p.boots.total}`);
+	return parts.join(' · ');
 }

@@ -49,7 +49,7 @@ export default {
 	async render(route, root, ctx) {
 		const id = Number(route.args[0]);
 		let run = await api.run(id);
-		let baseId = route.args[1] ? Number(route.args[1]) : await api.defaultBase(run);
+		let baseId = route.args[1] ? Number(route.args[1]) : run.base_run;
 		ctx.title(`Compare #${id}`);
 		if (!baseId) {
 			replace(root, crumbs(['Runs', '#/'], [branchLabel(run), branchHref(run)], [`Run #${id}`, `#/run/${id}`], 'Compare'),

@@ -162,7 +162,6 @@ export default {
 		ctx.title(`Run #${id}`);
 		let opts = {};
 		let grid = null;
-		const base = api.defaultBase(run).catch(() => null);
 
 		const head = h('div');
 		const sum = h('div');
@@ -204,17 +203,13 @@ export default {
 					h('a', { href: `#/run/${run.superseded_by}` }, `run #${run.superseded_by}`),
 					': its queued work was cancelled.') : null,
 				run.message ? h('div', { class: 'note error' }, run.message) : null);
-			base.then((b) => {
-				const a = head.querySelector('a.button');
-				if (!a)
-					return;
-				if (b) {
-					a.setAttribute('href', `#/compare/${run.id}/${b}`);
-					a.textContent = `Compare with #${b}`;
-				} else {
-					a.remove();
-				}
-			});
+			const a = head.querySelector('a.button');
+			if (a && run.base_run) {
+				a.setAttribute('href', `#/compare/${run.id}/${run.base_run}`);
+				a.textContent = `Compare with #${run.base_run}`;
+			} else if (a) {
+				a.remove();
+			}
 		};
 		const drawGrid = () => {
 			hideTip();

@@ -59,7 +59,7 @@ function changeCell(run, base, budget) {
 function groupTable(runs, budget) {
 	const body = h('tbody');
 	runs.forEach((r, i) => {
-		const base = runs.slice(i + 1).find(api.comparable) || null;
+		const base = r.base_run ? runs.find((p) => p.id === r.base_run) || { id: r.base_run } : null;
 		const c = r.counts || {};
 		body.append(h('tr', { class: `run-row state-${r.state}`, dataset: { run: r.id } },
 			h('td', { class: 'num' }, h('a', { href: `#/run/${r.id}` }, `#${r.id}`)),

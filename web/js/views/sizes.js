@@ -38,17 +38,16 @@ async function metadataOf(jobId, artifacts) {
 	return JSON.parse(await api.artifact(jobId, 'metadata.json'));
 }
 
-/* The same configuration's build in the base run (the server's default base), or null. */
+/* The same configuration's build in the run's comparison base (the server's base_run), or null. */
 async function baseBuild(run, configId) {
-	const baseId = await api.defaultBase(run);
-	if (!baseId)
+	if (!run.base_run)
 		return null;
-	const cmp = await api.compare(run.id, baseId);
+	const cmp = await api.compare(run.id);
 	const mine = (cmp.configs || []).find((c) => c.config_id === configId);
 	if (!mine || !mine.base_config_id)
 		return null;
 	const d = await api.config(mine.base_config_id);
-	return d.build ? { run: baseId, config: mine.base_config_id, build: d.build } : null;
+	return d.build ? { run: run.base_run, config: mine.base_config_id, build: d.build } : null;
 }
 
 /* A card that fills itself in: the sizes of this build and, when there is one, of the base run's. */

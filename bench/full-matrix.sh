@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Benchmark: the whole cxl-dax-hmem matrix (162 requests, 81 configs, 243
+# boots) through the server and one worker on the real Linux 6.12 tree, from an
+# empty build directory and an empty ccache, against yardsticks measured in the
+# same run on the same machine:
+#
+#   cold      one clean build of one of the matrix's configs (fresh O=, no ccache)
+#   configure every request with one `make olddefconfig` (a worker with
+#             --kconfig=make) against the farm's batch resolver: time per
+#             request, and the same hash for every request
+#   full      the farm's run of the whole matrix: configure, builds, boots
+#   push 2    a second push with a one-file change like the seed's
+#             (tests/kernel/patches/0001-*: drivers/dax/hmem/hmem.c)
+#   names     with ccache warm, the first build of the same source under a
+#             second tree name, and of a second matrix: ccache hit rates
+#   naive     one clean build per request with ccache warm (TuxMake's way),
+#             on a sample of requests, extrapolated to all requests
+#
+# Usage: bench/full-matrix.sh [MATRIX] [NAIVE_SAMPLE]   (default cxl-dax-hmem 2)
+# Prints one table with the issue's ratios. Takes about 1.5 h on 2 cores for
+# cxl-dax-hmem; cxl-quick checks the script in ~20 min.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+matrix=${1:-cxl-dax-hmem}
+sample=${2:-2}
+. bench/lib.sh
+jobs=$(nproc)
+targets=$(sed -n 's/^targets *= *\([^#]*\).*/\1/p' "matrices/$matrix.matrix")
+now() { date +%s.%N; }
+secs() { echo "$2 - $1" | bc; }
+log() { echo "[$(date +%H:%M:%S)] $*"; }
+db() { sqlite3 -readonly "$T/data/kmatrix.db" "$@"; }
+
+# The bench's own tree: master as shipped, and a branch with the seed-like one-file change.
+TREE=$T/linux
+git clone -q --shared "$LINUX" "$TREE"
+git -C "$TREE" checkout -q -b push2 master
+GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost GIT_COMMITTER_DATE=2026-01-01T00:00:00Z \
+	git -C "$TREE" am -q --committer-date-is-author-date "$PWD/tests/kernel/patches/0001-dax-hmem-call-cxl-region.patch"
+git -C "$TREE" checkout -q master
+git -C "$TREE" diff --stat master push2 | tail -1 | sed 's/^/push 2 changes:/'
+
+wait_state() { # RUN STATE...: until the run is in one of the states
+	local run=$1
+	shift
+	while :; do
+		local st
+		st=$(curl -s "$URL/api/v1/runs/$run" | jq -r .state)
+		for want in "$@"; do [ "$st" = "$want" ] && return 0; done
+		[ "$st" = error ] && fail "run $run ended in error"
+		sleep 5
+	done
+}
+
+hashes() { # RUN -> "point hash" lines, sorted
+	curl -s "$URL/api/v1/runs/$1/matrix" |
+		jq -r '(.configs | map({(.id | tostring): .hash}) | add) as $h | .requests[] | "\(.point) \($h[.config_id | tostring])"' | sort
+}
+
+# --- configure, the make way: one make olddefconfig per request -------------------------------
+log "configure with make olddefconfig per request"
+start_server --long-poll=2 --lease=600
+start_worker makeconf --kinds=configure --kconfig=make --work-dir="$T/work-makeconf"
+t0=$(now)
+run=$("$KM_CTL" submit --tree="$TREE" --ref=master --matrix="$matrix")
+wait_state "$run" building booting done
+make_conf=$(secs "$t0" "$(now)")
+hashes "$run" >"$T/make.hashes"
+requests=$(wc -l <"$T/make.hashes")
+# The configure job's own figure: resolving every request, without the tree's checkout.
+conf_secs() { db "SELECT message FROM jobs WHERE run_id = $1 AND kind = 'configure'" | sed -n 's/.* in \([0-9.]*\) s[;( ].*/\1/p'; }
+make_conf_job=$(conf_secs "$run")
+kill "$LAST_WORKER_PID"
+wait "$LAST_WORKER_PID" 2>/dev/null || true
+stop_server
+rm -rf "$T/data" "$T/work-makeconf"
+
+# --- one cold build of one config: fresh O=, no ccache -----------------------------------------
+point=$(awk '{print $1}' "$T/make.hashes" | sort -u | head -1)
+log "cold build of $point (fresh build directory, no ccache)"
+out=$T/cold
+mkdir -p "$out"
+make -s -C "$TREE" O="$out" ARCH=x86_64 tinyconfig >/dev/null
+cat "matrices/cxl-dax-hmem.config" >>"$out/.config"
+axes=$(awk '/^\[axes\]/ { on = 1; next } /^\[/ { on = 0 } on && /=/ { print $1 }' "matrices/$matrix.matrix")
+i=0
+for sym in $axes; do
+	echo "CONFIG_$sym=${point:$i:1}" | sed 's/=n$/ is not set/; s/^CONFIG_\(.*\) is not set/# CONFIG_\1 is not set/' >>"$out/.config"
+	i=$((i + 1))
+done
+make -s -C "$TREE" O="$out" ARCH=x86_64 olddefconfig >/dev/null 2>&1
+t0=$(now)
+make -s -C "$TREE" O="$out" ARCH=x86_64 -j"$jobs" $targets >"$T/cold.log" 2>&1 || fail "cold build failed: $(tail -5 "$T/cold.log")"
+cold=$(secs "$t0" "$(now)")
+rm -rf "$out"
+log "cold build: $cold s"
+
+# --- the farm: the full matrix, empty build directory and empty ccache ------------------------
+export KM_CCACHE_DIR=$T/ccache
+start_server --long-poll=2
+start_worker farm --work-dir="$T/work-farm" --build-timeout=7200
+log "full matrix through the farm"
+t0=$(now)
+run1=$("$KM_CTL" submit --tree="$TREE" --ref=master --matrix="$matrix")
+wait_state "$run1" done
+full=$(secs "$t0" "$(now)")
+hashes "$run1" >"$T/farm.hashes"
+same=$(comm -12 "$T/make.hashes" "$T/farm.hashes" | wc -l)
+farm_conf_job=$(conf_secs "$run1")
+conf_msg=$(db "SELECT message FROM jobs WHERE run_id = $run1 AND kind = 'configure'")
+stats() { # RUN -> builds build_s boots boot_s hits misses
+	db "SELECT (SELECT COUNT(*) || ' ' || printf('%.0f', SUM(b.wall_s)) || ' ' FROM builds b JOIN jobs j ON j.id = b.job_id WHERE j.run_id = $1)
+		|| (SELECT COUNT(*) || ' ' || printf('%.0f', COALESCE(SUM(o.wall_s), 0)) FROM boots o JOIN jobs j ON j.id = o.job_id WHERE j.run_id = $1 AND o.wall_s > 0)
+		|| (SELECT ' ' || SUM(b.ccache_hits) || ' ' || SUM(b.ccache_misses) FROM builds b JOIN jobs j ON j.id = b.job_id WHERE j.run_id = $1)"
+}
+read -r f_builds f_build_s f_boots f_boot_s f_hits f_misses <<<"$(stats "$run1")"
+f_status=$(db "SELECT kind || ' ' || status || ' ' || COUNT(*) FROM jobs WHERE run_id = $run1 GROUP BY kind, status" | tr '\n' ',')
+log "full matrix: $full s ($f_status)"
+
+# --- second push: one changed file -------------------------------------------------------------
+log "second push (one-file change)"
+t0=$(now)
+run2=$("$KM_CTL" submit --tree="$TREE" --ref=push2 --matrix="$matrix")
+wait_state "$run2" done
+push2=$(secs "$t0" "$(now)")
+read -r p_builds p_build_s p_boots p_boot_s p_hits p_misses <<<"$(stats "$run2")"
+p_fail=$(db "SELECT COUNT(*) FROM jobs WHERE run_id = $run2 AND kind = 'build' AND status = 'FAIL'")
+log "second push: $push2 s, $p_fail builds fail"
+
+# --- ccache across names: the same source under another tree name, and another matrix ----------
+first_build_rate() { # RUN: ccache hit rate of the run's first finished build, then cancel the rest
+	local run=$1 n=0
+	until [ "$(db "SELECT COUNT(*) FROM builds b JOIN jobs j ON j.id = b.job_id WHERE j.run_id = $run")" -ge 1 ]; do
+		sleep 3
+		n=$((n + 1))
+		[ $n -lt 1200 ] || fail "no build finished in run $run"
+	done
+	"$KM_CTL" cancel "$run" >/dev/null 2>&1 || true
+	db "SELECT b.ccache_hits || ' ' || b.ccache_misses FROM builds b JOIN jobs j ON j.id = b.job_id
+		WHERE j.run_id = $run ORDER BY b.job_id LIMIT 1"
+}
+other_matrix=cxl-quick
+[ "$matrix" = cxl-quick ] && other_matrix=cxl-dax-hmem
+log "first build under a second tree name"
+run3=$("$KM_CTL" submit --tree="$TREE" --ref=master --matrix="$matrix" --tree-name=bench-second-name)
+read -r n_hits n_misses <<<"$(first_build_rate "$run3")"
+log "first build of a second matrix ($other_matrix)"
+run4=$("$KM_CTL" submit --tree="$TREE" --ref=master --matrix="$other_matrix")
+read -r m_hits m_misses <<<"$(first_build_rate "$run4")"
+kill "$LAST_WORKER_PID"
+wait "$LAST_WORKER_PID" 2>/dev/null || true
+
+# --- naive: one clean build per request, ccache warm ---------------------------------------------
+log "naive way: clean build per request with warm ccache, sample of $sample"
+naive=0
+for p in $(awk '{print $1}' "$T/farm.hashes" | shuf -n "$sample" --random-source=<(yes)); do
+	cid=$(curl -s "$URL/api/v1/runs/$run1/matrix" | jq --arg p "$p" '.requests[] | select(.point == $p) | .config_id')
+	out=$T/naive-$p
+	mkdir -p "$out"
+	curl -s "$URL/api/v1/configs/$cid/config" >"$out/.config"
+	t0=$(now)
+	make -s -C "$TREE" O="$out" ARCH=x86_64 olddefconfig >/dev/null 2>&1
+	CCACHE_DIR=$T/ccache make -s -C "$TREE" O="$out" ARCH=x86_64 CC="ccache gcc" -j"$jobs" $targets >"$T/naive.log" 2>&1 || true
+	w=$(secs "$t0" "$(now)")
+	log "  naive $p: $w s"
+	naive=$(echo "$naive + $w" | bc)
+	rm -rf "$out"
+done
+naive_all=$(echo "scale=1; $naive / $sample * $requests" | bc)
+
+pct() { echo "scale=1; 100 * $1 / ($1 + $2)" | bc; }
+ratio() { printf "%.2f" "$(echo "$1 / $2" | bc -l)"; }
+per_make=$(echo "scale=3; $make_conf_job / $requests" | bc)
+per_farm=$(echo "scale=3; $farm_conf_job / $requests" | bc)
+echo
+echo "matrix $matrix: $requests requests, $f_builds configs built, $f_boots boots ($(nproc) CPUs, one worker)"
+echo "farm configure: $conf_msg"
+printf "| %-52s | %12s | %-28s |\n" "figure" "value" "goal"
+printf "|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..54})" "$(printf -- '-%.0s' {1..14})" "$(printf -- '-%.0s' {1..30})"
+row() { printf "| %-52s | %12s | %-28s |\n" "$1" "$2" "$3"; }
+row "cold build of $point (no ccache), s" "$cold" ""
+row "configure per request: make olddefconfig, s" "$per_make" ""
+row "configure per request: farm (whole resolution / requests), s" "$per_farm" ""
+row "configure speed-up (make / farm)" "$(ratio "$per_make" "$per_farm")x" ">= 20x"
+row "requests with the same hash both ways" "$same/$requests" "all"
+row "full matrix wall (submit to done), s" "$full" ""
+row "  builds: sum of build job walls, s" "$f_build_s" ""
+row "  boots: sum of boot job walls, s" "$f_boot_s" ""
+row "  ccache hit rate over all builds" "$(pct "$f_hits" "$f_misses") %" ""
+row "full matrix / cold build" "$(ratio "$full" "$cold")x" "<= 5x"
+row "second push wall, s" "$push2" ""
+row "  builds / boots job walls, s" "$p_build_s / $p_boot_s" ""
+row "second push / cold build" "$(ratio "$push2" "$cold")x" "<= 1.5x"
+row "first build, second tree name: ccache hits" "$(pct "$n_hits" "$n_misses") %" ">= 90 %"
+row "first build, second matrix ($other_matrix): ccache hits" "$(pct "$m_hits" "$m_misses") %" ">= 90 %"
+row "naive: clean build per request, warm ccache, s (x$requests)" "$naive_all" ""
+row "naive / farm full matrix" "$(ratio "$naive_all" "$full")x" ">= 30x"
