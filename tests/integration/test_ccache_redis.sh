@@ -81,7 +81,7 @@ builds "$RUN2" >"$T/builds2"
 [ "$(wc -l <"$T/builds2")" = 9 ] || fail "9 configs in run 2: $(cat "$T/builds2")"
 [ "$(cut -f2 "$T/builds2" | sort -u)" = b ] || fail "worker b built everything in run 2: $(cat "$T/builds2")"
 [ "$(awk '$3 == "FAIL"' "$T/builds2" | wc -l)" = 1 ] || fail "the same config fails in run 2"
-[ -n "$(find "$T/work-b/builds" -name '*.o' -print -quit)" ] || fail "run 2 was built in worker b's own build directory"
+[ -n "$(find "$T"/work-b/src/*/x86_64-* -name '*.o' -print -quit)" ] || fail "run 2 was built in worker b's own build directory"
 hits2=$(sum 4 <"$T/builds2")
 misses2=$(sum 5 <"$T/builds2")
 remote_b=$(stats "$T/ccache-b" remote_storage_hit)
