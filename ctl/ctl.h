@@ -30,4 +30,13 @@ void ctl_print_run_line(const json_t *run);
  */
 long ctl_report_run(struct ctl *c, const char *run);
 
+/*
+ * kmatrixctl kcidb RUN [-o FILE] [--origin=NAME] [--submit=URL --token-file=F
+ * [--status-url=URL] [--timeout=S]] (ctl/kcidb.c): writes the run's KCIDB
+ * export to FILE or stdout; with --submit POSTs it with the token of F as a
+ * Bearer token and polls the submission's status URL. argv holds the words
+ * after "kcidb". Returns the exit status (0 stored, 1 failed, 2 usage).
+ */
+int ctl_kcidb(struct ctl *c, int argc, char **argv);
+
 #endif

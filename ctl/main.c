@@ -29,7 +29,12 @@ static void usage(void)
 	       "                                  error with its configs, failure condition and page\n"
 	       "  watch RUN [--interval=S]        live progress until the run ends (exit 0 when all passed,\n"
 	       "                                  1 when something failed, 3 when the run errored)\n"
-	       "  cancel RUN                      cancel a run's queued jobs\n\n"
+	       "  cancel RUN                      cancel a run's queued jobs\n"
+	       "  kcidb RUN [-o FILE] [--origin=NAME]\n"
+	       "                                  the run as a KCIDB v5.3 document (stdout or FILE)\n"
+	       "  kcidb RUN --submit=URL --token-file=F [--status-url=URL] [--timeout=S]\n"
+	       "                                  POST it to a KCIDB submission service (Bearer token\n"
+	       "                                  from F) and wait until it is stored or refused\n\n"
 	       "The server defaults to $KMATRIX_URL or http://127.0.0.1:8080; the admin token to\n"
 	       "$KMATRIX_ADMIN_TOKEN (needed by worker-add, worker-revoke, submit and cancel).\n");
 }
@@ -308,6 +313,8 @@ int main(int argc, char **argv)
 		long interval = iv ? strtol(iv, NULL, 10) : 2;
 
 		rc = watch(&c, argv[i], interval > 0 ? interval : 2);
+	} else if (strcmp(cmd, "kcidb") == 0) {
+		rc = ctl_kcidb(&c, argc - i, argv + i);
 	} else if (strcmp(cmd, "cancel") == 0 && i < argc) {
 		char path[64];
 

@@ -15,8 +15,8 @@ packages=(
 	qemu-system-x86 busybox-static
 	# fixture tree (real Kconfig resolver)
 	kconfig-frontends
-	# tests and benchmarks: real SMTP, real Redis, load generator
-	python3 python3-aiosmtpd redis-server wrk
+	# tests and benchmarks: real SMTP, real Redis, load generator, KCIDB schema checks
+	python3 python3-aiosmtpd python3-jsonschema redis-server wrk
 	# dashboard tests
 	chromium
 )

@@ -10,7 +10,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "fsutil.h"
+#include "kcidb.h"
 #include "xalloc.h"
 #include "validate.h"
 
@@ -54,6 +54,7 @@ static const struct opt options[] = {
 	{ "mail-from", OPT_STR, O(mail_from), "kmatrix <kmatrix@localhost>", 0, 0, "From: of reports" },
 	{ "mail-rate", OPT_LONG, O(mail_rate_per_hour), "20", 1, 100000, "mails per recipient per hour" },
 	{ "log-level", OPT_STR, O(log_level), "info", 0, 0, "debug, info, warn or error" },
+	{ "kcidb-origin", OPT_STR, O(kcidb_origin), "kmatrix", 0, 0, "origin of KCIDB exports ([a-z0-9_]+)" },
 	{ "trees", OPT_STR, O(trees_file), "", 0, 0, "trees file: which trees/branches run which matrices (SIGHUP reloads it)" },
 };
 
@@ -231,6 +232,9 @@ int server_config_parse(struct server_config *cfg, int argc, char **argv)
 		free(cfg->public_url);
 		cfg->public_url = xasprintf("http://%s:%ld", cfg->listen, cfg->port);
 	}
+	if (!kcidb_origin_ok(cfg->kcidb_origin))
+		return err_set(KM_EINVAL, "kcidb-origin '%.64s' is not valid (expected [a-z0-9_]+, at most 64)",
+			       cfg->kcidb_origin);
 	return 0;
 }
 

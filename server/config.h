@@ -30,6 +30,7 @@ struct server_config {
 	char *mail_from;
 	long mail_rate_per_hour; /* per recipient */
 	char *log_level;
+	char *kcidb_origin;  /* origin name of KCIDB exports: [a-z0-9_]+ */
 	char *trees_file;     /* optional: which trees and branches run which matrices (triggers) */
 };
 

@@ -21,6 +21,7 @@
 #include "mail.h"
 #include "matrix.h"
 #include "report.h"
+#include "report_errors.h"
 #include "run_facts.h"
 #include "sched.h"
 #include "server.h"
@@ -424,13 +425,15 @@ static int enqueue(struct db *db, const char *kind, const struct mail_run *f, lo
 }
 
 /* One report about a new signature. Returns 1 when queued, 0 when there was nothing to send. */
-static int compose_report(struct notifier *n, struct db *db, const struct mail_run *f, long signature_id)
+static int compose_report(struct notifier *n, struct db *db, const struct mail_run *f, long signature_id,
+			  const struct run_facts_cmp *compare)
 {
 	struct server *s = n->s;
 	char *type = NULL, *message = NULL, *signature = NULL, *first_lines = NULL;
 	char *host = public_host(s->cfg->public_url), *base = public_base(s->cfg->public_url);
 	char *cond = NULL, *diag = NULL, *repro = NULL, *dash = NULL, *cfg_url = NULL, *repro_url = NULL;
-	char *subject = NULL, *body = NULL, *msgid = NULL;
+	char *subject = NULL, *body = NULL, *msgid = NULL, *closes = NULL, *from = NULL, *by = NULL;
+	struct report_errors errs = { 0 };
 	struct report_config *configs = NULL;
 	struct rcpts r = { 0 };
 	long *failing = NULL, first_job = 0;
@@ -473,6 +476,12 @@ static int compose_report(struct notifier *n, struct db *db, const struct mail_r
 		cfg_url = xasprintf("%s/api/v1/configs/%ld/config", base, failing[0]);
 	if (repro)
 		repro_url = xasprintf("%s/api/v1/jobs/%ld/artifacts/reproducer.sh", base, first_job);
+	closes = xasprintf("%s/#/signature/%ld", base, signature_id);
+	if (mail_parse_address(s->cfg->mail_from, &from) == 0)
+		by = xasprintf("kmatrix <%s>", from);
+	rc = report_errors_load(db, failing, nfailing, compare, &errs);
+	if (rc)
+		goto done;
 	{
 		struct report_input in = {
 			.tree_name = f->run.tree_name,
@@ -496,6 +505,10 @@ static int compose_report(struct notifier *n, struct db *db, const struct mail_r
 			.config_url = cfg_url,
 			.reproducer_url = repro_url,
 			.reproducer = repro,
+			.reported_by = by,
+			.closes_url = closes,
+			.all_errors = errs.v,
+			.nall_errors = errs.n,
 			.run_id = f->run.id,
 			.signature_id = signature_id,
 		};
@@ -522,6 +535,10 @@ done:
 	free(dash);
 	free(cfg_url);
 	free(repro_url);
+	free(closes);
+	free(from);
+	free(by);
+	report_errors_release(&errs);
 	free(subject);
 	free(body);
 	free(msgid);
@@ -668,7 +685,7 @@ int notifier_compose(struct notifier *n, struct db *db, long run_id, int *queued
 		if (sig->sig->secondary)
 			continue;
 		if (sig->change == RUN_FACTS_SIG_NEW)
-			r = compose_report(n, db, &f, sig->sig->id);
+			r = compose_report(n, db, &f, sig->sig->id, cmp);
 		else if (sig->change == RUN_FACTS_SIG_GONE)
 			r = compose_fixed(n, db, &f, cmp, sig->sig);
 		if (r < 0) {

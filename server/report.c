@@ -699,6 +699,47 @@ static void footer(struct buf *b, const struct report_input *in, bool fixed)
 	free(sig);
 }
 
+/* The tags a fix carries, as the kernel's build robots give them. */
+static void tags(struct buf *b, const struct report_input *in)
+{
+	char *by = line_or_null(in->reported_by, 300);
+	char *closes = line_or_null(in->closes_url, 1000);
+
+	if (by || closes) {
+		buf_puts(b, "\n");
+		wrap(b, "If you fix the issue in a separate patch or commit (not only in a new version of the "
+			"same patch), add these tags to it:", "");
+		buf_puts(b, "\n");
+		if (by)
+			buf_printf(b, "| Reported-by: %s\n", by);
+		if (closes)
+			buf_printf(b, "| Closes: %s\n", closes);
+	}
+	free(by);
+	free(closes);
+}
+
+/* Every distinct error of the failing configs, the ones the base run did not have marked ">>". */
+static void all_errors(struct buf *b, const struct report_input *in)
+{
+	size_t shown = 0;
+
+	if (!in->nall_errors)
+		return;
+	buf_puts(b, "\nAll errors (new ones prefixed by >>):\n\n");
+	for (size_t i = 0; i < in->nall_errors && shown < REPORT_MAX_ERRORS; i++) {
+		char *text = line_or_null(in->all_errors[i].text, MAX_LOG_LINE);
+
+		if (!text)
+			continue;
+		buf_printf(b, "%s %s\n", in->all_errors[i].is_new ? ">>" : "  ", text);
+		shown++;
+		free(text);
+	}
+	if (in->nall_errors > shown)
+		buf_printf(b, "   ... and %zu more\n", in->nall_errors - shown);
+}
+
 char *report_body(const struct report_input *in)
 {
 	struct buf b = BUF_INIT(MAX_BODY);
@@ -725,10 +766,12 @@ char *report_body(const struct report_input *in)
 	wrap(&b, buf_cstr(&intro), "");
 	buf_printf(&b, "\n    %s\n", msg ? msg : "(no message)");
 
+	tags(&b, in);
 	if (cond)
 		buf_printf(&b, "\nIt fails whenever:\n\n    %s\n", cond);
 	buf_puts(&b, "\n");
 	config_table(&b, in);
+	all_errors(&b, in);
 
 	if (lines && *lines) {
 		char ref[48];

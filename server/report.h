@@ -11,6 +11,14 @@
 #define REPORT_MAX_ROWS        64  /* failing rows shown before "... and N more" */
 #define REPORT_MAX_PASS_LISTED 48  /* more passing configs than this are only counted */
 
+/* One error of the failing configs, for the "All errors" list. */
+struct report_error {
+	const char *text; /* "hmem.c: undefined reference to `cxl_region_contains_resource'" */
+	bool is_new;      /* not in the base run: prefixed by ">>" */
+};
+
+#define REPORT_MAX_ERRORS 40 /* lines of the "All errors" list */
+
 struct report_config {
 	const char *values; /* one char per axis: y, m or n (in the order of report_input.axes) */
 	const char *status; /* PASS, FAIL, ERROR, MISS, SKIP */
@@ -45,6 +53,10 @@ struct report_input {
 	const char *config_url;    /* .config of the first failing config */
 	const char *reproducer_url;
 	const char *reproducer; /* text of reproducer.sh or NULL */
+	const char *reported_by; /* "kmatrix <kmatrix@farm.example.org>": the Reported-by: tag, or NULL */
+	const char *closes_url;  /* the signature's page: the Closes: tag, or NULL */
+	const struct report_error *all_errors; /* every distinct error of the failing configs */
+	size_t nall_errors;
 	long run_id;
 	long signature_id;
 };
@@ -58,11 +70,13 @@ struct report_input {
 char *report_subject(const struct report_input *in);
 
 /*
- * The report: what broke and where (commit, author), the failing configs as
+ * The report: what broke and where (commit, author), the tags for the fix
+ * (Reported-by:, Closes:) with when to add them, the failing configs as
  * a y/m/n table under the axis names with every config failing with this
  * signature marked '*' (all configs are rows when there are at most
  * REPORT_FULL_TABLE, otherwise the others are summarised per status), the
- * condition, the first error lines, the diagnosis, how to reproduce, links
+ * condition, "All errors (new ones prefixed by >>)" of the failing configs,
+ * the first error lines, the diagnosis, how to reproduce, links
  * and a footer. Plain text, prose within REPORT_WIDTH columns. Returns the
  * caller's string.
  */

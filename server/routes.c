@@ -31,6 +31,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/runs/{}/matrix", api_run_matrix, BODY_NONE, AUTH_NONE },
 	{ "GET", "/api/v1/runs/{}/signatures", api_run_signatures, BODY_NONE, AUTH_NONE },
 	{ "GET", "/api/v1/runs/{}/compare", api_run_compare, BODY_NONE, AUTH_NONE },
+	{ "GET", "/api/v1/runs/{}/kcidb", api_run_kcidb, BODY_NONE, AUTH_NONE },
 	{ "POST", "/api/v1/runs/{}/cancel", api_run_cancel, BODY_JSON, AUTH_ADMIN },
 	{ "GET", "/api/v1/configs/{}", api_config_get, BODY_NONE, AUTH_NONE },
 	{ "GET", "/api/v1/configs/{}/config", api_config_text, BODY_NONE, AUTH_NONE },

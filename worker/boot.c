@@ -244,6 +244,28 @@ static char *full_append(const struct matrix_boot *boot, const struct matrix_var
 	return buf_steal(&b);
 }
 
+char **boot_command(const struct matrix_boot *boot, const struct matrix_variant *variant, const char *arch,
+		    const char *qemu_binary, const char *kernel, const char *initrd, const char *dir, size_t *argc)
+{
+	char *append = full_append(boot, variant), *qemu = NULL;
+	char **argv;
+
+	if (boot->qemu) {
+		qemu = qemu_binary ? xstrdup(qemu_binary) : qemu_name(arch ? arch : "x86_64");
+		argv = build_argv(qemu, boot->qemu, kernel, initrd, append, dir, argc);
+	} else {
+		argv = build_argv(NULL, boot->exec, kernel, initrd, append, dir, argc);
+	}
+	free(append);
+	free(qemu);
+	return argv;
+}
+
+void boot_command_free(char **argv)
+{
+	free_argv(argv);
+}
+
 /* A short printable excerpt of the output's first line(s), for reasons. */
 static void first_output_line(const struct sink *k, char *dst, size_t max)
 {
@@ -289,7 +311,7 @@ static int run_attempt(const struct matrix_boot *boot, const struct matrix_varia
 	struct proc_opts opts;
 	struct proc_result res;
 	struct sink k;
-	char *initrd = NULL, *append = NULL, *qemu = NULL;
+	char *initrd = NULL;
 	char **argv = NULL;
 	size_t argc = 0;
 	int fd = -1;
@@ -301,7 +323,6 @@ static int run_attempt(const struct matrix_boot *boot, const struct matrix_varia
 	if (fd < 0)
 		return err_set(KM_EIO, "%s: %s", in->console_path, strerror(errno));
 
-	append = full_append(boot, variant);
 	if (boot->qemu) {
 		initrd = xasprintf("%s/initramfs.cpio", in->work_dir);
 		memset(&spec, 0, sizeof(spec));
@@ -324,12 +345,7 @@ static int run_attempt(const struct matrix_boot *boot, const struct matrix_varia
 		goto done;
 	}
 
-	if (boot->qemu) {
-		qemu = in->qemu_binary ? xstrdup(in->qemu_binary) : qemu_name(in->arch ? in->arch : "x86_64");
-		argv = build_argv(qemu, boot->qemu, in->kernel_image, initrd, append, in->work_dir, &argc);
-	} else {
-		argv = build_argv(NULL, boot->exec, in->kernel_image, initrd, append, in->work_dir, &argc);
-	}
+	argv = boot_command(boot, variant, in->arch, in->qemu_binary, in->kernel_image, initrd, in->work_dir, &argc);
 	if (argc == 0 || argc >= MAX_ARGS) {
 		rc = err_set(KM_EINVAL, "boot command: %s", argc ? "too many arguments" : "empty");
 		goto done;
@@ -375,15 +391,12 @@ done:
 	if (k.parser)
 		console_result_free(console_parser_finish(k.parser));
 	free(k.ring);
+	/* The initramfs stays: the boot job keeps it as an artifact (the next attempt writes a fresh one). */
 	remove_scratch(boot, in->work_dir);
-	if (initrd && *initrd)
-		unlink(initrd);
 	if (fd >= 0)
 		close(fd);
 	free_argv(argv);
 	free(initrd);
-	free(append);
-	free(qemu);
 	return rc;
 }
 

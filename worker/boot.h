@@ -30,7 +30,8 @@ struct boot_outcome {
 /*
  * Boots once, and once more when the first verdict is a retryable ERROR,
  * following the matrix's boot section and one of its variants (NULL: the
- * first variant). Per attempt: builds work_dir/initramfs.cpio (qemu boots
+ * first variant). Per attempt: builds work_dir/initramfs.cpio (kept there
+ * afterwards, for the boot job to keep as an artifact; qemu boots
  * only; exec boots get none) with busybox, the generic /init, the check
  * script, the modules and, for modprobe=kmod, kmod; creates the scratch
  * files fresh and sparse in work_dir; expands {kernel} {initrd} {append} {dir}
@@ -49,6 +50,18 @@ struct boot_outcome {
  */
 int boot_run(const struct matrix_boot *boot, const struct matrix_variant *variant,
 	     const struct boot_input *in, struct boot_outcome *out);
+
+/*
+ * The command boot_run() runs: qemu-system-<arch> (or qemu_binary) and the
+ * words of the qemu template, or the words of the exec template, each with
+ * {kernel} {initrd} {append} {dir} expanded, {append} being the boot's append
+ * plus "kmatrix.load=a,b,c kmatrix.modprobe=X" of the variant. *argc gets the
+ * number of words (0 or MAX_ARGS and more: the template is unusable).
+ * NULL-terminated; free with boot_command_free().
+ */
+char **boot_command(const struct matrix_boot *boot, const struct matrix_variant *variant, const char *arch,
+		    const char *qemu_binary, const char *kernel, const char *initrd, const char *dir, size_t *argc);
+void boot_command_free(char **argv);
 
 /* Frees what *out owns and zeroes it; accepts an already released or zeroed outcome. */
 void boot_outcome_release(struct boot_outcome *out);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "boot.h"
+#include "boot_repro.h"
 #include "client.h"
 #include "console.h"
 #include "err.h"
@@ -71,7 +72,7 @@ int boot_job_run(struct job *j, json_t *result)
 	struct matrix *m = NULL;
 	struct boot_input in;
 	struct boot_outcome out;
-	char *kernel = NULL, *modroot = NULL, *workdir = NULL, *console_path = NULL;
+	char *kernel = NULL, *modroot = NULL, *workdir = NULL, *console_path = NULL, *repro = NULL, *path = NULL;
 	json_t *owners = json_array();
 	int rc;
 
@@ -106,8 +107,22 @@ int boot_job_run(struct job *j, json_t *result)
 	in.check_script = m->boot->check ? matrix_bundle_file(bundle, m->boot->check) : NULL;
 	in.work_dir = workdir;
 	in.console_path = console_path;
+	{
+		struct boot_repro br = { m->boot, variant, m->arch, j->opts->server_url,
+					 (long)json_integer_value(json_object_get(spec, "run_id")), build_job, j->id };
+
+		repro = boot_repro_script(&br);
+		path = xasprintf("%s/boot-reproducer.sh", j->dir);
+		if (fs_write_file(path, repro, strlen(repro)) == 0) {
+			chmod(path, 0755);
+			job_upload(j, "boot-reproducer.sh", path);
+		}
+		free(path);
+	}
 	rc = boot_run(m->boot, variant, &in, &out);
 	job_upload(j, "console.log", console_path);
+	path = xasprintf("%s/initramfs.cpio", workdir);
+	job_upload(j, "initramfs.cpio", path);
 	if (rc)
 		goto done;
 
@@ -139,5 +154,7 @@ done:
 	free(modroot);
 	free(workdir);
 	free(console_path);
+	free(repro);
+	free(path);
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "logcap.h"
 #include "matrix.h"
+#include "metadata.h"
 #include "proc.h"
 #include "worker.h"
 #include "xalloc.h"
@@ -253,7 +254,8 @@ int build_run(struct job *j, json_t *result)
 	struct proc_result pr;
 	char *tree_key = NULL, *matrix_key = NULL, *src = NULL, *out = NULL, *config_path = NULL;
 	char *log_path = NULL, *repro_path = NULL, *repro = NULL, *make_line = NULL, *final_config = NULL;
-	char *symvers = NULL, *stage = NULL, *cc = NULL;
+	char *symvers = NULL, *stage = NULL, *cc = NULL, *md_path = NULL;
+	json_t *md = NULL;
 	const char **targets = NULL;
 	char stamp[64];
 	struct ccache_stats cc0, cc1;
@@ -323,6 +325,15 @@ int build_run(struct job *j, json_t *result)
 		/* Paths under the work dir hash as relative ones: another worker directory can hit. */
 		char *basedir_env = xasprintf("CCACHE_BASEDIR=%s", j->opts->work_dir);
 		const char *env[] = { basedir_env, "CCACHE_NOHASHDIR=1", NULL };
+		struct metadata_start ms = { m, &k, env, json_string_value(json_object_get(tree, "url")),
+					     json_string_value(json_object_get(spec, "ref")), info.commit, j->id,
+					     (long)json_integer_value(json_object_get(spec, "run_id")) };
+
+		/* metadata.json's build group is on disk (and on the server) before make starts: it survives a kill. */
+		md = metadata_start(&ms);
+		md_path = xasprintf("%s/metadata.json", j->dir);
+		if (metadata_write(md, md_path) == 0)
+			job_upload(j, "metadata.json", md_path);
 
 		/*
 		 * No olddefconfig first: the build targets run syncconfig on the new
@@ -379,6 +390,15 @@ int build_run(struct job *j, json_t *result)
 			job_upload(j, "config", final_config);
 	}
 	job_upload(j, "build.log", log_path);
+	{
+		struct metadata_result mr = { status, pr.wall_s, pr.cpu_s, (long)nprimary,
+					      (long)buildlog_warning_count(o.scan), cc1.hits - cc0.hits,
+					      cc1.misses - cc0.misses, out };
+
+		metadata_finish(md, &mr);
+		if (metadata_write(md, md_path) == 0)
+			job_upload(j, "metadata.json", md_path);
+	}
 	symvers = xasprintf("%s/Module.symvers", out);
 	if (strcmp(status, "PASS") == 0)
 		job_upload(j, "module.symvers", symvers);
@@ -434,5 +454,7 @@ done:
 	free(symvers);
 	free(stage);
 	free(cc);
+	free(md_path);
+	json_decref(md);
 	return rc;
 }

@@ -290,6 +290,22 @@ async function main() {
 			const rows = await page.$$eval('.diff-box table.diff tr.axis td:first-child', (tds) => tds.map((t) => t.textContent));
 			ok(rows.length > 0 && rows.every((r) => r.startsWith('CONFIG_')), `the axes it sets differ from the base (${rows})`);
 		}
+		/* Sizes and times come from the build's metadata.json (real builds only), against the base run's. */
+		const sizePairs = (await api(`/runs/${FAIL_RUN}/compare?base=${BASE_RUN}`)).configs
+			.filter((c) => c.base_config_id && c.status === 'PASS' && c.base_status === 'PASS');
+		const sized = sizePairs.length ? await api(`/configs/${sizePairs[0].config_id}`) : null;
+		if (sized?.build?.artifacts?.['metadata.json'] !== undefined) {
+			await go(`#/config/${sizePairs[0].config_id}`);
+			await page.waitForSelector('table.sizes tbody tr');
+			const head = await page.$$eval('table.sizes thead th', (ths) => ths.map((t) => t.textContent));
+			const text = await page.$$eval('table.sizes tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+			const textRow = text.find((r) => r[0] === 'vmlinux .text');
+			ok(head[2] === `base run #${BASE_RUN}` && head[3] === 'change', 'the sizes card compares with the base run', JSON.stringify(head));
+			ok(!!textRow && /\d/.test(textRow[1]) && /\d/.test(textRow[2]) && textRow[3] !== '',
+				'vmlinux .text of this build and the base run, with the change', JSON.stringify(text));
+			ok(text.some((r) => r[0] === 'build wall time' && /s$/.test(r[1])), 'build wall time is shown', JSON.stringify(text));
+			await shot('config-sizes');
+		}
 		const baseSigsRun = (await api(`/runs/${BASE_RUN}/signatures`)).signatures.filter((x) => !x.secondary);
 		const linkSig = baseSigsRun.find((x) => x.condition?.status === 'found');
 		if (ok(!!linkSig, `run ${BASE_RUN}'s error has a failure condition`)) {

@@ -201,8 +201,18 @@ REPRO=$(grep -o "reproducer: *$PUBLIC/api/v1/jobs/[0-9]*/artifacts/reproducer.sh
 [ -n "$REPRO" ] || fail "reproducer link: $BODY"
 curl -sf "$URL${REPRO#"$PUBLIC"}" | grep -q make || fail "the reproducer link does not serve the script"
 curl -sf "$URL/api/v1/configs/$CFG/config" | grep -q '^CONFIG_DEV_DAX_HMEM=y' || fail "the .config link does not serve it"
+# Like the kernel's build robots: the tags for the fix, and every error of the failing configs, new ones marked.
+grep -qx "| Reported-by: kmatrix <kmatrix@farm.test>" "$T/report.txt" || fail "no Reported-by tag: $BODY"
+grep -qx "| Closes: $PUBLIC/#/signature/$SIG" "$T/report.txt" || fail "no Closes tag: $BODY"
+grep -B3 "^| Reported-by:" "$T/report.txt" | tr '\n' ' ' | grep -q "If you fix the issue in a separate patch or commit" ||
+	fail "no sentence on when to add the tags: $BODY"
+grep -A4 "^All errors (new ones prefixed by >>):" "$T/report.txt" |
+	grep -qx ">> hmem.c: undefined reference to \`cxl_region_contains_resource'" || fail "no >> list: $BODY"
+[ "$(grep -c '^>> ' "$T/report.txt")" = "$NEW" ] || fail "every new error is marked, nothing else: $BODY"
+curl -sf "$URL/api/v1/signatures/$SIG" | jq -e --arg s "$SIG" '.signature.id == ($s | tonumber)' >/dev/null ||
+	fail "the Closes: page's signature exists"
 REPORT_ID=$(echo "$M" | jq -r .message_id)
-pass "breaking push: $NEW mail(s) for $NEW new signature(s), to the author, the matrix's and the tree's recipients, with table, condition, diagnosis and working links"
+pass "breaking push: $NEW mail(s) for $NEW new signature(s), to the author, the matrix's and the tree's recipients, with the fix's tags, table, >> error list, condition, diagnosis and working links"
 
 # ---- 3. the same commit again -------------------------------------------------------------------------
 (cd "$BARE" && echo "$(git -C "$WORK" rev-parse HEAD~1) $BREAK refs/heads/main" | GIT_DIR=. ./hooks/post-receive) \

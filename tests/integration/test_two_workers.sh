@@ -19,19 +19,7 @@ MATRICES=$T/matrices
 mkdir -p "$MATRICES"
 cp "$KM_SOURCE_DIR/tests/fixtures/fixture-small.matrix" "$KM_SOURCE_DIR/tests/fixtures/fixture.config" "$MATRICES/"
 # One config that compiles region.o, no boot: one build job.
-cat >"$MATRICES/fixture-one.matrix" <<'M'
-[matrix]
-name     = fixture-one
-arch     = x86_64
-base     = tinyconfig
-fragment = fixture.config
-targets  = vmlinux modules bzImage
-
-[axes]
-DEV_DAX_HMEM = m
-CXL_BUS      = m
-CXL_REGION   = y
-M
+cp "$KM_SOURCE_DIR/tests/fixtures/fixture-one.matrix" "$MATRICES/"
 bash "$KM_SOURCE_DIR/tests/fixtures/make-repo.sh" "$T/linux" >/dev/null
 bash "$KM_SOURCE_DIR/tests/fixtures/make-repo.sh" "$T/linux-slow" --patch slow-build-cxl-region >/dev/null
 # The same commit under another URL: another tree, so another (fresh) build directory.

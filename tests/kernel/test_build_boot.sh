@@ -105,3 +105,92 @@ diff <(results "$T/b.json") <(results "$T/c.json") >&2 || fail "run B and run C 
 sigs() { api GET "/api/v1/runs/$1/signatures" | jq -S '[.signatures[] | {signature, configs, secondary}] | sort_by(.signature)'; }
 diff <(sigs "$RUN_B") <(sigs "$RUN_C") >&2 || fail "run B and run C differ in error signatures"
 pass "one Kconfig parse and boots beside builds give the same configs, statuses, owners and signatures as make per request, one job at a time"
+
+# ==== ecosystem checks (issue 18): KCIDB export, metadata.json, boot reproducer, robot-like mail ====
+# Runs A and B above: the export validates against the KCIDB v5.3 rules, the failing build carries
+# the seed's excerpt; metadata.json of a real build has every group; the boot reproducer of a real
+# boot prints the farm's ownership; then (after run C) the bug commit alone, by its id (no base: its error is
+# new), is run again with mail on, and the report arrives through real SMTP with the tag block and
+# the ">>" list.
+ECO_MATRIX=${ECO_MATRIX:-cxl-quick} ECO_FAIL=${ECO_FAIL:-ymmmy} ECO_OWN=${ECO_OWN:-mmmmy}
+ECO_MATRICES=${MATRICES:-$KM_SOURCE_DIR/matrices}
+ECO_RELEASE=${ECO_RELEASE-6.12} ECO_MIN_TEXT=${ECO_MIN_TEXT:-1000000} # the kernel's release and a real .text
+/usr/bin/python3 -c 'import jsonschema, aiosmtpd' 2>/dev/null ||
+	fail "python3-jsonschema and python3-aiosmtpd are needed (scripts/install-deps.sh installs them)"
+eco_validate() { /usr/bin/python3 "$KM_SOURCE_DIR/tests/tools/kcidb_validate.py" "$KM_SOURCE_DIR/tests/tools/kcidb-v5.3.schema.json" "$1"; }
+api GET "/api/v1/runs/$RUN_B/kcidb" >"$T/kcidb-b.json"
+expect_status 200 "KCIDB export of run B"
+eco_validate "$T/kcidb-b.json" >"$T/kcidb-b.txt" || fail "run B's KCIDB export is invalid: $(head -20 "$T/kcidb-b.txt")"
+jq -e --arg p "$ECO_FAIL" '[.builds[] | select(.status == "FAIL")] | length == 1 and .[0].misc.point == $p
+	and (.[0].log_excerpt | contains("cxl_region_contains_resource")) and (.[0].log_excerpt | length) <= 16384
+	and (.[0].compiler | startswith("gcc "))' "$T/kcidb-b.json" >/dev/null ||
+	fail "the failing build of run B: $(jq -c '[.builds[] | select(.status == "FAIL")] | map(del(.misc))' "$T/kcidb-b.json" | head -c 2000)"
+jq -e '.issues | length == 1 and (.[0].misc.signature | test("^ld-undefined:cxl_region_contains_resource"))' \
+	"$T/kcidb-b.json" >/dev/null || fail "run B's issue: $(jq -c .issues "$T/kcidb-b.json")"
+api GET "/api/v1/runs/$RUN_A/kcidb" >"$T/kcidb-a.json"
+eco_validate "$T/kcidb-a.json" >"$T/kcidb-a.txt" || fail "run A's KCIDB export is invalid: $(head -20 "$T/kcidb-a.txt")"
+nboots=$(jq '[.configs[].boots[]] | length' "$T/a.json")
+[ "$(jq '[.tests[] | select(.path | startswith("boot."))] | length' "$T/kcidb-a.json")" = "$nboots" ] ||
+	fail "one KCIDB test per boot of run A ($nboots)"
+own_job=$(jq --arg p "$ECO_OWN" '.configs[] | select(.point == $p) | .boots[] | select(.variant == "cxl-first") | .job_id' "$T/a.json")
+[ "$(jq -r --arg id "kmatrix:boot-$own_job.range-" '.tests[] | select((.id | startswith($id)) and .misc.role == "subject") | .misc.owner' \
+	"$T/kcidb-a.json")" = "$(owner "$ECO_OWN" cxl-first)" ] || fail "the KCIDB ownership test of $ECO_OWN/cxl-first"
+pass "KCIDB: runs A and B export valid v5.3 documents; the failing build's excerpt carries cxl_region_contains_resource"
+
+own_build=$(jq --arg p "$ECO_OWN" '.configs[] | select(.point == $p) | .build.job_id' "$T/a.json")
+api GET "/api/v1/jobs/$own_build/artifacts/metadata.json" >"$T/metadata-a.json"
+expect_status 200 "metadata.json of a real build"
+jq -e --arg c "$(jq -r .run.commit_id "$T/a.json")" --arg rel "$ECO_RELEASE" --argjson min "$ECO_MIN_TEXT" '(.build | .target_arch == "x86_64" and .wrapper == "ccache"
+	and (.targets | length) > 0 and .reproducer_cmdline[0] == "make" and .status == "finished")
+	and (.results | .status == "PASS" and .duration.build > 0 and .errors == 0)
+	and (.ccache | .cache_hits + .cache_misses > 0)
+	and (.compiler | .name == "gcc" and (.version_full | startswith("gcc")))
+	and (.git | .git_commit == $c and (.git_describe | length) > 0)
+	and (.hardware | .cores > 0 and .ram > 0 and .free_disk_space > 0)
+	and ($rel == "" or (.source.kernelrelease | startswith($rel)))
+	and (.vmlinux | .text_size > $min and .data_size > 0 and .bss_size > 0)
+	and (.modules | .count > 0 and .total_size > 0)' "$T/metadata-a.json" >/dev/null ||
+	fail "metadata.json of $ECO_OWN: $(head -c 3000 "$T/metadata-a.json")"
+pass "metadata.json of a real build: build, results, ccache, compiler, git, hardware, source, vmlinux, modules"
+
+api GET "/api/v1/jobs/$own_job/artifacts/boot-reproducer.sh" >"$T/boot-repro.sh"
+expect_status 200 "boot-reproducer.sh of $ECO_OWN/cxl-first"
+mkdir "$T/repro-empty"
+(cd "$T/repro-empty" && nice -n 10 sh "$T/boot-repro.sh" >"$T/repro-console.log" 2>&1) ||
+	fail "boot-reproducer.sh: $(tail -20 "$T/repro-console.log")"
+curl -s "$URL/api/v1/jobs/$own_job/artifacts/console.log" | tr -d '\r' | grep -E '^KMATRIX range=' >"$T/farm-ranges.txt" || true
+tr -d '\r' <"$T/repro-console.log" | grep -E '^KMATRIX range=' >"$T/repro-ranges.txt" || true
+[ -s "$T/farm-ranges.txt" ] && diff -u "$T/farm-ranges.txt" "$T/repro-ranges.txt" >"$T/repro.diff" ||
+	fail "the reproducer's ownership lines differ from the farm's: $(cat "$T/repro.diff" 2>/dev/null)"
+pass "boot-reproducer.sh of $ECO_OWN/cxl-first, run in an empty directory, prints the farm's ownership lines"
+
+# Mail: the same server data with SMTP on, the matrix cut down to the failing point (same name, so the
+# build directory is the warm one), the bug commit submitted by id.
+kill "$LAST_WORKER_PID" 2>/dev/null || true
+wait "$LAST_WORKER_PID" 2>/dev/null || true
+stop_server
+mkdir -p "$T/eco-matrices" "$T/eco-mail"
+cp -R "$ECO_MATRICES"/. "$T/eco-matrices/"
+awk -v point="$ECO_FAIL" '/^\[/ { axes = ($0 == "[axes]") } axes && /^[A-Z0-9_]+ *=/ { i++; sub(/=.*/, "= " substr(point, i, 1)) } { print }' \
+	"$ECO_MATRICES/$ECO_MATRIX.matrix" >"$T/eco-matrices/$ECO_MATRIX.matrix"
+/usr/bin/python3 "$KM_SOURCE_DIR/tests/tools/smtp_sink.py" --dir "$T/eco-mail" --port-file "$T/eco-mail/port" \
+	>>"$T/smtp.log" 2>&1 &
+KM_PIDS+=("$!")
+for _ in $(seq 1 100); do [ -s "$T/eco-mail/port" ] && break; sleep 0.1; done
+MATRICES=$T/eco-matrices start_server --long-poll=2 --smtp-url="smtp://127.0.0.1:$(cat "$T/eco-mail/port")" \
+	--mail-from="kmatrix <kmatrix@farm.test>"
+start_worker kbuild-mail --build-timeout=2400
+BUG_COMMIT=$(git -C "$TEST_TREE" rev-parse "$BUG_BRANCH")
+RUN_E=$("$KM_CTL" submit --tree="$TEST_TREE" --commit="$BUG_COMMIT" --matrix="$ECO_MATRIX")
+[ "$(wait_run "$RUN_E" 3000)" = done ] || fail "run E did not end done"
+for _ in $(seq 1 600); do ls "$T"/eco-mail/msg-*.eml >/dev/null 2>&1 && break; sleep 0.2; done
+mail=$(ls "$T"/eco-mail/msg-*.eml 2>/dev/null | head -1)
+[ -n "$mail" ] || fail "no report mail for run E: $(api GET "/api/v1/runs/$RUN_E/mail")"
+tr -d '\r' <"$mail" >"$T/eco-report.txt"
+SIG_C=$(api GET "/api/v1/runs/$RUN_E/signatures" | jq '[.signatures[] | select(.secondary | not)][0].id')
+grep -qx "| Reported-by: kmatrix <kmatrix@farm.test>" "$T/eco-report.txt" &&
+	grep -qx "| Closes: $URL/#/signature/$SIG_C" "$T/eco-report.txt" ||
+	fail "the tag block: $(grep -A3 'If you fix' "$T/eco-report.txt")"
+grep -A5 '^All errors (new ones prefixed by >>):' "$T/eco-report.txt" |
+	grep -Eq "^>> .*undefined reference to .cxl_region_contains_resource'$" || fail "the >> list: $(cat "$T/eco-report.txt")"
+pass "report mail through real SMTP: Reported-by and Closes tags, all errors with the new one prefixed by >>"

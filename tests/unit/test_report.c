@@ -449,6 +449,51 @@ static void body__has_every_section(void **state)
 	free(body);
 }
 
+static void body__tags_and_all_errors_like_the_robots(void **state)
+{
+	static const struct report_error errs[] = {
+		{ "drivers/cxl/acpi.c: 'rc' undeclared (first use in this function)", false },
+		{ "hmem.c: undefined reference to `cxl_region_contains_resource'", true },
+		{ "evil\x1b[2J\nBcc: x@example.org", true },
+	};
+	struct matrix_fixture f;
+	struct report_input in;
+	char *body, *tags, *list, *table;
+
+	(void)state;
+	make_matrix(&f, 30);
+	in = base_input(&f);
+	in.reported_by = "kmatrix <kmatrix@farm.example.org>";
+	in.closes_url = "https://farm.example.org/#/signature/7";
+	in.all_errors = errs;
+	in.nall_errors = 3;
+	body = report_body(&in);
+	tags = strstr(body, "| Reported-by: kmatrix <kmatrix@farm.example.org>\n"
+	                    "| Closes: https://farm.example.org/#/signature/7\n");
+	assert_non_null(tags);
+	assert_non_null(strstr(body, "If you fix the issue in a separate patch or commit (not only in a new\n"
+	                             "version of the same patch), add these tags to it:\n\n| Reported-by:"));
+	list = strstr(body, "All errors (new ones prefixed by >>):\n\n"
+	                    "   drivers/cxl/acpi.c: 'rc' undeclared (first use in this function)\n"
+	                    ">> hmem.c: undefined reference to `cxl_region_contains_resource'\n"
+	                    ">> evil Bcc: x@example.org\n");
+	assert_non_null(list);
+	table = strstr(body, "DEV_DAX_HMEM");
+	/* The tags come before the table, the list right after it, before the first error lines. */
+	assert_true(tags < table && table < list && list < strstr(body, "First error lines"));
+	assert_true(valid_utf8_text(body));
+	free(body);
+
+	/* Without them the report is as before. */
+	in.reported_by = NULL;
+	in.closes_url = NULL;
+	in.nall_errors = 0;
+	body = report_body(&in);
+	assert_null(strstr(body, "Reported-by:"));
+	assert_null(strstr(body, "All errors"));
+	free(body);
+}
+
 static void body__reproducer_text_replaces_generic_steps(void **state)
 {
 	struct matrix_fixture f;
@@ -558,6 +603,7 @@ int main(void)
 		cmocka_unit_test(body__many_failing_rows_are_capped),
 		cmocka_unit_test(body__staircase_header_when_names_are_wide),
 		cmocka_unit_test(body__has_every_section),
+		cmocka_unit_test(body__tags_and_all_errors_like_the_robots),
 		cmocka_unit_test(body__reproducer_text_replaces_generic_steps),
 		cmocka_unit_test(body__odd_text_is_escaped),
 		cmocka_unit_test(body__long_logs_are_bounded),

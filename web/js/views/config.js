@@ -6,6 +6,7 @@ import * as api from '../api.js';
 import { badge, crumbs, pointChips, section, emptyNote, branchHref, branchLabel } from '../components.js';
 import { configStatus, distance, isFinal } from '../status.js';
 import { clampEntry, diagnosisBlock } from '../insight.js';
+import { sizesCard } from './sizes.js';
 
 const MAX_LINES = 20000;
 const ERROR_RE = /(\berror\b|undefined reference|\*\*\*|\bBUG:|Kernel panic|Oops)/i;
@@ -253,7 +254,7 @@ async function draw(id, data, root, ctx, state) {
 	const logCard = section('Build log');
 	const reproCard = section('Reproducer');
 	const cfgCard = section('.config');
-	replace(root, head, buildCard, errCard, logCard, reproCard, cfgCard, bootsCard(boots));
+	replace(root, head, buildCard, sizesCard(run, id, build), errCard, logCard, reproCard, cfgCard, bootsCard(boots));
 
 	const arts = build?.artifacts || {};
 	const marks = new Map();
