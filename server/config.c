@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "fsutil.h"
 #include "kcidb.h"
 #include "xalloc.h"
 #include "validate.h"
