@@ -221,8 +221,11 @@ jq -c 'del(.after)' "$DATA/github-push.json" >"$T/noafter.json"
 github push "$T/noafter.json" >/dev/null
 expect_status 400 "push without 'after'"
 grep -q "missing field 'after'" "$T/body" || fail "missing field message: $(cat "$T/body")"
+# Without a signature header it is refused on its headers, before the body is looked at.
 post /dev/null -H "X-GitHub-Event: push" >/dev/null
-expect_status 400 "empty body"
+expect_status 401 "empty unsigned body"
+post /dev/null -H "X-GitHub-Event: push" -H "X-Hub-Signature-256: sha256=$(hmac "$GH_SECRET" /dev/null)" >/dev/null
+expect_status 400 "empty signed body"
 api GET /api/v1/webhook >/dev/null
 expect_status 405 "GET on the webhook"
 [ "$(nruns)" = "$before" ] || fail "a refused delivery made a run"
