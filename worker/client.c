@@ -18,7 +18,6 @@
 struct client {
 	char *base;
 	char *auth_header;
-	volatile sig_atomic_t *stop; /* set: a long-polling claim gives up (client_set_stop) */
 };
 
 static int curl_ready;
@@ -42,11 +41,6 @@ int client_new(const char *base_url, const char *token, struct client **out)
 	c->auth_header = xasprintf("Authorization: Bearer %s", token);
 	*out = c;
 	return 0;
-}
-
-void client_set_stop(struct client *c, volatile sig_atomic_t *stop)
-{
-	c->stop = stop;
 }
 
 void client_free(struct client *c)
@@ -81,16 +75,7 @@ struct request {
 	const char *lease_header;
 	FILE *download;   /* response body to a file */
 	long timeout_s;
-	volatile sig_atomic_t *stop; /* non-NULL: abort the request once it is set */
 };
-
-/* Aborts a request the worker no longer waits for (a claim during shutdown). */
-static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
-{
-	volatile sig_atomic_t *stop = ctx;
-
-	return *stop ? 1 : 0;
-}
 
 /*
  * Performs one request. *status gets the HTTP status (0 on transport errors);
@@ -127,11 +112,6 @@ static int perform(struct client *c, const struct request *r, long *status, json
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, r->timeout_s ? r->timeout_s : 60L);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
-	if (r->stop) {
-		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)r->stop);
-		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	}
 	if (r->body) {
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->body));
@@ -219,7 +199,7 @@ int client_claim(struct client *c, const char *const *kinds, int wait_s, json_t 
 {
 	json_t *k = json_array(), *body, *resp = NULL;
 	char *text;
-	struct request r = { .method = "POST", .path = "/api/v1/jobs/claim", .timeout_s = wait_s + 30, .stop = c->stop };
+	struct request r = { .method = "POST", .path = "/api/v1/jobs/claim", .timeout_s = wait_s + 30 };
 	long status = 0;
 	int rc;
 

@@ -12,9 +12,6 @@ struct client;
 int client_new(const char *base_url, const char *token, struct client **out);
 void client_free(struct client *c);
 
-/* From now on a long-polling claim gives up within a second once *stop is set (it then finds no job). */
-void client_set_stop(struct client *c, volatile sig_atomic_t *stop);
-
 /* Registers liveness and facts about this worker. */
 int client_heartbeat(struct client *c, const char *hostname, const char *version, long cores);
 

@@ -21,7 +21,7 @@
 #define WORKER_VERSION "0.1.0"
 
 static volatile sig_atomic_t stop_requested; /* a signal: finish the jobs in hand and stop */
-static volatile sig_atomic_t slots_stop;     /* the boot slots stop claiming (the worker is ending) */
+static volatile sig_atomic_t slots_stop;     /* the boot slots stop after their claim (the worker is ending) */
 static atomic_long busy_slots;
 static atomic_llong last_active;             /* when a slot last finished a job */
 static atomic_long done_jobs;
@@ -314,7 +314,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kmatrix-worker: %s\n", err_msg());
 		return 2;
 	}
-	client_set_stop(main_slot.client, &stop_requested);
 	rc = client_heartbeat(main_slot.client, hostname, WORKER_VERSION, opts.make_jobs);
 	if (rc == KM_EAUTH) {
 		fprintf(stderr, "kmatrix-worker: the server refused the token: %s\n", err_msg());
@@ -335,11 +334,14 @@ int main(int argc, char **argv)
 		b->hostname = hostname;
 		/* curl's global set-up happened above: a client per thread from here on is safe. */
 		client_new(opts.server_url, token, &b->client);
-		client_set_stop(b->client, &slots_stop);
 		pthread_create(&b->thread, NULL, boot_slot_main, b);
 	}
 	slot_loop(&main_slot);
-	/* The boot slots finish the job in hand (or give up their claim) and stop. */
+	/*
+	 * The boot slots finish their claim and the job in hand, then stop. A
+	 * claim is never abandoned half-way: the server could lease a job to a
+	 * connection nobody reads any more, and the job would wait for its lease.
+	 */
 	slots_stop = 1;
 	for (long i = 0; i < opts.boot_slots; i++) {
 		pthread_join(boot_slots[i].thread, NULL);
