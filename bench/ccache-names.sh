@@ -20,19 +20,6 @@ sed "s/^name *= *$matrix\$/name     = $matrix-second/" "matrices/$matrix.matrix"
 start_server --long-poll=2
 start_worker names --build-timeout=7200
 
-db() { sqlite3 -readonly "$T/data/kmatrix.db" "$@"; }
-first_build() { # RUN: "hits misses" of the run's first finished build; the rest is cancelled
-	local run=$1 n=0
-	until [ "$(db "SELECT COUNT(*) FROM builds b JOIN jobs j ON j.id = b.job_id WHERE j.run_id = $run")" -ge 1 ]; do
-		sleep 3
-		n=$((n + 1))
-		[ $n -lt 2400 ] || fail "no build finished in run $run"
-	done
-	"$KM_CTL" cancel "$run" >/dev/null 2>&1 || true
-	db "SELECT b.ccache_hits || ' ' || b.ccache_misses || ' ' || printf('%.0f', b.wall_s) || ' ' || c.point
-		FROM builds b JOIN jobs j ON j.id = b.job_id JOIN configs c ON c.id = b.config_id
-		WHERE j.run_id = $run ORDER BY b.job_id LIMIT 1"
-}
 pct() { echo "scale=1; 100 * $1 / ($1 + $2)" | bc; }
 row() { printf "| %-44s | %-6s | %6s | %7s | %6s |\n" "$@"; }
 

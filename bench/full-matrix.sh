@@ -29,7 +29,6 @@ targets=$(sed -n 's/^targets *= *\([^#]*\).*/\1/p' "matrices/$matrix.matrix")
 now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc; }
 log() { echo "[$(date +%H:%M:%S)] $*"; }
-db() { sqlite3 -readonly "$T/data/kmatrix.db" "$@"; }
 
 # The bench's own tree: master as shipped, and a branch with the seed-like one-file change.
 TREE=$T/linux
@@ -128,25 +127,14 @@ p_fail=$(db "SELECT COUNT(*) FROM jobs WHERE run_id = $run2 AND kind = 'build' A
 log "second push: $push2 s, $p_fail builds fail"
 
 # --- ccache across names: the same source under another tree name, and another matrix ----------
-first_build_rate() { # RUN: ccache hit rate of the run's first finished build, then cancel the rest
-	local run=$1 n=0
-	until [ "$(db "SELECT COUNT(*) FROM builds b JOIN jobs j ON j.id = b.job_id WHERE j.run_id = $run")" -ge 1 ]; do
-		sleep 3
-		n=$((n + 1))
-		[ $n -lt 1200 ] || fail "no build finished in run $run"
-	done
-	"$KM_CTL" cancel "$run" >/dev/null 2>&1 || true
-	db "SELECT b.ccache_hits || ' ' || b.ccache_misses FROM builds b JOIN jobs j ON j.id = b.job_id
-		WHERE j.run_id = $run ORDER BY b.job_id LIMIT 1"
-}
 other_matrix=cxl-quick
 [ "$matrix" = cxl-quick ] && other_matrix=cxl-dax-hmem
 log "first build under a second tree name"
 run3=$("$KM_CTL" submit --tree="$TREE" --ref=master --matrix="$matrix" --tree-name=bench-second-name)
-read -r n_hits n_misses <<<"$(first_build_rate "$run3")"
+read -r n_hits n_misses _ _ <<<"$(first_build "$run3")"
 log "first build of a second matrix ($other_matrix)"
 run4=$("$KM_CTL" submit --tree="$TREE" --ref=master --matrix="$other_matrix")
-read -r m_hits m_misses <<<"$(first_build_rate "$run4")"
+read -r m_hits m_misses _ _ <<<"$(first_build "$run4")"
 kill "$LAST_WORKER_PID"
 wait "$LAST_WORKER_PID" 2>/dev/null || true
 

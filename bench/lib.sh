@@ -9,3 +9,20 @@ export KM_SOURCE_DIR=$PWD KM_SERVER=$PWD/$build/server/kmatrix-server KM_WORKER=
 . tests/integration/lib.sh
 cache=$(scripts/cache-dir.sh)
 LINUX=$(KM_LINUX_TREE="$cache/linux-6.12" scripts/linux-tree.sh)
+
+# Read-only queries on the test server's database ($T/data, see start_server).
+db() { sqlite3 -readonly "$T/data/kmatrix.db" "$@"; }
+
+# first_build RUN: "hits misses wall point" of the run's first finished build; the rest of the run is cancelled.
+first_build() {
+	local run=$1 n=0
+	until [ "$(db "SELECT COUNT(*) FROM builds b JOIN jobs j ON j.id = b.job_id WHERE j.run_id = $run")" -ge 1 ]; do
+		sleep 3
+		n=$((n + 1))
+		[ $n -lt 2400 ] || fail "no build finished in run $run"
+	done
+	"$KM_CTL" cancel "$run" >/dev/null 2>&1 || true
+	db "SELECT b.ccache_hits || ' ' || b.ccache_misses || ' ' || printf('%.0f', b.wall_s) || ' ' || c.point
+		FROM builds b JOIN jobs j ON j.id = b.job_id JOIN configs c ON c.id = b.config_id
+		WHERE j.run_id = $run ORDER BY b.job_id LIMIT 1"
+}
