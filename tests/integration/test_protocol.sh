@@ -6,15 +6,7 @@
 
 MATRICES="$T/matrices"
 mkdir -p "$MATRICES"
-cat >"$MATRICES/tiny.matrix" <<'M'
-[matrix]
-name = tiny
-arch = x86_64
-base = tinyconfig
-[axes]
-A = y m n
-B = y n
-M
+cp "$KM_SOURCE_DIR/tests/fixtures/tiny.matrix" "$MATRICES/"
 start_server --lease=5 --long-poll=2
 
 W1=$("$KM_CTL" worker-add w1)

@@ -6,15 +6,7 @@
 
 MATRICES="$T/matrices"
 mkdir -p "$MATRICES"
-cat >"$MATRICES/tiny.matrix" <<'M'
-[matrix]
-name = tiny
-arch = x86_64
-base = tinyconfig
-[axes]
-A = y m n
-B = y n
-M
+cp "$KM_SOURCE_DIR/tests/fixtures/tiny.matrix" "$MATRICES/"
 start_server --long-poll=1
 W1=$("$KM_CTL" worker-add w1)
 RUN=$("$KM_CTL" submit --tree=/srv/git/linux.git --ref=main --matrix=tiny)
