@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "artifacts.h"
 #include "db.h"
 #include "matrix.h"
 #include "digest.h"
@@ -378,7 +379,7 @@ void api_artifact_get(struct server *s, struct db *db, struct http_req *req, str
 		api_fail(resp, rc);
 		return;
 	}
-	path = xasprintf("%s/%s", s->cfg->data_dir, rel);
+	path = artifacts_path(s->cfg->data_dir, rel);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		err_set(KM_ENOTFOUND, "artifact file of job %ld is missing on disk", job);

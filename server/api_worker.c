@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "artifacts.h"
 #include "db.h"
 #include "digest.h"
 #include "err.h"
@@ -196,11 +197,6 @@ static int upload_allowed(struct db *db, const struct http_req *req, long worker
 	return rc;
 }
 
-static char *job_dir(const struct server *s, long run_id, long job_id)
-{
-	return xasprintf("artifacts/run-%ld/job-%ld", run_id, job_id);
-}
-
 int api_artifact_admit(struct server *s, struct db *db, const struct http_req *req, long worker_id,
 		       char **spool_dir)
 {
@@ -215,8 +211,8 @@ int api_artifact_admit(struct server *s, struct db *db, const struct http_req *r
 		rc = db_job_get(db, job_id, &job);
 	if (rc)
 		goto done;
-	rel = job_dir(s, job.run_id, job_id);
-	*spool_dir = xasprintf("%s/%s", s->cfg->data_dir, rel);
+	rel = artifacts_job_dir(job.run_id, job_id);
+	*spool_dir = artifacts_path(s->cfg->data_dir, rel);
 	rc = fs_mkdirs(*spool_dir);
 	if (rc) {
 		free(*spool_dir);
@@ -232,7 +228,6 @@ void api_artifact_put(struct server *s, struct db *db, struct http_req *req, str
 {
 	struct db_job_info job;
 	const char *name = req->params[1];
-	char *rel = NULL, *path = NULL, *dir = NULL;
 	long worker_id = 0, job_id = 0;
 	bool in_tx = false;
 	int rc = api_auth_worker(s, db, req, &worker_id);
@@ -253,20 +248,9 @@ void api_artifact_put(struct server *s, struct db *db, struct http_req *req, str
 		rc = db_job_get(db, job_id, &job);
 	if (rc)
 		goto done;
-	dir = job_dir(s, job.run_id, job_id);
-	rel = xasprintf("%s/%s", dir, name);
-	path = xasprintf("%s/%s", s->cfg->data_dir, rel);
-	if (rename(req->body_file, path) != 0) {
-		rc = err_set(KM_EIO, "cannot store artifact: %s", strerror(errno));
-	} else {
-		char *abs_dir = xasprintf("%s/%s", s->cfg->data_dir, dir);
-
-		req->body_file_taken = true;
-		rc = fs_sync_dir(abs_dir); /* the new name survives a power loss before it is recorded */
-		free(abs_dir);
-	}
-	if (!rc)
-		rc = db_artifact_put(db, job_id, name, rel, (int64_t)req->body_len, req->body_sha256);
+	rc = artifacts_store(db, s->cfg->data_dir, job.run_id, job_id, name, req->body_file, (int64_t)req->body_len,
+			     req->body_sha256);
+	req->body_file_taken = rc == 0;
 	if (!rc) {
 		in_tx = false;
 		rc = db_commit(db);
@@ -280,9 +264,6 @@ done:
 		http_resp_json(resp, 201, json_pack("{s:s,s:I,s:s}", "name", name, "size", (json_int_t)req->body_len,
 						    "sha256", req->body_sha256));
 	db_job_info_release(&job);
-	free(dir);
-	free(rel);
-	free(path);
 }
 
 void api_job_result(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "artifacts.h"
 #include "buf.h"
 #include "db.h"
 #include "err.h"
-#include "fsutil.h"
 #include "matrix.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -154,28 +154,6 @@ static json_t *artifact_url(const struct kcidb_opts *o, long job, const char *na
 static json_t *resource(const struct kcidb_opts *o, long job, const char *name)
 {
 	return json_pack("{s:s,s:o?}", "name", name, "url", artifact_url(o, job, name));
-}
-
-/* The text of a job's artifact, or NULL when it has none (or it is unreadable). *len set. */
-static char *artifact_text(struct db *db, const struct kcidb_opts *o, long job, const char *name, size_t *len)
-{
-	char *rel = NULL, *path, *data = NULL;
-	int64_t size = 0;
-
-	*len = 0;
-	if (db_artifact_get(db, job, name, &rel, &size) != 0) {
-		err_clear();
-		return NULL;
-	}
-	path = xasprintf("%s/%s", o->data_dir, rel);
-	if (fs_read_file(path, LOG_READ_MAX, &data, len) != 0) {
-		err_clear();
-		data = NULL;
-		*len = 0;
-	}
-	free(path);
-	free(rel);
-	return data;
 }
 
 static int64_t int_of(const json_t *obj, const char *key)
@@ -401,7 +379,7 @@ done:
 static void add_metadata(struct exporter *x, long job, json_t *build, json_t *misc)
 {
 	size_t len = 0;
-	char *data = artifact_text(x->db, x->o, job, "metadata.json", &len);
+	char *data = artifacts_read(x->db, x->o->data_dir, job, "metadata.json", LOG_READ_MAX, &len);
 	json_t *md = data ? json_loadb(data, len, 0, NULL) : NULL;
 	const json_t *cc = json_object_get(md, "compiler");
 
@@ -476,7 +454,7 @@ static int add_config(struct exporter *x, long config_id)
 	e = first_primary(errors);
 	if (e) {
 		size_t len = 0;
-		char *log = artifact_text(x->db, o, job, log_name, &len);
+		char *log = artifacts_read(x->db, o->data_dir, job, log_name, LOG_READ_MAX, &len);
 		const char *first = str_of(e, "first_lines");
 
 		if (log && json_integer_value(json_object_get(e, "line_no")) > 0)

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "artifacts.h"
 #include "buf.h"
 #include "condition.h"
 #include "config.h"
 #include "db.h"
 #include "err.h"
-#include "fsutil.h"
 #include "log.h"
 #include "mail.h"
 #include "matrix.h"
@@ -189,23 +189,6 @@ static const char *branch_of(const char *ref)
 	return ref ? ref : "";
 }
 
-/* An artifact of a job as text, or NULL when it was not stored. */
-static char *artifact_text(struct server *s, struct db *db, long job_id, const char *name, size_t max)
-{
-	char *rel = NULL, *path, *text = NULL;
-	int64_t size = 0;
-	size_t len = 0;
-
-	if (!job_id || db_artifact_get(db, job_id, name, &rel, &size) != 0)
-		return NULL;
-	path = rel[0] == '/' ? xstrdup(rel) : xasprintf("%s/%s", s->cfg->data_dir, rel);
-	if (fs_read_file(path, max, &text, &len) != 0)
-		text = NULL;
-	free(path);
-	free(rel);
-	return text;
-}
-
 /* What one run's mail needs, loaded once: the run's facts, and the run as the mail names it. */
 struct mail_run {
 	struct db_notify_run run;
@@ -345,7 +328,7 @@ static char *diagnosis(struct server *s, struct db *db, const struct run_facts *
 
 		if (strcmp(c->build, "PASS") != 0)
 			continue;
-		text = artifact_text(s, db, c->build_job, "module.symvers", MAX_SYMVERS);
+		text = artifacts_read(db, s->cfg->data_dir, c->build_job, "module.symvers", MAX_SYMVERS, NULL);
 		if (!text)
 			continue;
 		snprintf(origin, sizeof(origin), "config %ld Module.symvers", c->id);
@@ -470,7 +453,7 @@ static int compose_report(struct notifier *n, struct db *db, const struct mail_r
 	configs = report_configs(f->facts, failing, nfailing);
 	cond = failure_condition(f->facts, signature_id);
 	diag = diagnosis(s, db, f->facts, signature_id, type, first_lines);
-	repro = artifact_text(s, db, first_job, "reproducer.sh", MAX_REPRODUCER);
+	repro = artifacts_read(db, s->cfg->data_dir, first_job, "reproducer.sh", MAX_REPRODUCER, NULL);
 	dash = xasprintf("%s/#/run/%ld", base, f->run.id);
 	if (nfailing)
 		cfg_url = xasprintf("%s/api/v1/configs/%ld/config", base, failing[0]);

@@ -6,6 +6,7 @@
 
 #include "boot.h"
 #include "boot_repro.h"
+#include "boot_stage.h"
 #include "client.h"
 #include "console.h"
 #include "err.h"
@@ -23,18 +24,33 @@ static bool file_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-/* The build's kernel image and modules: staged locally by our own build, else downloaded from the server. */
-static int boot_inputs(struct job *j, long build_job, char **kernel, char **modroot)
+/*
+ * The build's kernel image and modules: staged on this worker by the build
+ * (held for the boot, *vmlinux set too), else downloaded from the server
+ * (*vmlinux NULL: the server keeps no vmlinux).
+ */
+static int boot_inputs(struct job *j, long build_job, int *hold, char **kernel, char **modroot, char **vmlinux)
 {
-	char *stage = xasprintf("%s/boots/job-%ld", j->opts->work_dir, build_job);
+	char *stage = boot_stage_dir(j->opts, build_job);
 	char *tarball = NULL;
 	int rc = 0;
 
+	*hold = boot_stage_hold(stage);
 	*kernel = xasprintf("%s/kernel.img", stage);
 	*modroot = xasprintf("%s/modroot", stage);
-	if (file_exists(*kernel) && file_exists(*modroot))
+	*vmlinux = xasprintf("%s/vmlinux", stage);
+	if (*hold >= 0 && file_exists(*kernel) && file_exists(*modroot)) {
+		if (!file_exists(*vmlinux)) {
+			free(*vmlinux);
+			*vmlinux = NULL;
+		}
 		goto done;
+	}
+	boot_stage_release(*hold);
+	*hold = -1;
 	free(stage);
+	free(*vmlinux);
+	*vmlinux = NULL;
 	stage = xasprintf("%s/inputs", j->dir);
 	free(*kernel);
 	free(*modroot);
@@ -72,9 +88,9 @@ int boot_job_run(struct job *j, json_t *result)
 	struct matrix *m = NULL;
 	struct boot_input in;
 	struct boot_outcome out;
-	char *kernel = NULL, *modroot = NULL, *workdir = NULL, *console_path = NULL, *repro = NULL, *path = NULL;
+	char *kernel = NULL, *modroot = NULL, *vmlinux = NULL, *workdir = NULL, *console_path = NULL, *repro = NULL, *path = NULL;
 	json_t *owners = json_array();
-	int rc;
+	int hold = -1, rc;
 
 	memset(&out, 0, sizeof(out));
 	rc = matrix_bundle_parse(bundle, &m);
@@ -92,7 +108,7 @@ int boot_job_run(struct job *j, json_t *result)
 		rc = err_set(KM_EINVAL, "boot variant '%s' is not in the matrix", variant_name ? variant_name : "");
 		goto done;
 	}
-	rc = boot_inputs(j, build_job, &kernel, &modroot);
+	rc = boot_inputs(j, build_job, &hold, &kernel, &modroot, &vmlinux);
 	if (rc)
 		goto done;
 	workdir = xasprintf("%s/boot", j->dir);
@@ -127,6 +143,9 @@ int boot_job_run(struct job *j, json_t *result)
 		goto done;
 
 	json_object_set_new(result, "status", json_string(out.status));
+	/* A kernel that failed to boot is debugged with its vmlinux (decode_stacktrace.sh, gdb). */
+	if (strcmp(out.status, "FAIL") == 0 && vmlinux)
+		job_upload(j, "vmlinux", vmlinux);
 	if (out.reason)
 		json_object_set_new(result, "message", json_string(out.reason));
 	json_object_set_new(result, "wall_s", json_real(out.wall_s));
@@ -147,11 +166,13 @@ int boot_job_run(struct job *j, json_t *result)
 	if (strcmp(out.status, "ERROR") == 0)
 		json_object_set_new(result, "retryable", json_true());
 done:
+	boot_stage_release(hold);
 	boot_outcome_release(&out);
 	json_decref(owners);
 	matrix_free(m);
 	free(kernel);
 	free(modroot);
+	free(vmlinux);
 	free(workdir);
 	free(console_path);
 	free(repro);

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boot_stage.h"
 #include "buildlog.h"
 #include "checkout.h"
 #include "err.h"
@@ -143,7 +144,10 @@ static int stage_boot_inputs(struct job *j, const struct kmake *k, const struct 
 	char *modroot = xasprintf("%s/modroot", stage);
 	char *install = xasprintf("INSTALL_MOD_PATH=%s", modroot);
 	char *tarball = xasprintf("%s/modules.tar", stage);
+	char *vmlinux = xasprintf("%s/vmlinux", k->out), *vmlinux_copy = xasprintf("%s/vmlinux", stage);
 	const char *cp[] = { "cp", image, dest, NULL };
+	/* Kept beside the image for a boot that fails: decode_stacktrace.sh needs it. */
+	const char *cp_vmlinux[] = { "cp", vmlinux, vmlinux_copy, NULL };
 	const char *rm[] = { "rm", "-rf", modroot, NULL };
 	const char *tar[] = { "tar", "-C", modroot, "-cf", tarball, ".", NULL };
 	const char *targets[] = { "modules_install", install, "INSTALL_MOD_STRIP=1", NULL };
@@ -156,6 +160,8 @@ static int stage_boot_inputs(struct job *j, const struct kmake *k, const struct 
 	rc = fs_mkdirs(stage);
 	if (!rc)
 		rc = proc_run_simple(cp, NULL, 60);
+	if (!rc && access(vmlinux, R_OK) == 0)
+		rc = proc_run_simple(cp_vmlinux, NULL, 60);
 	if (!rc)
 		rc = proc_run_simple(rm, NULL, 60);
 	if (!rc)
@@ -175,6 +181,8 @@ static int stage_boot_inputs(struct job *j, const struct kmake *k, const struct 
 	}
 	kmake_argv_free(argv);
 	free(image);
+	free(vmlinux);
+	free(vmlinux_copy);
 	free(dest);
 	free(modroot);
 	free(install);
@@ -403,8 +411,9 @@ int build_run(struct job *j, json_t *result)
 	if (strcmp(status, "PASS") == 0)
 		job_upload(j, "module.symvers", symvers);
 	if (strcmp(status, "PASS") == 0 && m->boot) {
-		stage = xasprintf("%s/boots/job-%ld", j->opts->work_dir, j->id);
+		stage = boot_stage_dir(j->opts, j->id);
 		rc = stage_boot_inputs(j, &k, m, stage);
+		boot_stage_prune(j->opts, j->opts->boot_stages);
 		if (rc) {
 			status = "ERROR";
 			snprintf(message, sizeof(message), "could not stage boot inputs: %s", err_msg());

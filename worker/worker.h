@@ -26,6 +26,7 @@ struct worker_opts {
 	long claim_wait_s;
 	bool kconfig_batch;        /* resolve a run's requests with one Kconfig parse (--kconfig=batch, the default) */
 	long boot_slots;           /* boot jobs run beside a build or configure job (--boot-slots) */
+	long boot_stages;          /* builds whose boot inputs stay staged on this worker (--boot-stages) */
 };
 
 /* One job in progress: its payload, lease and scratch directory. */

@@ -2,7 +2,9 @@
 # Boot failures through the real server and worker on the fixture tree: a
 # guest that hangs is killed at the timeout with all its processes and the
 # result says so; a panic and an oops are the kernel's FAIL with their first
-# lines; none of them is mistaken for an infrastructure ERROR.
+# lines; none of them is mistaken for an infrastructure ERROR. A failing
+# boot keeps the build's vmlinux as an artifact (for decode_stacktrace.sh);
+# the worker keeps only its newest --boot-stages staged builds.
 . "$(dirname "$0")/lib.sh"
 
 MATRICES=$T/matrices
@@ -29,14 +31,24 @@ M
 done
 bash "$KM_SOURCE_DIR/tests/fixtures/make-repo.sh" "$T/linux" >/dev/null
 start_server --long-poll=2
-start_worker w1 --jobs=2
+start_worker w1 --jobs=2 --boot-stages=2
 
 boot_of() {
 	local run=$1
 	[ "$(wait_run "$run" 300)" = done ] || fail "run $run did not end done"
 	local cid
 	cid=$(api GET "/api/v1/runs/$run/matrix" | jq '.configs[0].id')
-	api GET "/api/v1/configs/$cid" | jq -c '.boots[0]'
+	api GET "/api/v1/configs/$cid" | jq -c '.boots[0] + {build_job: .build.job_id}'
+}
+
+# The failing boot's vmlinux artifact is the very vmlinux its build linked.
+vmlinux_kept() {
+	local b=$1 matrix=$2 job
+	job=$(echo "$b" | jq -r .job_id)
+	echo "$b" | jq -e '.artifacts.vmlinux' >/dev/null || fail "a failing boot keeps vmlinux: $b"
+	curl -sf -o "$T/vmlinux.$matrix" "$URL/api/v1/jobs/$job/artifacts/vmlinux" || fail "vmlinux of boot job $job"
+	cmp -s "$T/vmlinux.$matrix" "$T/work-w1/src/linux/x86_64-$matrix/vmlinux" ||
+		fail "the kept vmlinux of $matrix is not the one its build linked"
 }
 
 start=$SECONDS
@@ -50,14 +62,24 @@ if pgrep -f "fixture.hang" >/dev/null; then
 	pgrep -af "fixture.hang" >&2
 	fail "a hung guest's processes survived the timeout"
 fi
-pass "hung guest: killed at the timeout with its whole process group; FAIL with the reason"
+vmlinux_kept "$B" boot-hang
+pass "hung guest: killed at the timeout with its whole process group; FAIL with the reason, vmlinux kept"
 
 B=$(boot_of "$("$KM_CTL" submit --tree="$T/linux" --ref=main --matrix=boot-panic)")
 [ "$(echo "$B" | jq -r .status)" = FAIL ] || fail "a panic is FAIL: $B"
 echo "$B" | jq -r .details.panic | grep -q "Kernel panic - not syncing" || fail "the panic's first lines are kept: $B"
-pass "panic: FAIL with the panic's first lines"
+vmlinux_kept "$B" boot-panic
+pass "panic: FAIL with the panic's first lines, vmlinux kept"
 
 B=$(boot_of "$("$KM_CTL" submit --tree="$T/linux" --ref=main --matrix=boot-oops)")
 [ "$(echo "$B" | jq -r .status)" = FAIL ] || fail "an oops is FAIL: $B"
 echo "$B" | jq -r .details.oops | grep -q "BUG: kernel NULL pointer dereference" || fail "the oops' first lines are kept: $B"
-pass "oops: FAIL with the oops' first lines"
+vmlinux_kept "$B" boot-oops
+pass "oops: FAIL with the oops' first lines, vmlinux kept"
+
+# Three builds staged their boot inputs; --boot-stages=2 keeps the newest two.
+stages=$(ls "$T/work-w1/boots")
+[ "$(echo "$stages" | wc -l)" = 2 ] || fail "two boot stages kept, found: $stages"
+newest=$(echo "$B" | jq -r .build_job)
+echo "$stages" | grep -qx "job-$newest" || fail "the newest build's stage (job-$newest) is kept: $stages"
+pass "boot stages: only the newest --boot-stages builds stay on the worker"
