@@ -22,6 +22,7 @@
 #include "matrix.h"
 #include "report.h"
 #include "report_errors.h"
+#include "report_sizes.h"
 #include "run_facts.h"
 #include "sched.h"
 #include "server.h"
@@ -417,6 +418,7 @@ static int compose_report(struct notifier *n, struct db *db, const struct mail_r
 	char *cond = NULL, *diag = NULL, *repro = NULL, *dash = NULL, *cfg_url = NULL, *repro_url = NULL;
 	char *subject = NULL, *body = NULL, *msgid = NULL, *closes = NULL, *from = NULL, *by = NULL;
 	struct report_errors errs = { 0 };
+	struct report_sizes sizes = { 0 };
 	struct report_config *configs = NULL;
 	struct rcpts r = { 0 };
 	long *failing = NULL, first_job = 0;
@@ -463,6 +465,8 @@ static int compose_report(struct notifier *n, struct db *db, const struct mail_r
 	if (mail_parse_address(s->cfg->mail_from, &from) == 0)
 		by = xasprintf("kmatrix <%s>", from);
 	rc = report_errors_load(db, failing, nfailing, compare, &errs);
+	if (!rc)
+		rc = report_sizes_load(db, s->cfg->data_dir, compare, &sizes);
 	if (rc)
 		goto done;
 	{
@@ -492,6 +496,8 @@ static int compose_report(struct notifier *n, struct db *db, const struct mail_r
 			.closes_url = closes,
 			.all_errors = errs.v,
 			.nall_errors = errs.n,
+			.growth = sizes.v,
+			.ngrowth = sizes.n,
 			.run_id = f->run.id,
 			.signature_id = signature_id,
 		};
@@ -522,6 +528,7 @@ done:
 	free(from);
 	free(by);
 	report_errors_release(&errs);
+	report_sizes_release(&sizes);
 	free(subject);
 	free(body);
 	free(msgid);

@@ -740,6 +740,32 @@ static void all_errors(struct buf *b, const struct report_input *in)
 		buf_printf(b, "   ... and %zu more\n", in->nall_errors - shown);
 }
 
+/* The configs whose vmlinux grew by REPORT_GROWTH_BYTES or more against the base run. */
+static void size_changes(struct buf *b, const struct report_input *in)
+{
+	if (!in->ngrowth)
+		return;
+	buf_printf(b, "\nSize changes against the base run (vmlinux text+data+bss, +%d KiB or more):\n\n",
+		   REPORT_GROWTH_BYTES / 1024);
+	for (size_t i = 0; i < in->ngrowth && i < REPORT_MAX_GROWTH; i++) {
+		const struct report_growth *g = &in->growth[i];
+		struct report_config c = { .values = g->values };
+		long long d = g->after - g->before;
+
+		buf_puts(b, "  ");
+		for (size_t a = 0; a < in->naxes; a++) {
+			char *axis = line_or_null(in->axes[a], 64);
+
+			buf_printf(b, "%s%s=%c", a ? " " : "", axis ? axis : "?", value_at(&c, a));
+			free(axis);
+		}
+		buf_printf(b, "\n      %lld -> %lld bytes (+%.1f KiB", g->before, g->after, (double)d / 1024);
+		if (g->before > 0)
+			buf_printf(b, ", +%.1f %%", 100.0 * (double)d / (double)g->before);
+		buf_puts(b, ")\n");
+	}
+}
+
 char *report_body(const struct report_input *in)
 {
 	struct buf b = BUF_INIT(MAX_BODY);
@@ -784,6 +810,7 @@ char *report_body(const struct report_input *in)
 		buf_puts(&b, "\nDiagnosis:\n\n");
 		wrap(&b, diag, "  ");
 	}
+	size_changes(&b, in);
 	reproduce(&b, in, first);
 	links(&b, in, false);
 	footer(&b, in, false);

@@ -19,6 +19,16 @@ struct report_error {
 
 #define REPORT_MAX_ERRORS 40 /* lines of the "All errors" list */
 
+/* A config whose vmlinux grew against the same config in the base run. */
+struct report_growth {
+	const char *values; /* one char per axis, as in report_config */
+	long config_id;
+	long long before, after; /* vmlinux text + data + bss, bytes */
+};
+
+#define REPORT_GROWTH_BYTES (40 * 1024) /* growth worth a line */
+#define REPORT_MAX_GROWTH   8           /* lines of the "Size changes" list */
+
 struct report_config {
 	const char *values; /* one char per axis: y, m or n (in the order of report_input.axes) */
 	const char *status; /* PASS, FAIL, ERROR, MISS, SKIP */
@@ -57,6 +67,8 @@ struct report_input {
 	const char *closes_url;  /* the signature's page: the Closes: tag, or NULL */
 	const struct report_error *all_errors; /* every distinct error of the failing configs */
 	size_t nall_errors;
+	const struct report_growth *growth; /* configs that grew by REPORT_GROWTH_BYTES or more, largest first */
+	size_t ngrowth;
 	long run_id;
 	long signature_id;
 };
@@ -76,7 +88,8 @@ char *report_subject(const struct report_input *in);
  * signature marked '*' (all configs are rows when there are at most
  * REPORT_FULL_TABLE, otherwise the others are summarised per status), the
  * condition, "All errors (new ones prefixed by >>)" of the failing configs,
- * the first error lines, the diagnosis, how to reproduce, links
+ * the first error lines, the diagnosis, the configs whose vmlinux grew
+ * against the base ("Size changes"), how to reproduce, links
  * and a footer. Plain text, prose within REPORT_WIDTH columns. Returns the
  * caller's string.
  */

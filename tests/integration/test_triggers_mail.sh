@@ -155,7 +155,9 @@ sleep 3
 pass "a good push through the post-receive hook builds run $RUN1 and mails nothing"
 
 # ---- 2. a breaking push -----------------------------------------------------------------------------
-"$FIXTURES/make-repo.sh" "$WORK" --patch break-reachable >>"$T/make-repo.log" 2>&1 || fail "make-repo.sh break"
+# Two commits: one grows vmlinux wherever hmem.o is built in, the last one breaks the link.
+"$FIXTURES/make-repo.sh" "$WORK" --patch grow-dax-hmem --patch break-reachable >>"$T/make-repo.log" 2>&1 ||
+	fail "make-repo.sh grow, break"
 BREAK=$(git -C "$WORK" rev-parse HEAD)
 push
 RUN2=$(queued_run)
@@ -195,6 +197,12 @@ grep -A2 "It fails whenever:" "$T/report.txt" | grep -Eq "^ +DEV_DAX_HMEM=y ∧ 
 	fail "no failure condition: $BODY"
 grep -q "Diagnosis:" "$T/report.txt" || fail "no diagnosis: $BODY"
 grep -q "cxl_core" "$T/report.txt" || fail "diagnosis does not name the providing module: $BODY"
+# The configs whose vmlinux grew by 40 KiB or more: exactly the passing ones with hmem.o built in (48 KiB of data).
+grep -A8 "^Size changes against the base run" "$T/report.txt" | grep -E "^  DEV_DAX_HMEM=" | sort >"$T/grew.txt" || true
+printf '  DEV_DAX_HMEM=y CXL_BUS=%s CXL_REGION=n\n' m n | sort | cmp -s - "$T/grew.txt" ||
+	fail "size changes name the passing configs with hmem.o built in: $(cat "$T/grew.txt") in $BODY"
+[ "$(grep -Ec '^      [0-9]+ -> [0-9]+ bytes \(\+4[89]\.[0-9] KiB, \+[0-9.]+ %\)$' "$T/report.txt")" = 2 ] ||
+	fail "each grown config says by how much: $BODY"
 grep -q "dashboard: *$PUBLIC/#/run/$RUN2\$" "$T/report.txt" || fail "dashboard link: $BODY"
 grep -q "\.config: *$PUBLIC/api/v1/configs/$CFG/config\$" "$T/report.txt" || fail ".config link: $BODY"
 REPRO=$(grep -o "reproducer: *$PUBLIC/api/v1/jobs/[0-9]*/artifacts/reproducer.sh" "$T/report.txt" | sed 's/^reproducer: *//')

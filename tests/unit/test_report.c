@@ -494,6 +494,38 @@ static void body__tags_and_all_errors_like_the_robots(void **state)
 	free(body);
 }
 
+static void body__size_changes_name_the_configs_that_grew(void **state)
+{
+	static const struct report_growth grew[] = {
+		{ "ymmmn", 117, 1000000, 1051200 },
+		{ "nnnnn", 118, 0, 40960 },
+	};
+	struct matrix_fixture f;
+	struct report_input in;
+	char *body, *sizes;
+
+	(void)state;
+	make_matrix(&f, 30);
+	in = base_input(&f);
+	in.growth = grew;
+	in.ngrowth = 2;
+	body = report_body(&in);
+	sizes = strstr(body, "\nSize changes against the base run (vmlinux text+data+bss, +40 KiB or more):\n\n"
+	                     "  DEV_DAX_HMEM=y CXL_BUS=m CXL_ACPI=m CXL_PCI=m CXL_REGION=n\n"
+	                     "      1000000 -> 1051200 bytes (+50.0 KiB, +5.1 %)\n"
+	                     "  DEV_DAX_HMEM=n CXL_BUS=n CXL_ACPI=n CXL_PCI=n CXL_REGION=n\n"
+	                     "      0 -> 40960 bytes (+40.0 KiB)\n");
+	assert_non_null(sizes);
+	/* After the diagnosis, before how to reproduce. */
+	assert_true(strstr(body, "Diagnosis:") < sizes && sizes < strstr(body, "To reproduce"));
+	free(body);
+
+	in.ngrowth = 0;
+	body = report_body(&in);
+	assert_null(strstr(body, "Size changes"));
+	free(body);
+}
+
 static void body__reproducer_text_replaces_generic_steps(void **state)
 {
 	struct matrix_fixture f;
@@ -604,6 +636,7 @@ int main(void)
 		cmocka_unit_test(body__staircase_header_when_names_are_wide),
 		cmocka_unit_test(body__has_every_section),
 		cmocka_unit_test(body__tags_and_all_errors_like_the_robots),
+		cmocka_unit_test(body__size_changes_name_the_configs_that_grew),
 		cmocka_unit_test(body__reproducer_text_replaces_generic_steps),
 		cmocka_unit_test(body__odd_text_is_escaped),
 		cmocka_unit_test(body__long_logs_are_bounded),
