@@ -81,6 +81,7 @@ int main(int argc, char **argv)
 	if (!rc && server_triggers_load(&srv) != 0) {
 		/* A mistake in the trees file is a usage error, as for the options. */
 		fprintf(stderr, "kmatrix-server: %s\n", err_msg());
+		server_triggers_release(&srv);
 		server_release(&srv);
 		return 2;
 	}
@@ -101,6 +102,7 @@ int main(int argc, char **argv)
 	rc = http_start(cfg.listen, cfg.port, &limits, &app, &http);
 	if (rc) {
 		fprintf(stderr, "kmatrix-server: %s\n", err_msg());
+		server_triggers_release(&srv);
 		server_release(&srv);
 		return 1;
 	}
@@ -137,6 +139,7 @@ int main(int argc, char **argv)
 	http_stop(http);
 	poller_stop(poller);
 	notifier_free(srv.notifier);
+	server_triggers_release(&srv);
 	server_release(&srv);
 	server_config_release(&cfg);
 	curl_global_cleanup();

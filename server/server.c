@@ -200,7 +200,6 @@ int server_init(struct server *s, const struct server_config *cfg)
 
 void server_release(struct server *s)
 {
-	server_triggers_release(s);
 	pthread_mutex_destroy(&s->loops_lock);
 	free(s->db_path);
 	free(s->admin_token);

@@ -65,7 +65,7 @@ const struct triggers *server_triggers(struct server *s);
  * stays. Main thread only; nothing to do without --trees.
  */
 int server_triggers_load(struct server *s);
-/* Frees every version loaded; called once the other threads have stopped. */
+/* Frees every version loaded; called once the other threads have stopped, before server_release(). */
 void server_triggers_release(struct server *s);
 
 /*

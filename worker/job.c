@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,45 +15,6 @@
 #include "proc.h"
 #include "worker.h"
 #include "xalloc.h"
-
-char *job_safe_name(const char *s)
-{
-	char *out = xstrdup(s && *s ? s : "tree");
-
-	for (char *p = out; *p; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
-		      *p == '_' || *p == '-'))
-			*p = '_';
-	}
-	if (out[0] == '.')
-		out[0] = '_';
-	return out;
-}
-
-char *worker_tree_dir(const struct worker_opts *o, const char *tree_key)
-{
-	return xasprintf("%s/src/%s/linux", o->work_dir, tree_key);
-}
-
-char *worker_build_dir(const struct worker_opts *o, const char *tree_key, const char *arch, const char *matrix_key)
-{
-	return xasprintf("%s/src/%s/%s-%s", o->work_dir, tree_key, arch, matrix_key);
-}
-
-bool job_should_stop(const struct job *j)
-{
-	return j->lease_lost || (j->stop && *j->stop);
-}
-
-void job_upload(struct job *j, const char *name, const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st) != 0)
-		return;
-	if (client_upload(j->client, j->id, j->lease, name, path) != 0)
-		log_warn("job=%ld artifact=%s upload failed: %s", j->id, name, err_msg());
-}
 
 struct keeper {
 	struct job *job;
