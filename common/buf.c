@@ -14,14 +14,17 @@ void buf_init(struct buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max;
+	b->full = false;
 }
 
 static int reserve(struct buf *b, size_t extra)
 {
 	size_t want;
 
-	if (extra > b->max || b->len > b->max - extra)
+	if (b->full || extra > b->max || b->len > b->max - extra) {
+		b->full = true;
 		return err_set(KM_ETOOBIG, "more than %zu bytes", b->max);
+	}
 	want = b->len + extra + 1;
 	if (want <= b->cap)
 		return 0;
@@ -90,6 +93,7 @@ const char *buf_cstr(const struct buf *b)
 void buf_reset(struct buf *b)
 {
 	b->len = 0;
+	b->full = false;
 	if (b->data)
 		b->data[0] = '\0';
 }

@@ -1111,7 +1111,7 @@ static void add_error(struct buildlog *s, const struct found *f, struct buf *ctx
 static void context_follow(struct buildlog *s, const char *line)
 {
 	struct buildlog_error *e;
-	struct buf b;
+	struct buf b = BUF_INIT(BUILDLOG_CONTEXT_BYTES);
 
 	if (s->ctx_error < 0)
 		return;
@@ -1119,7 +1119,6 @@ static void context_follow(struct buildlog *s, const char *line)
 	b.data = e->first_lines;
 	b.len = strlen(e->first_lines);
 	b.cap = b.len + 1;
-	b.max = BUILDLOG_CONTEXT_BYTES;
 	if (!context_add(&b, &s->ctx_lines, line))
 		s->ctx_error = -1;
 	e->first_lines = b.data;

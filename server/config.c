@@ -46,7 +46,6 @@ static const struct opt options[] = {
 	{ "max-conns", OPT_LONG, O(max_conns), "2000", 16, 100000, "open connections at most" },
 	{ "max-conns-per-ip", OPT_LONG, O(max_conns_per_ip), "128", 1, 100000,
 	  "open connections at most from one address" },
-	{ "threads", OPT_LONG, O(threads), "8", 1, 256, "reserved" },
 	{ "poll", OPT_LONG, O(poll_s), "60", 0, 86400, "seconds between polls of polled trees (0: off)" },
 	{ "smtp-url", OPT_STR, O(smtp_url), "", 0, 0, "smtp://host:port or smtps://host:port (empty: no mail)" },
 	{ "smtp-starttls", OPT_BOOL, O(smtp_starttls), "false", 0, 0, "require STARTTLS on smtp://" },
@@ -187,9 +186,14 @@ void server_config_usage(const char *prog)
 {
 	printf("usage: %s [--config=FILE] [--option=value ...]\n\noptions (also valid as 'key = value' in FILE):\n",
 	       prog);
-	for (size_t i = 0; i < NOPTIONS; i++)
-		printf("  --%-14s %s (default: %s)\n", options[i].key, options[i].help,
-		       *options[i].def ? options[i].def : "none");
+	/* A help text that states its own default ("default: ...") is not given a second one. */
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		if (strstr(options[i].help, "default:"))
+			printf("  --%-14s %s\n", options[i].key, options[i].help);
+		else
+			printf("  --%-14s %s (default: %s)\n", options[i].key, options[i].help,
+			       *options[i].def ? options[i].def : "none");
+	}
 }
 
 int server_config_parse(struct server_config *cfg, int argc, char **argv)

@@ -21,7 +21,6 @@ struct server_config {
 	long conn_timeout_s;  /* a connection silent this long is closed */
 	long max_conns;       /* open connections at most */
 	long max_conns_per_ip; /* open connections at most from one address */
-	long threads;         /* unused by thread-per-connection; kept for the pool option */
 	long poll_s;          /* interval of polling trees that ask for it; 0 disables */
 	char *smtp_url;       /* smtp://host:port; empty disables mail */
 	bool smtp_starttls;
