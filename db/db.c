@@ -121,6 +121,24 @@ int db_exec(struct db *db, const char *sql, const char *fmt, ...)
 	return rc;
 }
 
+int db_row(struct db *db, sqlite3_stmt **st, const char *what, long id, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vprep(db, st, sql, fmt, ap);
+	va_end(ap);
+	if (rc)
+		return rc;
+	rc = db_step(db, *st);
+	if (rc == 1)
+		return 0;
+	sqlite3_finalize(*st);
+	*st = NULL;
+	return rc == 0 ? err_set(KM_ENOTFOUND, "no %s %ld", what, id) : rc;
+}
+
 int db_scalar_long(struct db *db, long *out, const char *sql, const char *fmt, ...)
 {
 	sqlite3_stmt *st = NULL;

@@ -28,6 +28,13 @@ int db_exec(struct db *db, const char *sql, const char *fmt, ...);
 /* Steps once: 1 for a row, 0 when done, KM_EIO (or KM_EBUSY) on error. */
 int db_step(struct db *db, sqlite3_stmt *st);
 
+/*
+ * Prepares sql with fmt's arguments and steps to its row: 0 with *st on it
+ * (the caller reads the row, then finalizes *st); KM_ENOTFOUND "no WHAT ID"
+ * when there is none, or a db error, with *st finalized and NULL.
+ */
+int db_row(struct db *db, sqlite3_stmt **st, const char *what, long id, const char *sql, const char *fmt, ...);
+
 /* Runs a query expected to return one integer; KM_ENOTFOUND when no row. */
 int db_scalar_long(struct db *db, long *out, const char *sql, const char *fmt, ...);
 

@@ -366,28 +366,22 @@ int db_job_get(struct db *db, long job_id, struct db_job_info *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = db_prep(db, &st,
-		     "SELECT id, run_id, COALESCE(config_id, 0), COALESCE(worker_id, 0), kind, state, status, variant"
-		     " FROM jobs WHERE id = ?",
-		     "l", job_id);
+	rc = db_row(db, &st, "job", job_id,
+		    "SELECT id, run_id, COALESCE(config_id, 0), COALESCE(worker_id, 0), kind, state, status, variant"
+		    " FROM jobs WHERE id = ?",
+		    "l", job_id);
 	if (rc)
 		return rc;
-	rc = db_step(db, st);
-	if (rc == 1) {
-		out->id = (long)sqlite3_column_int64(st, 0);
-		out->run_id = (long)sqlite3_column_int64(st, 1);
-		out->config_id = (long)sqlite3_column_int64(st, 2);
-		out->worker_id = (long)sqlite3_column_int64(st, 3);
-		out->kind = db_col_strdup(st, 4);
-		out->state = db_col_strdup(st, 5);
-		out->status = db_col_strdup(st, 6);
-		out->variant = db_col_strdup(st, 7);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(KM_ENOTFOUND, "no job %ld", job_id);
-	}
+	out->id = (long)sqlite3_column_int64(st, 0);
+	out->run_id = (long)sqlite3_column_int64(st, 1);
+	out->config_id = (long)sqlite3_column_int64(st, 2);
+	out->worker_id = (long)sqlite3_column_int64(st, 3);
+	out->kind = db_col_strdup(st, 4);
+	out->state = db_col_strdup(st, 5);
+	out->status = db_col_strdup(st, 6);
+	out->variant = db_col_strdup(st, 7);
 	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 void db_job_info_release(struct db_job_info *j)

@@ -162,8 +162,8 @@ int db_notify_run_get(struct db *db, long run_id, struct db_notify_run *out)
 
 	memset(out, 0, sizeof(*out));
 	/* The commit's author, as the configure job read it; the payload's only when the commit gave none. */
-	rc = db_prep(
-		db, &st,
+	rc = db_row(
+		db, &st, "run", run_id,
 		"SELECT r.id, r.tree_id, t.name, t.url, r.ref, r.commit_id, r.subject, r.state,"
 		" CASE WHEN COALESCE(r.author_email, '') != '' THEN r.author_name ELSE g.author_name END,"
 		" CASE WHEN COALESCE(r.author_email, '') != '' THEN r.author_email ELSE g.author_email END,"
@@ -173,26 +173,20 @@ int db_notify_run_get(struct db *db, long run_id, struct db_notify_run *out)
 		"l", run_id);
 	if (rc)
 		return rc;
-	rc = db_step(db, st);
-	if (rc == 1) {
-		out->id = (long)sqlite3_column_int64(st, 0);
-		out->tree_id = (long)sqlite3_column_int64(st, 1);
-		out->tree_name = db_col_strdup(st, 2);
-		out->tree_url = db_col_strdup(st, 3);
-		out->ref = db_col_strdup(st, 4);
-		out->commit_id = db_col_strdup(st, 5);
-		out->subject = db_col_strdup(st, 6);
-		out->state = db_col_strdup(st, 7);
-		out->author_name = db_col_strdup(st, 8);
-		out->author_email = db_col_strdup(st, 9);
-		out->matrix_name = db_col_strdup(st, 10);
-		out->matrix_bundle = db_col_strdup(st, 11);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(KM_ENOTFOUND, "no run %ld", run_id);
-	}
+	out->id = (long)sqlite3_column_int64(st, 0);
+	out->tree_id = (long)sqlite3_column_int64(st, 1);
+	out->tree_name = db_col_strdup(st, 2);
+	out->tree_url = db_col_strdup(st, 3);
+	out->ref = db_col_strdup(st, 4);
+	out->commit_id = db_col_strdup(st, 5);
+	out->subject = db_col_strdup(st, 6);
+	out->state = db_col_strdup(st, 7);
+	out->author_name = db_col_strdup(st, 8);
+	out->author_email = db_col_strdup(st, 9);
+	out->matrix_name = db_col_strdup(st, 10);
+	out->matrix_bundle = db_col_strdup(st, 11);
 	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 void db_notify_run_release(struct db_notify_run *r)
@@ -274,23 +268,18 @@ int db_notify_signature_diagnosis(struct db *db, long run_id, long signature_id,
 int db_notify_signature_get(struct db *db, long signature_id, char **type, char **message, char **signature)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, &st, "SELECT type, message, signature FROM signatures WHERE id = ?", "l",
-			 signature_id);
+	int rc = db_row(db, &st, "signature", signature_id,
+			"SELECT type, message, signature FROM signatures WHERE id = ?", "l",
+			signature_id);
 
 	*type = *message = *signature = NULL;
 	if (rc)
 		return rc;
-	rc = db_step(db, st);
-	if (rc == 1) {
-		*type = db_col_strdup(st, 0);
-		*message = db_col_strdup(st, 1);
-		*signature = db_col_strdup(st, 2);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(KM_ENOTFOUND, "no signature %ld", signature_id);
-	}
+	*type = db_col_strdup(st, 0);
+	*message = db_col_strdup(st, 1);
+	*signature = db_col_strdup(st, 2);
 	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 /* ---- the outbox -------------------------------------------------------------------------------- */

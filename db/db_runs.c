@@ -49,22 +49,17 @@ int db_tree_get(struct db *db, long tree_id, struct db_tree *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = db_prep(db, &st, "SELECT id, name, url, secret, poll_branches FROM trees WHERE id = ?", "l", tree_id);
+	rc = db_row(db, &st, "tree", tree_id, "SELECT id, name, url, secret, poll_branches FROM trees WHERE id = ?",
+		    "l", tree_id);
 	if (rc)
 		return rc;
-	rc = db_step(db, st);
-	if (rc == 1) {
-		out->id = (long)sqlite3_column_int64(st, 0);
-		out->name = db_col_strdup(st, 1);
-		out->url = db_col_strdup(st, 2);
-		out->secret = db_col_strdup(st, 3);
-		out->poll_branches = db_col_strdup(st, 4);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(KM_ENOTFOUND, "no tree %ld", tree_id);
-	}
+	out->id = (long)sqlite3_column_int64(st, 0);
+	out->name = db_col_strdup(st, 1);
+	out->url = db_col_strdup(st, 2);
+	out->secret = db_col_strdup(st, 3);
+	out->poll_branches = db_col_strdup(st, 4);
 	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 void db_tree_release(struct db_tree *t)
@@ -100,38 +95,32 @@ int db_run_get(struct db *db, long run_id, struct db_run *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = db_prep(db, &st,
-		     "SELECT r.id, r.tree_id, t.name, t.url, r.ref, r.commit_id, r.base_commit, r.matrix_name,"
-		     " r.matrix_bundle, r.state, r.author_email, r.pusher_email, r.subject, r.superseded_by,"
-		     " r.created_at, r.finished_at"
-		     " FROM runs r JOIN trees t ON t.id = r.tree_id WHERE r.id = ?",
-		     "l", run_id);
+	rc = db_row(db, &st, "run", run_id,
+		    "SELECT r.id, r.tree_id, t.name, t.url, r.ref, r.commit_id, r.base_commit, r.matrix_name,"
+		    " r.matrix_bundle, r.state, r.author_email, r.pusher_email, r.subject, r.superseded_by,"
+		    " r.created_at, r.finished_at"
+		    " FROM runs r JOIN trees t ON t.id = r.tree_id WHERE r.id = ?",
+		    "l", run_id);
 	if (rc)
 		return rc;
-	rc = db_step(db, st);
-	if (rc == 1) {
-		out->id = (long)sqlite3_column_int64(st, 0);
-		out->tree_id = (long)sqlite3_column_int64(st, 1);
-		out->tree_name = db_col_strdup(st, 2);
-		out->tree_url = db_col_strdup(st, 3);
-		out->ref = db_col_strdup(st, 4);
-		out->commit_id = db_col_strdup(st, 5);
-		out->base_commit = db_col_strdup(st, 6);
-		out->matrix_name = db_col_strdup(st, 7);
-		out->matrix_bundle = db_col_strdup(st, 8);
-		out->state = db_col_strdup(st, 9);
-		out->author_email = db_col_strdup(st, 10);
-		out->pusher_email = db_col_strdup(st, 11);
-		out->subject = db_col_strdup(st, 12);
-		out->superseded_by = (long)sqlite3_column_int64(st, 13);
-		out->created_at = sqlite3_column_int64(st, 14);
-		out->finished_at = sqlite3_column_int64(st, 15);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(KM_ENOTFOUND, "no run %ld", run_id);
-	}
+	out->id = (long)sqlite3_column_int64(st, 0);
+	out->tree_id = (long)sqlite3_column_int64(st, 1);
+	out->tree_name = db_col_strdup(st, 2);
+	out->tree_url = db_col_strdup(st, 3);
+	out->ref = db_col_strdup(st, 4);
+	out->commit_id = db_col_strdup(st, 5);
+	out->base_commit = db_col_strdup(st, 6);
+	out->matrix_name = db_col_strdup(st, 7);
+	out->matrix_bundle = db_col_strdup(st, 8);
+	out->state = db_col_strdup(st, 9);
+	out->author_email = db_col_strdup(st, 10);
+	out->pusher_email = db_col_strdup(st, 11);
+	out->subject = db_col_strdup(st, 12);
+	out->superseded_by = (long)sqlite3_column_int64(st, 13);
+	out->created_at = sqlite3_column_int64(st, 14);
+	out->finished_at = sqlite3_column_int64(st, 15);
 	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 void db_run_release(struct db_run *r)
@@ -289,24 +278,19 @@ int db_config_get(struct db *db, long config_id, struct db_config *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = db_prep(db, &st, "SELECT id, run_id, hash, point, effective, config_text FROM configs WHERE id = ?", "l",
-		     config_id);
+	rc = db_row(db, &st, "config", config_id,
+		    "SELECT id, run_id, hash, point, effective, config_text FROM configs WHERE id = ?", "l",
+		    config_id);
 	if (rc)
 		return rc;
-	rc = db_step(db, st);
-	if (rc == 1) {
-		out->id = (long)sqlite3_column_int64(st, 0);
-		out->run_id = (long)sqlite3_column_int64(st, 1);
-		out->hash = db_col_strdup(st, 2);
-		out->point = db_col_strdup(st, 3);
-		out->effective = db_col_strdup(st, 4);
-		out->config_text = db_col_strdup(st, 5);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(KM_ENOTFOUND, "no config %ld", config_id);
-	}
+	out->id = (long)sqlite3_column_int64(st, 0);
+	out->run_id = (long)sqlite3_column_int64(st, 1);
+	out->hash = db_col_strdup(st, 2);
+	out->point = db_col_strdup(st, 3);
+	out->effective = db_col_strdup(st, 4);
+	out->config_text = db_col_strdup(st, 5);
 	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 void db_config_release(struct db_config *c)
@@ -323,20 +307,14 @@ void db_config_release(struct db_config *c)
 int db_config_text(struct db *db, long config_id, char **text)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, &st, "SELECT config_text FROM configs WHERE id = ?", "l", config_id);
+	int rc = db_row(db, &st, "config", config_id, "SELECT config_text FROM configs WHERE id = ?", "l", config_id);
 
 	*text = NULL;
 	if (rc)
 		return rc;
-	rc = db_step(db, st);
-	if (rc == 1) {
-		*text = db_col_strdup(st, 0);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(KM_ENOTFOUND, "no config %ld", config_id);
-	}
+	*text = db_col_strdup(st, 0);
 	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 int db_push_is_replay(struct db *db, long tree_id, const char *ref, const char *after, bool *replay)
