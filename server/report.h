@@ -59,6 +59,8 @@ struct report_input {
 	size_t nall_errors;
 	long run_id;
 	long signature_id;
+	const char *series_tag;  /* "3/9": the bisected commit's place in the push, shown in the subject, or NULL */
+	const char *bisection;   /* what the bisection found (lines), or NULL */
 };
 
 /*

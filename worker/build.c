@@ -402,7 +402,8 @@ int build_run(struct job *j, json_t *result)
 	symvers = xasprintf("%s/Module.symvers", out);
 	if (strcmp(status, "PASS") == 0)
 		job_upload(j, "module.symvers", symvers);
-	if (strcmp(status, "PASS") == 0 && m->boot) {
+	/* A bisection step is not booted: it only answers whether the build shows the signature. */
+	if (strcmp(status, "PASS") == 0 && m->boot && strcmp(j->kind, "build") == 0) {
 		stage = xasprintf("%s/boots/job-%ld", j->opts->work_dir, j->id);
 		rc = stage_boot_inputs(j, &k, m, stage);
 		if (rc) {
