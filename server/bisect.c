@@ -424,7 +424,9 @@ int bisect_record(struct server *s, struct db *db, long job_id, const json_t *re
 				goto done;
 			}
 		} else {
-			rc = db_bisect_step_set(db, job_id, step_verdict(&b, res, status, message, &reason), reason);
+			const char *verdict = step_verdict(&b, res, status, message, &reason);
+
+			rc = db_bisect_step_set(db, job_id, verdict, reason);
 		}
 		break;
 	}

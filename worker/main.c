@@ -239,7 +239,7 @@ static int main_kinds(const struct worker_opts *opts, char *list, const char **k
 	for (char *k = strtok(list, ","); k; k = strtok(NULL, ",")) {
 		if ((strcmp(k, "configure") != 0 && strcmp(k, "build") != 0 && strcmp(k, "boot") != 0 &&
 		     strcmp(k, "bisect") != 0) ||
-		    n == 3) {
+		    (n == 3 && strcmp(k, "boot") != 0)) {
 			fprintf(stderr, "kmatrix-worker: --kinds: '%s' is not configure, build, bisect or boot\n", k);
 			return 2;
 		}
