@@ -369,6 +369,9 @@ static int advance(struct server *s, struct db *db, long id)
 		why = xasprintf("%zu commit%s skipped: the first bad commit is one of %zu..%zu", plan.first_bad - plan.range_first,
 				plan.first_bad - plan.range_first == 1 ? "" : "s", plan.range_first, plan.first_bad);
 		rc = conclude(s, db, &b, "range", (long)plan.first_bad, (long)plan.range_first, why);
+	} else if (plan.outcome == BISECT_NO_GOOD_END) {
+		rc = conclude(s, db, &b, "error", 0, 0,
+			      "the merge-base of the base and the head could not be built: nothing is known good");
 	} else {
 		rc = conclude(s, db, &b, "error", 0, 0,
 			      "the merge-base of the base and the head shows the error too: the base run's commit is not an"

@@ -21,8 +21,8 @@ void bisect_plan(const enum bisect_verdict *v, size_t n, struct bisect_plan *out
 		out->next = 0;
 		return;
 	}
-	if (v[0] == BISECT_BAD) {
-		out->outcome = BISECT_BAD_GOOD_END;
+	if (v[0] == BISECT_BAD || v[0] == BISECT_SKIP) {
+		out->outcome = v[0] == BISECT_BAD ? BISECT_BAD_GOOD_END : BISECT_NO_GOOD_END;
 		return;
 	}
 	/* The first bad position, then the last good one below it. */

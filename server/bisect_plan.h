@@ -11,6 +11,7 @@ enum bisect_outcome {
 	BISECT_FOUND, /* *first_bad is the first bad commit */
 	BISECT_RANGE, /* every commit in *range_first..*first_bad was skipped but the last: one of them is it */
 	BISECT_BAD_GOOD_END, /* the good end shows it too: nothing between the ends introduced it */
+	BISECT_NO_GOOD_END,  /* the good end could not be built (skipped): nothing is known good */
 };
 
 struct bisect_plan {

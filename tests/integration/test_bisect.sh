@@ -9,7 +9,9 @@
 #  2. an 8-commit push whose commits 3..5 break the build another way (a
 #     compile error in built-in code) around the breaking commit 4: the
 #     bisection reports the range 3..6 and why;
-#  3. a newer push to the ref cancels the bisection of the older one.
+#  3. a force-push: the base run's commit is not an ancestor of the head, so
+#     the merge-base is the good end and is built first;
+#  4. a newer push to the ref cancels the bisection of the older one.
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
@@ -165,7 +167,30 @@ jq -r '.bisections[0].steps[] | select(.verdict == "skip") | .reason' <<<"$B" | 
 	fail "a skipped step does not say how it failed: $B"
 pass "middle commits broken another way: range 3..6 of 8 ($(jq -r '.bisections[0].reason' <<<"$B"))"
 
-# ---- 3. a newer push cancels the bisection of the older one -------------------------------------------
+# ---- 3. a force-push: the merge-base is the good end, built first ---------------------------------------
+g checkout -q -b rebase "$BASE"
+harmless old1
+RUN_OLD=$(submit rebase "$(g rev-parse HEAD)")
+[ "$(wait_run "$RUN_OLD")" = done ] || fail "run $RUN_OLD of rebase did not finish done"
+g reset -q --hard "$BASE"
+harmless n1
+breaking
+harmless n3
+harmless n4
+C2=$(g rev-parse HEAD~2)
+RUN_NEW=$(submit rebase "$(g rev-parse HEAD)")
+[ "$(wait_run "$RUN_NEW")" = done ] || fail "run $RUN_NEW did not finish done"
+B=$(wait_bisections "$RUN_NEW")
+echo "$B" | jq -c '.bisections[0] | {state, good_commit, good_checked, first_bad: .first_bad.label, steps: [.steps[] | select(.op == "step") | {position, verdict}]}'
+[ "$(jq -r '.bisections[0].good_commit' <<<"$B")" = "$BASE" ] || fail "the good end is not the merge-base: $B"
+[ "$(jq -r '.bisections[0].good_checked' <<<"$B")" = false ] || fail "the merge-base was taken as known good: $B"
+[ "$(jq -r '[.bisections[0].steps[] | select(.op == "step")][0] | "\(.position) \(.verdict)"' <<<"$B")" = "0 good" ] ||
+	fail "the merge-base was not built first: $B"
+[ "$(jq -r '.bisections[0].first_bad.id + " " + .bisections[0].first_bad.label' <<<"$B")" = "$C2 2/4" ] ||
+	fail "not bisected to commit 2 of 4: $B"
+pass "force-push: the merge-base ${BASE:0:12} was built first (good), then bisected to 2/4"
+
+# ---- 4. a newer push cancels the bisection of the older one -------------------------------------------
 kill "$LAST_WORKER_PID"
 wait "$LAST_WORKER_PID" 2>/dev/null || true
 g checkout -q -b cancel "$BASE"

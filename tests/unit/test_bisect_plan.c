@@ -135,6 +135,17 @@ static void plan__unknown_good_end_is_checked_first(void **state)
 	assert_int_equal(p.outcome, BISECT_BAD_GOOD_END);
 }
 
+static void plan__skipped_good_end_ends_without_a_guess(void **state)
+{
+	unsigned char skip[9] = { 1 };
+	struct oracle o = { 3, skip, 0 };
+	struct bisect_plan p;
+
+	(void)state;
+	assert_int_equal(run(&o, 8, 0, &p), 1);
+	assert_int_equal(p.outcome, BISECT_NO_GOOD_END);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +155,7 @@ int main(void)
 		cmocka_unit_test(plan__skip_beside_the_answer_still_finds_it),
 		cmocka_unit_test(plan__every_middle_skipped_names_the_whole_range),
 		cmocka_unit_test(plan__unknown_good_end_is_checked_first),
+		cmocka_unit_test(plan__skipped_good_end_ends_without_a_guess),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
