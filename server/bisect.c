@@ -423,7 +423,9 @@ int bisect_record(struct server *s, struct db *db, long job_id, const json_t *re
 			free(text);
 			if (!rc && json_array_size(json_object_get(walk, "commits")) <= 1) {
 				rc = conclude(s, db, &b, "skipped", 0, 0,
-					      "one commit lies between the base and the head: it is the head");
+					      json_array_size(json_object_get(walk, "commits"))
+						      ? "one commit lies between the base and the head: it is the head"
+						      : "the head is an ancestor of the base: no commit of the push is new");
 				goto done;
 			}
 		} else {
