@@ -11,7 +11,9 @@
 #     bisection reports the range 3..6 and why;
 #  3. a force-push: the base run's commit is not an ancestor of the head, so
 #     the merge-base is the good end and is built first;
-#  4. a newer push to the ref cancels the bisection of the older one.
+#  4. a newer push to the ref cancels the bisection of the older one;
+#  5. with --bisect-wait=0 the report goes out at once and the bisection
+#     follows as a reply to it.
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
@@ -213,3 +215,39 @@ B=$(curl -s "$URL/api/v1/runs/$RUN5/bisections")
 jq -r '.bisections[0].reason' <<<"$B" | grep -q "superseded by run $RUN6" || fail "no reason: $B"
 [ "$(jq -r '.bisections[0].steps[0].state' <<<"$B")" = cancelled ] || fail "its queued walk was not cancelled: $B"
 pass "a newer push (run $RUN6) cancelled the bisection of run $RUN5 and its queued walk"
+
+# ---- 5. a bisection that ends after the report went out is a reply to it ---------------------------------
+stop_server
+start_server --smtp-url="smtp://127.0.0.1:$(cat "$T/smtp.port")" --public-url="http://farm.test:8080/" \
+	--mail-from="kmatrix <kmatrix@farm.test>" --bisect-wait=0 --lease=30 --long-poll=2 --poll=0
+start_worker w4 --jobs=2
+g checkout -q -b late "$BASE"
+RUN_L0=$(submit late "$BASE")
+[ "$(wait_run "$RUN_L0")" = done ] || fail "base run $RUN_L0 of late did not finish done"
+harmless l1
+breaking
+harmless l3
+C2=$(g rev-parse HEAD~1)
+RUN_L=$(submit late "$(g rev-parse HEAD)")
+[ "$(wait_run "$RUN_L")" = done ] || fail "run $RUN_L did not finish done"
+B=$(wait_bisections "$RUN_L")
+[ "$(jq -r '.bisections[0].first_bad.id + " " + .bisections[0].first_bad.label' <<<"$B")" = "$C2 2/3" ] ||
+	fail "not bisected to commit 2 of 3: $B"
+REPORT= REPLY=
+for _ in $(seq 1 150); do
+	REPORT=$(grep -l "^X-Kmatrix-Run: $RUN_L\$" "$T"/mail/msg-*.eml 2>/dev/null | xargs -r grep -l "^X-Kmatrix-Kind: report" | head -1 || true)
+	REPLY=$(grep -l "^X-Kmatrix-Run: $RUN_L\$" "$T"/mail/msg-*.eml 2>/dev/null | xargs -r grep -l "^X-Kmatrix-Kind: bisect" | head -1 || true)
+	[ -n "$REPORT" ] && [ -n "$REPLY" ] && break
+	sleep 0.2
+done
+[ -n "$REPORT" ] && [ -n "$REPLY" ] || fail "run $RUN_L: report ($REPORT) and bisection reply ($REPLY) expected"
+hdr() { "$PY" -c 'import email,sys; print((email.message_from_binary_file(open(sys.argv[1],"rb"))[sys.argv[2]] or "").replace("\n",""))' "$1" "$2"; }
+[ "$(hdr "$REPLY" In-Reply-To)" = "$(hdr "$REPORT" Message-ID)" ] || fail "the reply does not answer the report"
+case "$(hdr "$REPORT" Subject)" in *" 2/3] "*) fail "the report went out before the bisection ended, yet names 2/3" ;; esac
+case "$(hdr "$REPLY" Subject)" in
+"Re: [linux late 2/3] "*) ;;
+*) fail "reply subject: $(hdr "$REPLY" Subject)" ;;
+esac
+"$PY" -c 'import email,sys; print(email.message_from_binary_file(open(sys.argv[1],"rb")).get_payload(decode=True).decode())' "$REPLY" |
+	grep -q "bisected to ${C2:0:12} " || fail "the reply does not say what it was bisected to"
+pass "--bisect-wait=0: the report went out at once, the bisection followed as a reply ('$(hdr "$REPLY" Subject)')"
