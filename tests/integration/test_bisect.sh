@@ -235,8 +235,8 @@ B=$(wait_bisections "$RUN_L")
 	fail "not bisected to commit 2 of 3: $B"
 REPORT= REPLY=
 for _ in $(seq 1 150); do
-	REPORT=$(grep -l "^X-Kmatrix-Run: $RUN_L\$" "$T"/mail/msg-*.eml 2>/dev/null | xargs -r grep -l "^X-Kmatrix-Kind: report" | head -1 || true)
-	REPLY=$(grep -l "^X-Kmatrix-Run: $RUN_L\$" "$T"/mail/msg-*.eml 2>/dev/null | xargs -r grep -l "^X-Kmatrix-Kind: bisect" | head -1 || true)
+	REPORT=$(grep -l "^X-Kmatrix-Run: $RUN_L[^0-9]" "$T"/mail/msg-*.eml 2>/dev/null | xargs -r grep -l "^X-Kmatrix-Kind: report" | head -1 || true)
+	REPLY=$(grep -l "^X-Kmatrix-Run: $RUN_L[^0-9]" "$T"/mail/msg-*.eml 2>/dev/null | xargs -r grep -l "^X-Kmatrix-Kind: bisect" | head -1 || true)
 	[ -n "$REPORT" ] && [ -n "$REPLY" ] && break
 	sleep 0.2
 done
