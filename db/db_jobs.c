@@ -193,11 +193,11 @@ int db_jobs_queued(struct db *db, const char *const *kinds, size_t limit, struct
 	struct db_job *out = NULL;
 	size_t count = 0, cap = 0;
 	int rc;
-	const char *k[3] = { NULL, NULL, NULL };
+	const char *k[4] = { NULL, NULL, NULL, NULL };
 
 	*jobs = NULL;
 	*n = 0;
-	for (size_t i = 0; kinds && kinds[i] && i < 3; i++)
+	for (size_t i = 0; kinds && kinds[i] && i < 4; i++)
 		k[i] = kinds[i];
 	/*
 	 * Configure first (it unlocks everything else), then the other kinds in
@@ -209,10 +209,10 @@ int db_jobs_queued(struct db *db, const char *const *kinds, size_t limit, struct
 		     " r.tree_id, r.matrix_name, r.created_at,"
 		     " COALESCE((SELECT b.worker_id FROM builds b WHERE b.config_id = j.config_id), 0)"
 		     " FROM jobs j JOIN runs r ON r.id = j.run_id"
-		     " WHERE j.state = 'queued' AND j.kind IN (?, ?, ?)"
-		     " ORDER BY CASE j.kind WHEN 'configure' THEN 0 WHEN ? THEN 1 WHEN ? THEN 2 ELSE 3 END, j.run_id, j.id"
-		     " LIMIT ?",
-		     "tttttl", k[0], k[1], k[2], k[0], k[1], (long)limit);
+		     " WHERE j.state = 'queued' AND j.kind IN (?, ?, ?, ?)"
+		     " ORDER BY CASE j.kind WHEN 'configure' THEN 0 WHEN ? THEN 1 WHEN ? THEN 2 WHEN ? THEN 3 ELSE 4 END,"
+		     " j.run_id, j.id LIMIT ?",
+		     "ttttttt" "l", k[0], k[1], k[2], k[3], k[0], k[1], k[2], (long)limit);
 	if (rc)
 		return rc;
 	while ((rc = db_step(db, st)) == 1) {
@@ -412,7 +412,7 @@ int db_run_counts(struct db *db, long run_id, struct db_run_counts *out)
 	memset(out, 0, sizeof(*out));
 	rc = db_prep(db, &st,
 		     "SELECT kind, state, COALESCE(status, ''), COUNT(*) FROM jobs WHERE run_id = ?"
-		     " GROUP BY kind, state, status",
+		     " AND kind IN ('configure', 'build', 'boot') GROUP BY kind, state, status",
 		     "l", run_id);
 	if (rc)
 		return rc;

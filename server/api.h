@@ -67,6 +67,8 @@ void api_job_result(struct server *s, struct db *db, struct http_req *req, struc
 void api_static(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_webhook(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_run_mail(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
+/* GET /runs/{id}/bisections: the run's bisections with their steps (server/bisect.c). */
+void api_run_bisections(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_run_kcidb(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 
 #endif

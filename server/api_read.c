@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "artifacts.h"
+#include "bisect.h"
 #include "db.h"
 #include "matrix.h"
 #include "digest.h"
@@ -307,6 +308,13 @@ void api_signature_get(struct server *s, struct db *db, struct http_req *req, st
 		run_facts_free(f);
 		json_object_set_new(out, "condition", cond ? cond : json_null());
 		json_object_set_new(out, "condition_run", run ? json_integer(run) : json_null());
+	}
+	{
+		json_t *b = NULL;
+
+		if (bisect_json(db, 0, id, &b) == 0)
+			json_object_set(out, "bisections", json_object_get(b, "bisections"));
+		json_decref(b);
 	}
 	http_resp_json(resp, 200, out);
 }

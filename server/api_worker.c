@@ -73,26 +73,27 @@ void api_worker_heartbeat(struct server *s, struct db *db, struct http_req *req,
 					    (json_int_t)s->cfg->lease_s, "time", (json_int_t)time(NULL)));
 }
 
-static int parse_kinds(const json_t *body, const char *kinds[4])
+static int parse_kinds(const json_t *body, const char *kinds[5])
 {
 	const json_t *arr = json_object_get(body, "kinds");
 	size_t i, n = 0;
 	json_t *k;
 
-	memset(kinds, 0, 4 * sizeof(kinds[0]));
+	memset(kinds, 0, 5 * sizeof(kinds[0]));
 	if (!arr) {
 		kinds[0] = "configure";
 		kinds[1] = "build";
 		kinds[2] = "boot";
 		return 0;
 	}
-	if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 3)
-		return err_set(KM_EINVAL, "'kinds' must be a non-empty array of configure, build, boot");
+	if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 4)
+		return err_set(KM_EINVAL, "'kinds' must be a non-empty array of configure, build, bisect, boot");
 	json_array_foreach(arr, i, k) {
 		const char *v = json_string_value(k);
 
-		if (!v || (strcmp(v, "configure") != 0 && strcmp(v, "build") != 0 && strcmp(v, "boot") != 0))
-			return err_set(KM_EINVAL, "'kinds'[%zu]: expected configure, build or boot", i);
+		if (!v || (strcmp(v, "configure") != 0 && strcmp(v, "build") != 0 && strcmp(v, "boot") != 0 &&
+			   strcmp(v, "bisect") != 0))
+			return err_set(KM_EINVAL, "'kinds'[%zu]: expected configure, build, bisect or boot", i);
 		kinds[n++] = v;
 	}
 	return 0;
@@ -101,7 +102,7 @@ static int parse_kinds(const json_t *body, const char *kinds[4])
 void api_job_claim(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp)
 {
 	json_t *body = NULL, *job = NULL;
-	const char *kinds[4];
+	const char *kinds[5];
 	long worker_id = 0;
 	double wait = 0;
 	struct timespec start, now;

@@ -53,6 +53,8 @@ static const struct opt options[] = {
 	{ "smtp-password", OPT_STR, O(smtp_password), "", 0, 0, "SMTP password" },
 	{ "mail-from", OPT_STR, O(mail_from), "kmatrix <kmatrix@localhost>", 0, 0, "From: of reports" },
 	{ "mail-rate", OPT_LONG, O(mail_rate_per_hour), "20", 1, 100000, "mails per recipient per hour" },
+	{ "bisect-wait", OPT_LONG, O(bisect_wait_s), "1800", 0, 86400, "seconds a report waits for its bisections" },
+	{ "bisect-max", OPT_LONG, O(bisect_max), "4", 0, 100, "new signatures bisected per run (0: none)" },
 	{ "log-level", OPT_STR, O(log_level), "info", 0, 0, "debug, info, warn or error" },
 	{ "kcidb-origin", OPT_STR, O(kcidb_origin), "kmatrix", 0, 0, "origin of KCIDB exports ([a-z0-9_]+)" },
 	{ "trees", OPT_STR, O(trees_file), "", 0, 0, "trees file: which trees/branches run which matrices (SIGHUP reloads it)" },

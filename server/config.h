@@ -28,6 +28,8 @@ struct server_config {
 	char *smtp_password;
 	char *mail_from;
 	long mail_rate_per_hour; /* per recipient */
+	long bisect_wait_s;   /* how long a report waits for its run's bisections */
+	long bisect_max;      /* new signatures bisected per run at most (0: no bisection) */
 	char *log_level;
 	char *kcidb_origin;  /* origin name of KCIDB exports: [a-z0-9_]+ */
 	char *trees_file;     /* optional: which trees and branches run which matrices (triggers) */

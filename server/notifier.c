@@ -12,10 +12,12 @@
 #include <time.h>
 
 #include "artifacts.h"
+#include "bisect.h"
 #include "buf.h"
 #include "condition.h"
 #include "config.h"
 #include "db.h"
+#include "db_bisect.h"
 #include "err.h"
 #include "log.h"
 #include "mail.h"
@@ -77,6 +79,8 @@ static int64_t backoff(int failures)
 		d *= 2;
 	return d < NOTIFIER_RETRY_MAX_S ? d : NOTIFIER_RETRY_MAX_S;
 }
+
+static void kick(struct notifier *n);
 
 /* ---- composing ------------------------------------------------------------------------------------ */
 
@@ -417,6 +421,7 @@ static int compose_report(struct notifier *n, struct db *db, const struct mail_r
 	char *host = public_host(s->cfg->public_url), *base = public_base(s->cfg->public_url);
 	char *cond = NULL, *diag = NULL, *repro = NULL, *dash = NULL, *cfg_url = NULL, *repro_url = NULL;
 	char *subject = NULL, *body = NULL, *msgid = NULL, *closes = NULL, *from = NULL, *by = NULL;
+	char *tag = NULL, *bisected = NULL;
 	struct report_errors errs = { 0 };
 	struct report_sizes sizes = { 0 };
 	struct report_config *configs = NULL;
@@ -467,6 +472,8 @@ static int compose_report(struct notifier *n, struct db *db, const struct mail_r
 	rc = report_errors_load(db, failing, nfailing, compare, &errs);
 	if (!rc)
 		rc = report_sizes_load(db, s->cfg->data_dir, compare, &sizes);
+	if (!rc)
+		rc = bisect_report_text(db, f->run.id, signature_id, base, &tag, &bisected);
 	if (rc)
 		goto done;
 	{
@@ -500,6 +507,8 @@ static int compose_report(struct notifier *n, struct db *db, const struct mail_r
 			.ngrowth = sizes.n,
 			.run_id = f->run.id,
 			.signature_id = signature_id,
+			.series_tag = tag,
+			.bisection = bisected,
 		};
 
 		subject = report_subject(&in);
@@ -527,6 +536,8 @@ done:
 	free(closes);
 	free(from);
 	free(by);
+	free(tag);
+	free(bisected);
 	report_errors_release(&errs);
 	report_sizes_release(&sizes);
 	free(subject);
@@ -646,6 +657,85 @@ out:
 	return rc;
 }
 
+int notifier_bisection_done(struct server *s, struct db *db, long bisection_id)
+{
+	struct notifier *n = s->notifier;
+	struct db_bisection b;
+	struct mail_run f = { 0 };
+	struct rcpts r = { 0 };
+	char **mailboxes = NULL, *report_id = NULL, *type = NULL, *message = NULL, *signature = NULL;
+	char *tag = NULL, *text = NULL, *subject = NULL, *body = NULL, *msgid = NULL, *host = NULL, *base = NULL;
+	size_t nmailboxes = 0;
+	long report_mail = 0, report_run = 0;
+	int pending = 0, rc;
+
+	if (!n)
+		return 0;
+	rc = db_bisection_get(db, bisection_id, &b);
+	if (rc)
+		return rc;
+	rc = db_notify_run_pending(db, b.run_id, &pending);
+	if (rc || pending)
+		goto out; /* the report is still to be composed, and will say it */
+	rc = mail_run_load(db, b.run_id, &f);
+	if (!rc)
+		rc = db_mail_last_report(db, f.run.tree_id, f.run.ref, b.signature_id, &report_mail, &report_id, &report_run);
+	if (rc == KM_ENOTFOUND || (!rc && report_run != b.run_id)) {
+		rc = 0; /* no report about this run's signature went out: nothing to answer */
+		goto out;
+	}
+	host = public_host(s->cfg->public_url);
+	base = public_base(s->cfg->public_url);
+	if (!rc)
+		rc = bisect_report_text(db, b.run_id, b.signature_id, base, &tag, &text);
+	if (!rc && text)
+		rc = db_notify_signature_get(db, b.signature_id, &type, &message, &signature);
+	if (!rc && text)
+		rc = db_mail_mailboxes(db, report_mail, &mailboxes, &nmailboxes);
+	if (rc || !text)
+		goto out;
+	for (size_t i = 0; i < nmailboxes; i++)
+		rcpts_add(&r, mailboxes[i]);
+	if (r.n == 0)
+		goto out;
+	{
+		struct report_input in = {
+			.tree_name = f.run.tree_name,
+			.branch = f.run.ref,
+			.commit = f.run.commit_id,
+			.error_type = error_kind(type),
+			.error_message = message,
+			.series_tag = tag,
+		};
+
+		subject = report_fixed_subject(&in);
+	}
+	body = xasprintf("The bisection of this report finished after it was sent.\n\n%s\n-- \nkmatrix, %s/#/run/%ld\n",
+			 text, base, b.run_id);
+	msgid = xasprintf("<kmatrix-bisect-%ld-%ld@%s>", b.run_id, b.signature_id, host);
+	rc = enqueue(db, "bisect", &f, b.signature_id, msgid, report_id, subject, body, &r);
+	if (rc == 1)
+		rc = 0;
+	kick(n);
+out:
+	db_bisection_release(&b);
+	mail_run_release(&f);
+	rcpts_free(&r);
+	db_strings_free(mailboxes, nmailboxes);
+	free(report_id);
+	free(type);
+	free(message);
+	free(signature);
+	free(tag);
+	free(text);
+	free(subject);
+	free(body);
+	free(msgid);
+	free(host);
+	free(base);
+	return rc;
+}
+
 int notifier_compose(struct notifier *n, struct db *db, long run_id, int *queued)
 {
 	struct mail_run f;
@@ -710,6 +800,20 @@ void notifier_run_done(struct server *s, struct db *db, long run_id)
 	if (!n)
 		return;
 	rc = db_notify_run_add(db, run_id, now);
+	if (!rc && s->cfg->bisect_wait_s > 0) {
+		size_t active = 0;
+
+		/* The report waits for its bisections up to --bisect-wait; the last one to end makes it due. */
+		rc = bisect_active(db, run_id, &active);
+		if (!rc && active) {
+			rc = db_notify_run_due_now(db, run_id, now + s->cfg->bisect_wait_s);
+			if (!rc) {
+				log_info("run=%ld report waits up to %ld s for %zu bisection%s", run_id,
+					 s->cfg->bisect_wait_s, active, active == 1 ? "" : "s");
+				return;
+			}
+		}
+	}
 	if (!rc)
 		rc = db_savepoint(db, "notify_compose");
 	if (rc) {

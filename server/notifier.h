@@ -53,6 +53,14 @@ void notifier_run_done(struct server *s, struct db *db, long run_id);
 int notifier_compose(struct notifier *n, struct db *db, long run_id, int *queued);
 
 /*
+ * A bisection of a run concluded (inside the caller's transaction). While
+ * the run's report waits for its bisections nothing is sent here (the report
+ * says what they found); once the report went out, the finding is queued as
+ * a reply to it. No-op when mail is off.
+ */
+int notifier_bisection_done(struct server *s, struct db *db, long bisection_id);
+
+/*
  * One round of the sending thread at time now: composes runs left pending,
  * then delivers due messages, each to the recipients the rate limit allows
  * (the others wait in the outbox), retrying failed deliveries with backoff.

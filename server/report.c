@@ -490,7 +490,11 @@ static char *subject_with(const struct report_input *in, const char *prefix, siz
 		buf_printf(&b, "%s%s", any ? " " : "", branch);
 		any = true;
 	}
-	if (commit) {
+	/* Like the 0-day robot: a bisected report names the patch of the series, not the head. */
+	if (in->series_tag) {
+		buf_printf(&b, "%s%.20s", any ? " " : "", in->series_tag);
+		any = true;
+	} else if (commit) {
 		buf_printf(&b, "%s%s", any ? " " : "", commit);
 		any = true;
 	}
@@ -792,6 +796,12 @@ char *report_body(const struct report_input *in)
 	wrap(&b, buf_cstr(&intro), "");
 	buf_printf(&b, "\n    %s\n", msg ? msg : "(no message)");
 
+	if (in->bisection) {
+		char *text = clean(in->bisection, MAX_PROSE, true);
+
+		buf_printf(&b, "\n%s", text);
+		free(text);
+	}
 	tags(&b, in);
 	if (cond)
 		buf_printf(&b, "\nIt fails whenever:\n\n    %s\n", cond);

@@ -71,6 +71,8 @@ struct report_input {
 	size_t ngrowth;
 	long run_id;
 	long signature_id;
+	const char *series_tag;  /* "3/9": the bisected commit's place in the push, shown in the subject, or NULL */
+	const char *bisection;   /* what the bisection found (lines), or NULL */
 };
 
 /*

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bisect.h"
 #include "db.h"
 #include "err.h"
 #include "kconfig.h"
@@ -520,11 +521,13 @@ int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *r
 				return err_set(KM_EINVAL, "requests[%zu]: needs 'idx' and 'hash'", i);
 		}
 		rc = check_request_indexes(requests, nrequests);
-	} else if (strcmp(kind, "build") == 0) {
+	} else if (strcmp(kind, "build") == 0 || strcmp(kind, "bisect") == 0) {
 		static const char *const keys[] = { "signature", "type", "message", "symbol", "file", "first_lines" };
 		static const size_t max[] = { 1024, 64, 4096, 1024, 1024, 8192 };
 
 		rc = check_items(res, "errors", keys, max, 6, 3);
+		if (!rc && strcmp(kind, "bisect") == 0)
+			rc = bisect_result_check(res);
 	} else {
 		static const char *const keys[] = { "range", "role", "owner", "evidence" };
 		static const size_t max[] = { 128, 32, 32, 4096 };
@@ -644,6 +647,15 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 			rc = record_errors(db, job_id, json_object_get(res, "errors"));
 		if (!rc)
 			rc = follow_build(s, db, &run, m, job.config_id, status, &followups);
+	} else if (strcmp(job.kind, "bisect") == 0) {
+		/* The step is finished before the bisection looks at its steps for the next one. */
+		rc = db_job_finish(db, job_id, lease, status, message);
+		if (!rc)
+			rc = bisect_record(s, db, job_id, res, status, message);
+		followups = 1;
+		if (rc)
+			goto fail;
+		goto advance;
 	} else {
 		json_t *details = json_object_get(res, "details");
 		char *details_text = json_is_object(details) ? json_dumps(details, JSON_COMPACT) : NULL;

@@ -49,6 +49,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/jobs/{}/result", api_job_result, BODY_JSON, AUTH_WORKER },
 	{ "POST", "/api/v1/webhook", api_webhook, BODY_WEBHOOK, AUTH_SIGNED },
 	{ "GET", "/api/v1/runs/{}/mail", api_run_mail, BODY_NONE, AUTH_NONE },
+	{ "GET", "/api/v1/runs/{}/bisections", api_run_bisections, BODY_NONE, AUTH_NONE },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

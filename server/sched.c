@@ -7,7 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "bisect.h"
 #include "db.h"
+#include "db_bisect.h"
 #include "digest.h"
 #include "err.h"
 #include "kconfig.h"
@@ -171,6 +173,15 @@ int sched_submit(struct server *s, struct db *db, const struct sched_submit *in,
 		rc = db_job_add(db, *run_id, "configure", 0, NULL, (int)s->cfg->max_attempts, NULL);
 	if (!rc && in->ref && !in->keep_newer)
 		rc = db_runs_supersede_push(db, tree_id, ref, *run_id, &superseded);
+	if (!rc && in->ref && !in->keep_newer) {
+		int stopped = 0;
+
+		/* A newer push to the ref: what an older push introduced no longer matters. */
+		rc = db_bisections_cancel_older(db, tree_id, ref, *run_id, &stopped);
+		if (!rc && stopped)
+			log_info("run=%ld cancelled %d bisection%s of older runs of %s", *run_id, stopped,
+				 stopped == 1 ? "" : "s", ref);
+	}
 	if (rc) {
 		db_rollback(db);
 		goto done;
@@ -199,6 +210,8 @@ static void advance_cb(void *ctx, long run_id)
 	if (sched_boots_missed(s, db, run_id) != 0)
 		log_error("run=%ld: boots of errored builds not recorded: %s", run_id, err_msg());
 	sched_advance(s, db, run_id);
+	if (bisect_advance_run(s, db, run_id) != 0)
+		log_error("run=%ld: bisections not moved on: %s", run_id, err_msg());
 }
 
 /* Expires leases inside the caller's transaction. */
@@ -368,6 +381,8 @@ static int job_payload(struct db *db, long job_id, const char *lease, int64_t ex
 					    json_pack("{s:i,s:s,s:s,s:s}", "id", (json_int_t)cfg.id, "hash", cfg.hash,
 						      "point", cfg.point, "text", cfg.config_text));
 	}
+	if (!rc && strcmp(job.kind, "bisect") == 0)
+		rc = bisect_payload(db, job.id, j);
 	if (!rc && strcmp(job.kind, "boot") == 0) {
 		long build_job = 0;
 		char *status = NULL;
@@ -524,6 +539,8 @@ int sched_advance(struct server *s, struct db *db, long run_id)
 				      strcmp(state, "error") == 0 ? "the configure job ended in ERROR" : NULL);
 		if (!rc)
 			log_info("run=%ld state=%s", run_id, state);
+		if (!rc && strcmp(state, "done") == 0)
+			bisect_run_done(s, db, run_id); /* before the notifier: the report may wait for it */
 		if (!rc && strcmp(state, "done") == 0 && sched_on_run_done)
 			sched_on_run_done(s, db, run_id);
 	}

@@ -410,7 +410,8 @@ int build_run(struct job *j, json_t *result)
 	symvers = xasprintf("%s/Module.symvers", out);
 	if (strcmp(status, "PASS") == 0)
 		job_upload(j, "module.symvers", symvers);
-	if (strcmp(status, "PASS") == 0 && m->boot) {
+	/* A bisection step is not booted: it only answers whether the build shows the signature. */
+	if (strcmp(status, "PASS") == 0 && m->boot && strcmp(j->kind, "build") == 0) {
 		stage = boot_stage_dir(j->opts, j->id);
 		rc = stage_boot_inputs(j, &k, m, stage);
 		boot_stage_prune(j->opts, j->opts->boot_stages);

@@ -76,6 +76,33 @@ static char *tracking_ref(const char *ref)
 	return xasprintf("refs/remotes/origin/%s", ref);
 }
 
+/* Opens dir's repository, cloning url the first time (nothing checked out), and fetches ref. */
+static int open_fetched(const char *url, const char *dir, const char *ref, git_repository **repo)
+{
+	int rc;
+
+	*repo = NULL;
+	git_libgit2_init();
+	if (!is_repo(dir)) {
+		git_clone_options opts;
+
+		git_clone_options_init(&opts, GIT_CLONE_OPTIONS_VERSION);
+		/* Check out nothing yet: the commit is chosen by the caller. */
+		opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
+		log_info("cloning %s into %s", url, dir);
+		if (git_clone(repo, url, dir, &opts) != 0)
+			return git_fail("clone");
+	} else if (git_repository_open(repo, dir) != 0) {
+		return git_fail("open working tree");
+	}
+	rc = fetch(*repo, url, ref);
+	if (rc) {
+		git_repository_free(*repo);
+		*repo = NULL;
+	}
+	return rc;
+}
+
 int checkout_tree(const char *url, const char *dir, const char *ref, const char *commit, struct checkout_info *out)
 {
 	git_repository *repo = NULL;
@@ -91,26 +118,8 @@ int checkout_tree(const char *url, const char *dir, const char *ref, const char 
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(out, 0, sizeof(*out));
-	git_libgit2_init();
 	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-	if (!is_repo(dir)) {
-		git_clone_options opts;
-
-		git_clone_options_init(&opts, GIT_CLONE_OPTIONS_VERSION);
-		/* Check out nothing yet: the commit is chosen below. */
-		opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
-		log_info("cloning %s into %s", url, dir);
-		if (git_clone(&repo, url, dir, &opts) != 0) {
-			rc = git_fail("clone");
-			goto done;
-		}
-	} else {
-		if (git_repository_open(&repo, dir) != 0) {
-			rc = git_fail("open working tree");
-			goto done;
-		}
-	}
-	rc = fetch(repo, url, ref);
+	rc = open_fetched(url, dir, ref, &repo);
 	if (rc)
 		goto done;
 
@@ -174,4 +183,98 @@ void checkout_info_release(struct checkout_info *info)
 	free(info->author_name);
 	free(info->author_email);
 	memset(info, 0, sizeof(*info));
+}
+
+static int lookup_commit(git_repository *repo, const char *hex, git_oid *oid)
+{
+	git_object *o = NULL;
+
+	if (!hex || git_oid_fromstrn(oid, hex, strlen(hex)) != 0 ||
+	    git_object_lookup_prefix(&o, repo, oid, strlen(hex), GIT_OBJECT_COMMIT) != 0)
+		return err_set(KM_ENOTFOUND, "commit %.64s is not in the tree", hex ? hex : "(none)");
+	git_oid_cpy(oid, git_object_id(o));
+	git_object_free(o);
+	return 0;
+}
+
+int checkout_first_parents(const char *url, const char *dir, const char *ref, const char *good, const char *head,
+			   size_t max, struct checkout_walk *out)
+{
+	git_repository *repo = NULL;
+	git_revwalk *walk = NULL;
+	git_oid good_oid, head_oid, base_oid, oid;
+	size_t cap = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = open_fetched(url, dir, ref, &repo);
+	if (!rc)
+		rc = lookup_commit(repo, head, &head_oid);
+	if (!rc)
+		rc = lookup_commit(repo, good, &good_oid);
+	if (rc)
+		goto done;
+	/* A base that is not an ancestor (a force-push, a rebase): the merge-base is the good end. */
+	if (git_merge_base(&base_oid, repo, &good_oid, &head_oid) != 0) {
+		rc = err_set(KM_ENOTFOUND, "%.12s and %.12s have no common ancestor", good, head);
+		goto done;
+	}
+	out->ancestor = git_oid_equal(&base_oid, &good_oid);
+	git_oid_tostr(out->good, sizeof(out->good), &base_oid);
+	if (git_revwalk_new(&walk, repo) != 0 || git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL) != 0 ||
+	    git_revwalk_simplify_first_parent(walk) != 0 || git_revwalk_push(walk, &head_oid) != 0 ||
+	    git_revwalk_hide(walk, &base_oid) != 0) {
+		rc = git_fail("walk the history");
+		goto done;
+	}
+	while (git_revwalk_next(&oid, walk) == 0) {
+		git_commit *c = NULL;
+		const git_signature *a;
+		struct checkout_commit *cc;
+
+		if (out->n == max) {
+			rc = err_set(KM_ETOOBIG, "more than %zu first-parent commits between %.12s and %.12s", max, good,
+				     head);
+			goto done;
+		}
+		if (git_commit_lookup(&c, repo, &oid) != 0) {
+			rc = git_fail("read a commit");
+			goto done;
+		}
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 32;
+			out->commits = xrealloc(out->commits, cap * sizeof(*out->commits));
+		}
+		cc = &out->commits[out->n++];
+		git_oid_tostr(cc->id, sizeof(cc->id), &oid);
+		a = git_commit_author(c);
+		cc->subject = xstrdup(git_commit_summary(c) ? git_commit_summary(c) : "");
+		cc->author = a && a->name ? xasprintf("%s <%s>", a->name, a->email ? a->email : "") : xstrdup("");
+		git_commit_free(c);
+	}
+	/* Newest first from the walk: the series reads oldest first. */
+	for (size_t i = 0; i < out->n / 2; i++) {
+		struct checkout_commit t = out->commits[i];
+
+		out->commits[i] = out->commits[out->n - 1 - i];
+		out->commits[out->n - 1 - i] = t;
+	}
+done:
+	git_revwalk_free(walk);
+	git_repository_free(repo);
+	if (rc)
+		checkout_walk_release(out);
+	return rc;
+}
+
+void checkout_walk_release(struct checkout_walk *w)
+{
+	for (size_t i = 0; w && i < w->n; i++) {
+		free(w->commits[i].subject);
+		free(w->commits[i].author);
+	}
+	if (w) {
+		free(w->commits);
+		memset(w, 0, sizeof(*w));
+	}
 }

@@ -2,6 +2,7 @@
 #ifndef KM_CHECKOUT_H
 #define KM_CHECKOUT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct checkout_info {
@@ -19,5 +20,24 @@ struct checkout_info {
  */
 int checkout_tree(const char *url, const char *dir, const char *ref, const char *commit, struct checkout_info *out);
 void checkout_info_release(struct checkout_info *info);
+
+struct checkout_commit {
+	char id[41];
+	char *subject, *author; /* author: "Name <address>" */
+};
+struct checkout_walk {
+	char good[41];   /* the good end: good itself, or its merge-base with head */
+	int ancestor;    /* good is an ancestor of head */
+	struct checkout_commit *commits; /* first parents after the good end up to head, oldest first */
+	size_t n;
+};
+/*
+ * Fetches ref into dir's clone (cloning it the first time, checking nothing
+ * out) and lists the first-parent commits from head down to good, or to
+ * their merge-base when good is not an ancestor. KM_ETOOBIG over max.
+ */
+int checkout_first_parents(const char *url, const char *dir, const char *ref, const char *good, const char *head,
+			   size_t max, struct checkout_walk *out);
+void checkout_walk_release(struct checkout_walk *w);
 
 #endif

@@ -114,6 +114,8 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 		rc = build_run(&j, result);
 	else if (strcmp(j.kind, "boot") == 0)
 		rc = boot_job_run(&j, result);
+	else if (strcmp(j.kind, "bisect") == 0)
+		rc = bisect_job_run(&j, result);
 	else
 		rc = err_set(KM_EINVAL, "unknown job kind '%s'", j.kind);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

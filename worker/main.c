@@ -34,7 +34,7 @@ static void on_signal(int sig)
 static void usage(void)
 {
 	printf("usage: kmatrix-worker --server=URL (--token=T | --token-file=F) --work-dir=DIR [options]\n"
-	       "  --kinds=LIST          job kinds to take (default configure,build,boot)\n"
+	       "  --kinds=LIST          job kinds to take (default configure,build,bisect,boot)\n"
 	       "  --jobs=N              make -j (default: number of CPUs)\n"
 	       "  --ccache-dir=DIR      compiler cache (default: ccache's own)\n"
 	       "  --ccache-remote=URL   ccache remote storage shared by workers, e.g. redis://host:6379\n"
@@ -87,7 +87,7 @@ static int parse_args(int argc, char **argv, struct worker_opts *opts, char **to
 	int rc = 0;
 
 	memset(opts, 0, sizeof(*opts));
-	opts->kinds = "configure,build,boot";
+	opts->kinds = "configure,build,bisect,boot";
 	opts->make_jobs = cpus;
 	/* A boot needs one CPU (QEMU TCG, -smp 1): with two or more, one boots while make uses them all. */
 	opts->boot_slots = cpus >= 2 ? 1 : 0;
@@ -176,7 +176,7 @@ static int parse_args(int argc, char **argv, struct worker_opts *opts, char **to
 struct slot {
 	const struct worker_opts *opts;
 	struct client *client;
-	const char *kinds[4];
+	const char *kinds[5];
 	bool main;
 	const char *hostname;
 	pthread_t thread;
@@ -242,8 +242,10 @@ static int main_kinds(const struct worker_opts *opts, char *list, const char **k
 	bool boot = false;
 
 	for (char *k = strtok(list, ","); k; k = strtok(NULL, ",")) {
-		if ((strcmp(k, "configure") != 0 && strcmp(k, "build") != 0 && strcmp(k, "boot") != 0) || n == 3) {
-			fprintf(stderr, "kmatrix-worker: --kinds: '%s' is not configure, build or boot\n", k);
+		if ((strcmp(k, "configure") != 0 && strcmp(k, "build") != 0 && strcmp(k, "boot") != 0 &&
+		     strcmp(k, "bisect") != 0) ||
+		    (n == 3 && strcmp(k, "boot") != 0)) {
+			fprintf(stderr, "kmatrix-worker: --kinds: '%s' is not configure, build, bisect or boot\n", k);
 			return 2;
 		}
 		if (strcmp(k, "boot") == 0)

@@ -50,6 +50,8 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 int configure_run(struct job *j, json_t *result);
 int build_run(struct job *j, json_t *result);
 int boot_job_run(struct job *j, json_t *result);
+/* A bisect job: op "walk" lists the first-parent commits, op "step" builds one commit like a build job. */
+int bisect_job_run(struct job *j, json_t *result);
 
 /*
  * Where a tree's checkout lives: WORK/src/TREE/linux. Its build directories

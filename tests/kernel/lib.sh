@@ -39,6 +39,31 @@ prepare_test_tree() {
 	fi
 }
 
+# A 3-commit series on master for the bisection test: commits 1 and 3 are
+# one-line changes nothing builds, commit 2 is the seed's link error.
+SERIES_BRANCH=hmem-series
+prepare_series() {
+	prepare_test_tree
+	if git -C "$TEST_TREE" rev-parse -q --verify "refs/heads/$SERIES_BRANCH" >/dev/null; then
+		return 0
+	fi
+	local id="GIT_AUTHOR_NAME=kmatrix-test GIT_AUTHOR_EMAIL=kmatrix-test@localhost"
+	local cid="GIT_COMMITTER_NAME=kmatrix-test GIT_COMMITTER_EMAIL=kmatrix-test@localhost"
+	git -C "$TEST_TREE" checkout -q -B "$SERIES_BRANCH.tmp" master
+	echo "kmatrix series note 1" >>"$TEST_TREE/Documentation/driver-api/cxl/index.rst"
+	git -C "$TEST_TREE" add Documentation/driver-api/cxl/index.rst
+	env $id $cid GIT_AUTHOR_DATE=2026-01-02T00:00:00Z GIT_COMMITTER_DATE=2026-01-02T00:00:00Z \
+		git -C "$TEST_TREE" commit -q -m "Documentation/cxl: note 1"
+	env $cid GIT_COMMITTER_DATE=2026-01-02T00:01:00Z git -C "$TEST_TREE" am -q --committer-date-is-author-date \
+		"$KM_SOURCE_DIR/tests/kernel/patches/0001-dax-hmem-call-cxl-region.patch"
+	echo "kmatrix series note 3" >>"$TEST_TREE/Documentation/driver-api/cxl/index.rst"
+	git -C "$TEST_TREE" add Documentation/driver-api/cxl/index.rst
+	env $id $cid GIT_AUTHOR_DATE=2026-01-02T00:02:00Z GIT_COMMITTER_DATE=2026-01-02T00:02:00Z \
+		git -C "$TEST_TREE" commit -q -m "Documentation/cxl: note 3"
+	git -C "$TEST_TREE" checkout -q master
+	git -C "$TEST_TREE" branch -q -M "$SERIES_BRANCH.tmp" "$SERIES_BRANCH"
+}
+
 # point_of RUN "SYM=v ..." -> the config id whose effective values match.
 config_where() {
 	local run=$1 filter=$2

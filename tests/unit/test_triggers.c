@@ -231,8 +231,9 @@ static int setup_server(void **state, const char *rate)
 	argv[3] = "--public-url=https://farm.example.org/";
 	argv[4] = "--smtp-url=smtp://127.0.0.1:1";
 	argv[5] = (char *)rate;
-	argv[6] = NULL;
-	assert_int_equal(server_config_parse(&f->cfg, 6, argv), 0);
+	argv[6] = "--bisect-max=0"; /* composing without waiting for bisections: test_bisect.sh covers the wait */
+	argv[7] = NULL;
+	assert_int_equal(server_config_parse(&f->cfg, 7, argv), 0);
 	assert_int_equal(server_init(&f->srv, &f->cfg), 0);
 	f->trees = parse_ok("[tree linux]\nurl = /srv/git/linux.git\nmatrices = s\nnotify = tree@example.org "
 			    "LIST@example.org\n");

@@ -38,6 +38,7 @@ export const signatures = (id) => getJSON(`/runs/${id}/signatures`).then((r) => 
 export const config = (id) => getJSON(`/configs/${id}`);
 export const configText = (id) => getText(`/configs/${id}/config`);
 export const signature = (id) => getJSON(`/signatures/${id}`);
+export const bisections = (id) => getJSON(`/runs/${id}/bisections`).then((r) => r.bisections);
 export const workers = () => getJSON('/workers').then((r) => r.workers);
 export const job = (id) => getJSON(`/jobs/${id}`);
 export const artifactPath = (job, name) => `/api/v1/jobs/${job}/artifacts/${encodeURIComponent(name)}`;

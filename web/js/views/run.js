@@ -6,6 +6,7 @@ import { badge, pills, crumbs, runState, commitLine, pointChips, section, emptyN
 import { fitGrid, OWNER_LETTER, shortNames } from '../grid.js';
 import { ACTIVE_RUN, configStatus, tally } from '../status.js';
 import { conditionBlock } from '../insight.js';
+import { bisectionLine } from './bisection.js';
 
 const tip = () => document.getElementById('tip');
 const SHOW = 12; // rows of the problem list shown before "show all"
@@ -110,7 +111,8 @@ function summary(run) {
 		tile('Boots', pills(c.boot, 'boot')));
 }
 
-function signaturesCard(sigs, runId) {
+function signaturesCard(sigs, runId, bisections = []) {
+	const bisectionOf = new Map(bisections.map((b) => [b.signature.id, b]));
 	if (!sigs.length)
 		return section('Errors', emptyNote('No build errors in this run.'));
 	return section('Errors',
@@ -119,7 +121,8 @@ function signaturesCard(sigs, runId) {
 			h('tbody', null, sigs.map((s) => h('tr', { class: s.secondary ? 'secondary' : '' },
 				h('td', null, h('a', { href: `#/signature/${s.id}`, class: 'sig-msg' }, s.message),
 					s.file ? h('div', { class: 'muted small' }, s.file) : null,
-					s.secondary ? h('div', { class: 'muted small' }, 'follows from another error') : conditionBlock(s.condition)),
+					s.secondary ? h('div', { class: 'muted small' }, 'follows from another error') : conditionBlock(s.condition),
+					bisectionLine(bisectionOf.get(s.id))),
 				h('td', null, h('span', { class: 'tag' }, s.type)),
 				h('td', { class: 'num' }, s.configs))))),
 		h('p', { class: 'muted small' }, h('a', { href: `#/compare/${runId}` }, 'Which errors are new?'),
@@ -155,7 +158,7 @@ export default {
 	key: (r) => r.args[0],
 	async render(route, root, ctx) {
 		const id = Number(route.args[0]);
-		let [m, sigs] = await Promise.all([api.matrix(id), api.signatures(id)]);
+		let [m, sigs, bisections] = await Promise.all([api.matrix(id), api.signatures(id), api.bisections(id).catch(() => [])]);
 		let run = m.run;
 		const axes = run.axes || [];
 		const variants = run.variants || [];
@@ -250,7 +253,7 @@ export default {
 			intro.textContent = `${m.requests.length} requests → ${m.configs.length} configurations. Each cell is one ` +
 				'request; hover for requested vs effective values, click for the configuration.';
 			replace(sum, summary(run));
-			replace(sigBox, signaturesCard(sigs, run.id));
+			replace(sigBox, signaturesCard(sigs, run.id, bisections));
 			replace(probBox, problemsCard(m, axes));
 			stamp.textContent = ACTIVE_RUN.has(run.state) ? `live · updated ${new Date().toLocaleTimeString()}` : '';
 		};
@@ -268,7 +271,7 @@ export default {
 
 		if (ACTIVE_RUN.has(run.state)) {
 			ctx.poll(async () => {
-				[m, sigs] = await Promise.all([api.matrix(id), api.signatures(id)]);
+				[m, sigs, bisections] = await Promise.all([api.matrix(id), api.signatures(id), api.bisections(id).catch(() => [])]);
 				const stateChanged = m.run.state !== run.state;
 				run = m.run;
 				grid.paint(m, opts.color, pending());

@@ -3,11 +3,12 @@ import { h, replace, when, timeEl, shortRef, shortCommit } from '../dom.js';
 import * as api from '../api.js';
 import { crumbs, pointChips, section, emptyNote } from '../components.js';
 import { conditionBlock, diagnosisBlock } from '../insight.js';
+import { bisectionSteps } from './bisection.js';
 
 export default {
 	async render(route, root, ctx) {
 		const id = Number(route.args[0]);
-		const { signature: sig, occurrences: occ, condition, condition_run: conditionRun } = await api.signature(id);
+		const { signature: sig, occurrences: occ, condition, condition_run: conditionRun, bisections = [] } = await api.signature(id);
 		ctx.title(`Error #${id}`);
 		/* Axis names per run, for the point chips (one request per distinct run). */
 		const runIds = [...new Set(occ.map((o) => o.run_id))];
@@ -45,6 +46,9 @@ export default {
 					h('div', { class: 'muted small' }, timeEl(sig.last_seen))),
 				h('div', { class: 'tile' }, h('div', { class: 'tile-label' }, 'Runs'), h('div', { class: 'big' }, byRun.size)),
 				h('div', { class: 'tile' }, h('div', { class: 'tile-label' }, 'Configurations'), h('div', { class: 'big' }, occ.length))),
+			bisections.length ? section('Bisection', bisections.map((b) => h('div', { class: 'bisection', dataset: { run: b.run_id } },
+				h('div', { class: 'small' }, h('a', { href: `#/run/${b.run_id}` }, `Run #${b.run_id}`), ` against run #${b.base_run}`),
+				bisectionSteps(b)))) : null,
 			condition || sig.diagnosis ? section('Why', conditionBlock(condition, conditionRun), diagnosisBlock(sig.diagnosis)) : null,
 			latest?.first_lines ? section('First lines (latest occurrence)', h('pre', { class: 'first-lines' }, latest.first_lines),
 				h('p', { class: 'small' }, h('a', { href: latest.line_no ? `#/config/${latest.config_id}/L${latest.line_no}` :

@@ -1,0 +1,613 @@
+/* Bisection of a run's new error signatures over the first-parent commits between its base and its head. */
+#include "bisect.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bisect_plan.h"
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+#include "db_bisect.h"
+#include "err.h"
+#include "log.h"
+#include "notifier.h"
+#include "run_facts.h"
+#include "sched.h"
+#include "server.h"
+#include "xalloc.h"
+
+#define MAX_COMMITS 10000 /* first-parent commits a walk may report */
+
+/* The failing config of a signature whose build ran last: the build directory of the matrix holds it. */
+static long warmest_config(const struct run_facts *f, const struct db_run_signature *sig)
+{
+	long best = 0, best_job = 0;
+
+	for (size_t i = 0; i < f->nconfigs; i++) {
+		const struct db_run_config *c = &f->configs[i].row;
+
+		for (size_t k = 0; k < sig->nconfigs; k++) {
+			if (sig->config_ids[k] == c->id && strcmp(c->build, "FAIL") == 0 && c->build_job > best_job) {
+				best_job = c->build_job;
+				best = c->id;
+			}
+		}
+	}
+	return best;
+}
+
+static int start_one(struct server *s, struct db *db, const struct run_facts *f, const struct run_facts *base,
+		     const struct db_run_signature *sig)
+{
+	struct db_bisection_new b = {
+		.run_id = f->run.id,
+		.base_run = base->run.id,
+		.signature_id = sig->id,
+		.config_id = warmest_config(f, sig),
+		.good_commit = base->run.commit_id,
+		.bad_commit = f->run.commit_id,
+		.state = "walking",
+	};
+	long id = 0, job = 0;
+	int rc;
+
+	if (!b.config_id)
+		return 0; /* only failed builds show a signature; nothing to rebuild otherwise */
+	if (!b.good_commit || !b.bad_commit) {
+		b.state = "skipped";
+		b.reason = "the run or its base has no commit id";
+	} else if (strcmp(b.good_commit, b.bad_commit) == 0) {
+		b.state = "skipped";
+		b.reason = "the base run built the same commit: nothing to bisect";
+	}
+	rc = db_bisection_add(db, &b, &id);
+	if (rc || strcmp(b.state, "walking") != 0)
+		return rc;
+	rc = db_job_add(db, f->run.id, "bisect", b.config_id, NULL, (int)s->cfg->max_attempts, &job);
+	if (!rc)
+		rc = db_bisect_step_add(db, id, job, "walk", 0, NULL);
+	if (!rc)
+		log_info("run=%ld bisection=%ld signature=%ld config=%ld good=%.12s bad=%.12s walking", f->run.id, id,
+			 sig->id, b.config_id, b.good_commit, b.bad_commit);
+	return rc;
+}
+
+static int start(struct server *s, struct db *db, long run_id, int *started)
+{
+	struct run_facts *f = NULL, *base = NULL;
+	struct run_facts_cmp *cmp = NULL;
+	long base_id = 0;
+	int rc;
+
+	*started = 0;
+	rc = run_facts_base(db, run_id, &base_id);
+	if (rc || !base_id)
+		return rc; /* no base: nothing is known good */
+	rc = run_facts_load(db, run_id, &f);
+	if (!rc)
+		rc = run_facts_load(db, base_id, &base);
+	if (rc)
+		goto done;
+	cmp = run_facts_compare(f, base);
+	for (size_t i = 0; !rc && i < cmp->nsigs && *started < s->cfg->bisect_max; i++) {
+		const struct run_facts_cmp_signature *c = &cmp->sigs[i];
+
+		/* The mail's rule: a primary signature new against the base. */
+		if (c->change != RUN_FACTS_SIG_NEW || c->sig->secondary)
+			continue;
+		rc = start_one(s, db, f, base, c->sig);
+		if (!rc)
+			(*started)++;
+	}
+done:
+	run_facts_cmp_free(cmp);
+	run_facts_free(base);
+	run_facts_free(f);
+	return rc;
+}
+
+void bisect_run_done(struct server *s, struct db *db, long run_id)
+{
+	int started = 0, rc;
+
+	if (s->cfg->bisect_max <= 0)
+		return;
+	rc = db_savepoint(db, "bisect_start");
+	if (rc) {
+		log_error("run=%ld bisection not started: %s", run_id, err_msg());
+		return;
+	}
+	rc = start(s, db, run_id, &started);
+	if (rc) {
+		log_error("run=%ld bisection not started: %s", run_id, err_msg());
+		db_savepoint_rollback(db, "bisect_start");
+		return;
+	}
+	db_savepoint_release(db, "bisect_start");
+	if (started)
+		sched_notify();
+}
+
+int bisect_active(struct db *db, long run_id, size_t *n)
+{
+	long *ids = NULL;
+	int rc = db_bisections_find(db, run_id, 0, 1, &ids, n);
+
+	free(ids);
+	return rc;
+}
+
+/* ---- the steps ------------------------------------------------------------------------------------ */
+
+/* The commits of a walked bisection, parsed; NULL before the walk. */
+static json_t *commits_of(const struct db_bisection *b)
+{
+	json_t *v = b->commits ? json_loads(b->commits, 0, NULL) : NULL;
+
+	if (v && !json_is_array(v)) {
+		json_decref(v);
+		v = NULL;
+	}
+	return v;
+}
+
+static const char *commit_at(const struct db_bisection *b, const json_t *commits, long position)
+{
+	if (position <= 0)
+		return b->good_commit;
+	return json_string_value(json_object_get(json_array_get(commits, (size_t)position - 1), "id"));
+}
+
+int bisect_payload(struct db *db, long job_id, json_t *job)
+{
+	struct db_bisection b;
+	json_t *commits = NULL;
+	long id = 0;
+	int rc = db_bisect_step_of_job(db, job_id, &id);
+
+	if (rc)
+		return rc;
+	if (!id)
+		return err_set(KM_ENOTFOUND, "job %ld is not a step of a bisection", job_id);
+	rc = db_bisection_get(db, id, &b);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < b.nsteps; i++) {
+		const struct db_bisect_step *st = &b.steps[i];
+
+		if (st->job_id != job_id)
+			continue;
+		if (strcmp(st->op, "walk") == 0) {
+			json_object_set_new(job, "bisect",
+					    json_pack("{s:s,s:i,s:s,s:s,s:i}", "op", "walk", "bisection", (json_int_t)b.id,
+						      "good", b.good_commit, "head", b.bad_commit, "max_commits",
+						      (json_int_t)MAX_COMMITS));
+		} else {
+			commits = commits_of(&b);
+			json_object_set_new(job, "commit", json_string(st->commit_id));
+			json_object_set_new(job, "bisect",
+					    json_pack("{s:s,s:i,s:i,s:i}", "op", "step", "bisection", (json_int_t)b.id,
+						      "position", (json_int_t)st->position, "of",
+						      (json_int_t)json_array_size(commits)));
+		}
+	}
+	json_decref(commits);
+	db_bisection_release(&b);
+	return 0;
+}
+
+static bool hex_commit(const char *c)
+{
+	size_t n = c ? strlen(c) : 0;
+
+	if (n != 40 && n != 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!((c[i] >= '0' && c[i] <= '9') || (c[i] >= 'a' && c[i] <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+int bisect_result_check(json_t *res)
+{
+	const json_t *walk = json_object_get(res, "walk");
+	const json_t *commits, *c;
+	size_t i;
+
+	if (!walk)
+		return 0; /* a step: its errors are checked as a build's */
+	if (!json_is_object(walk))
+		return err_set(KM_EINVAL, "'walk' must be an object");
+	commits = json_object_get(walk, "commits");
+	if (!hex_commit(json_string_value(json_object_get(walk, "good"))))
+		return err_set(KM_EINVAL, "'walk.good' must be a full commit id");
+	if (!json_is_array(commits) || json_array_size(commits) > MAX_COMMITS)
+		return err_set(KM_EINVAL, "'walk.commits' must be an array of at most %d commits", MAX_COMMITS);
+	json_array_foreach(commits, i, c) {
+		const char *subject = json_string_value(json_object_get(c, "subject"));
+		const char *author = json_string_value(json_object_get(c, "author"));
+
+		if (!hex_commit(json_string_value(json_object_get(c, "id"))) || (subject && strlen(subject) > 1024) ||
+		    (author && strlen(author) > 256))
+			return err_set(KM_EINVAL,
+				       "walk.commits[%zu]: needs a full commit 'id' (subject at most 1024 bytes, author 256)",
+				       i);
+	}
+	return 0;
+}
+
+/* The step's verdict: bad when it shows the signature, good when it builds, skip otherwise. */
+static const char *step_verdict(const struct db_bisection *b, const json_t *res, const char *status,
+				const char *message, char **reason)
+{
+	const json_t *errors = json_object_get(res, "errors"), *e;
+	const char *first = NULL;
+	size_t i;
+
+	*reason = NULL;
+	if (strcmp(status, "PASS") == 0)
+		return "good";
+	if (strcmp(status, "FAIL") == 0) {
+		json_array_foreach(errors, i, e) {
+			const char *sig = json_string_value(json_object_get(e, "signature"));
+
+			if (sig && strcmp(sig, b->signature) == 0) {
+				*reason = xstrdup(b->signature_message);
+				return "bad";
+			}
+			if (!first && !json_is_true(json_object_get(e, "secondary")))
+				first = json_string_value(json_object_get(e, "message"));
+		}
+		*reason = xasprintf("fails another way: %s", first ? first : message ? message : "make failed");
+		return "skip";
+	}
+	*reason = xasprintf("the farm could not build it: %s", message ? message : "ERROR");
+	return "skip";
+}
+
+static int conclude(struct server *s, struct db *db, const struct db_bisection *b, const char *state, long first_bad,
+		    long range_first, const char *reason)
+{
+	int rc = db_bisection_finish(db, b->id, state, first_bad, range_first, reason);
+	size_t active = 0;
+
+	if (rc)
+		return rc;
+	log_info("run=%ld bisection=%ld state=%s first_bad=%ld range_first=%ld%s%s", b->run_id, b->id, state, first_bad,
+		 range_first, reason ? " reason=" : "", reason ? reason : "");
+	rc = bisect_active(db, b->run_id, &active);
+	if (!rc && active == 0)
+		rc = db_notify_run_due_now(db, b->run_id, (int64_t)time(NULL));
+	if (!rc)
+		rc = notifier_bisection_done(s, db, b->id);
+	return rc;
+}
+
+/* Queues the next step of a stepping bisection, or concludes it, once none of its steps is unfinished. */
+static int advance(struct server *s, struct db *db, long id)
+{
+	struct db_bisection b;
+	json_t *commits = NULL;
+	enum bisect_verdict *v = NULL;
+	struct bisect_plan plan;
+	size_t n, steps = 0, skips = 0;
+	char *why = NULL;
+	int rc = db_bisection_get(db, id, &b);
+
+	if (rc)
+		return rc;
+	if (strcmp(b.state, "walking") != 0 && strcmp(b.state, "stepping") != 0)
+		goto done;
+	for (size_t i = 0; i < b.nsteps; i++) {
+		const struct db_bisect_step *st = &b.steps[i];
+
+		if (strcmp(st->job_state, "queued") == 0 || strcmp(st->job_state, "running") == 0)
+			goto done;
+		if (strcmp(st->op, "walk") == 0 && strcmp(b.state, "walking") == 0) {
+			/* A walk that ended without a result (leases expired, worker revoked). */
+			why = xasprintf("the walk of the history ended in %s: %s", st->job_status ? st->job_status : "ERROR",
+					st->job_message ? st->job_message : "no result");
+			rc = conclude(s, db, &b, "error", 0, 0, why);
+			goto done;
+		}
+		if (strcmp(st->op, "step") == 0 && !st->verdict) {
+			char *r = xasprintf("the farm could not build it: %s", st->job_message ? st->job_message : "no result");
+
+			rc = db_bisect_step_set(db, st->job_id, "skip", r);
+			free(r);
+			if (rc)
+				goto done;
+			free(st->verdict);
+			b.steps[i].verdict = xstrdup("skip");
+		}
+	}
+	commits = commits_of(&b);
+	n = json_array_size(commits);
+	if (n == 0) {
+		rc = conclude(s, db, &b, "error", 0, 0, "the walk found no commit between the base and the head");
+		goto done;
+	}
+	v = xcalloc(n + 1, sizeof(*v));
+	v[0] = b.good_checked ? BISECT_GOOD : BISECT_UNKNOWN;
+	v[n] = BISECT_BAD; /* the run itself shows it */
+	for (size_t i = 0; i < b.nsteps; i++) {
+		const struct db_bisect_step *st = &b.steps[i];
+
+		if (strcmp(st->op, "step") != 0 || st->position < 0 || (size_t)st->position > n)
+			continue;
+		steps++;
+		if (strcmp(st->verdict, "good") == 0) {
+			v[st->position] = BISECT_GOOD;
+		} else if (strcmp(st->verdict, "bad") == 0) {
+			v[st->position] = BISECT_BAD;
+		} else {
+			v[st->position] = BISECT_SKIP;
+			skips++;
+		}
+	}
+	bisect_plan(v, n, &plan);
+	if (plan.outcome == BISECT_NEXT && steps >= bisect_max_steps(n, skips)) {
+		/* Cannot happen with the plan's choices; a guard so a bug cannot build without end. */
+		rc = conclude(s, db, &b, "error", 0, 0, "the step bound was reached");
+	} else if (plan.outcome == BISECT_NEXT) {
+		long job = 0;
+
+		rc = db_job_add(db, b.run_id, "bisect", b.config_id, NULL, (int)s->cfg->max_attempts, &job);
+		if (!rc)
+			rc = db_bisect_step_add(db, b.id, job, "step", (long)plan.next, commit_at(&b, commits, (long)plan.next));
+		if (!rc)
+			log_info("run=%ld bisection=%ld step job=%ld position=%zu/%zu commit=%.12s", b.run_id, b.id, job,
+				 plan.next, n, commit_at(&b, commits, (long)plan.next));
+		sched_notify();
+	} else if (plan.outcome == BISECT_FOUND) {
+		rc = conclude(s, db, &b, "found", (long)plan.first_bad, 0, NULL);
+	} else if (plan.outcome == BISECT_RANGE) {
+		why = xasprintf("%zu commit%s skipped: the first bad commit is one of %zu..%zu", plan.first_bad - plan.range_first,
+				plan.first_bad - plan.range_first == 1 ? "" : "s", plan.range_first, plan.first_bad);
+		rc = conclude(s, db, &b, "range", (long)plan.first_bad, (long)plan.range_first, why);
+	} else if (plan.outcome == BISECT_NO_GOOD_END) {
+		rc = conclude(s, db, &b, "error", 0, 0,
+			      "the merge-base of the base and the head could not be built: nothing is known good");
+	} else {
+		rc = conclude(s, db, &b, "error", 0, 0,
+			      "the merge-base of the base and the head shows the error too: the base run's commit is not an"
+			      " ancestor, and the error is older than the push");
+	}
+done:
+	free(v);
+	free(why);
+	json_decref(commits);
+	db_bisection_release(&b);
+	return rc;
+}
+
+int bisect_record(struct server *s, struct db *db, long job_id, const json_t *res, const char *status,
+		  const char *message)
+{
+	struct db_bisection b;
+	long id = 0;
+	char *reason = NULL;
+	int rc = db_bisect_step_of_job(db, job_id, &id);
+
+	if (rc)
+		return rc;
+	if (!id)
+		return err_set(KM_ENOTFOUND, "job %ld is not a step of a bisection", job_id);
+	rc = db_bisection_get(db, id, &b);
+	if (rc)
+		return rc;
+	if (strcmp(b.state, "walking") != 0 && strcmp(b.state, "stepping") != 0)
+		goto done; /* cancelled meanwhile: the result is kept with its job only */
+	for (size_t i = 0; i < b.nsteps; i++) {
+		const struct db_bisect_step *st = &b.steps[i];
+
+		if (st->job_id != job_id)
+			continue;
+		if (strcmp(st->op, "walk") == 0) {
+			const json_t *walk = json_object_get(res, "walk");
+			char *text;
+
+			if (strcmp(status, "PASS") != 0 || !walk) {
+				reason = xasprintf("the walk of the history failed: %s", message ? message : status);
+				rc = conclude(s, db, &b, "error", 0, 0, reason);
+				goto done;
+			}
+			text = json_dumps(json_object_get(walk, "commits"), JSON_COMPACT);
+			/* A good end other than the base run's commit (a merge-base) is not known good: it is built first. */
+			rc = db_bisection_walked(db, b.id, text, json_string_value(json_object_get(walk, "good")),
+						 strcmp(json_string_value(json_object_get(walk, "good")), b.good_commit) == 0);
+			free(text);
+			if (!rc && json_array_size(json_object_get(walk, "commits")) <= 1) {
+				rc = conclude(s, db, &b, "skipped", 0, 0,
+					      json_array_size(json_object_get(walk, "commits"))
+						      ? "one commit lies between the base and the head: it is the head"
+						      : "the head is an ancestor of the base: no commit of the push is new");
+				goto done;
+			}
+		} else {
+			const char *verdict = step_verdict(&b, res, status, message, &reason);
+
+			rc = db_bisect_step_set(db, job_id, verdict, reason);
+		}
+		break;
+	}
+	if (!rc)
+		rc = advance(s, db, id);
+done:
+	free(reason);
+	db_bisection_release(&b);
+	return rc;
+}
+
+int bisect_advance_run(struct server *s, struct db *db, long run_id)
+{
+	long *ids = NULL;
+	size_t n = 0;
+	int rc = db_bisections_find(db, run_id, 0, 1, &ids, &n);
+
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = advance(s, db, ids[i]);
+	free(ids);
+	return rc;
+}
+
+/* ---- what it says ---------------------------------------------------------------------------------- */
+
+static json_t *commit_json(const json_t *commits, long position, size_t n)
+{
+	const json_t *c = json_array_get(commits, (size_t)position - 1);
+
+	if (!c)
+		return json_null();
+	return json_pack("{s:O,s:O?,s:O?,s:i,s:i,s:o}", "id", json_object_get(c, "id"), "subject",
+			 json_object_get(c, "subject"), "author", json_object_get(c, "author"), "position",
+			 (json_int_t)position, "of", (json_int_t)n, "label", json_sprintf("%ld/%zu", position, n));
+}
+
+/* The reproducer of the build at the first bad commit: its step's, or the run's own build when it is the head. */
+static json_t *reproducer_of(struct db *db, const struct db_bisection *b, size_t n)
+{
+	long job = 0;
+	char *status = NULL;
+
+	for (size_t i = 0; i < b->nsteps; i++) {
+		if (strcmp(b->steps[i].op, "step") == 0 && b->steps[i].position == b->first_bad)
+			job = b->steps[i].job_id;
+	}
+	if (!job && (size_t)b->first_bad == n && db_build_of_config(db, b->config_id, &job, &status) != 0)
+		job = 0;
+	free(status);
+	return job ? json_sprintf("/api/v1/jobs/%ld/artifacts/reproducer.sh", job) : json_null();
+}
+
+static json_t *one_json(struct db *db, const struct db_bisection *b)
+{
+	json_t *commits = commits_of(b);
+	size_t n = json_array_size(commits), steps = 0, skips = 0;
+	json_t *o, *arr = json_array();
+
+	for (size_t i = 0; i < b->nsteps; i++) {
+		const struct db_bisect_step *st = &b->steps[i];
+
+		if (strcmp(st->op, "step") == 0) {
+			steps++;
+			skips += st->verdict && strcmp(st->verdict, "skip") == 0;
+		}
+		json_array_append_new(
+			arr, json_pack("{s:i,s:s,s:i,s:s?,s:s?,s:s?,s:s,s:s?,s:s?,s:o}", "job_id", (json_int_t)st->job_id,
+				       "op", st->op, "position", (json_int_t)st->position, "commit", st->commit_id,
+				       "verdict", st->verdict, "reason", st->reason, "state", st->job_state, "status",
+				       st->job_status, "message", st->job_message, "log",
+				       json_sprintf("/api/v1/jobs/%ld/artifacts/build.log", st->job_id)));
+	}
+	o = json_pack("{s:i,s:i,s:i,s:{s:i,s:s,s:s},s:i,s:s,s:s?,s:s,s:s,s:b,s:i,s:i,s:i,s:i,s:o,s:i,s:o?}", "id",
+		      (json_int_t)b->id, "run_id", (json_int_t)b->run_id, "base_run", (json_int_t)b->base_run,
+		      "signature", "id", (json_int_t)b->signature_id, "signature", b->signature, "message",
+		      b->signature_message, "config_id", (json_int_t)b->config_id, "state", b->state, "reason", b->reason,
+		      "good_commit", b->good_commit, "bad_commit", b->bad_commit, "good_checked", b->good_checked != 0,
+		      "commits", (json_int_t)n, "steps_done", (json_int_t)steps, "skips", (json_int_t)skips, "max_steps",
+		      (json_int_t)(n ? bisect_max_steps(n, skips) : 0), "steps", arr, "created_at",
+		      (json_int_t)b->created_at, "finished_at",
+		      b->finished_at ? json_integer((json_int_t)b->finished_at) : NULL);
+	if (strcmp(b->state, "found") == 0 || strcmp(b->state, "range") == 0) {
+		json_object_set_new(o, "first_bad", strcmp(b->state, "found") == 0 ? commit_json(commits, b->first_bad, n)
+										  : json_null());
+		if (strcmp(b->state, "range") == 0)
+			json_object_set_new(o, "range",
+					    json_pack("{s:o,s:o}", "first", commit_json(commits, b->range_first, n),
+						      "last", commit_json(commits, b->first_bad, n)));
+		json_object_set_new(o, "reproducer", strcmp(b->state, "found") == 0 ? reproducer_of(db, b, n) : json_null());
+	}
+	json_decref(commits);
+	return o;
+}
+
+int bisect_json(struct db *db, long run_id, long signature_id, json_t **out)
+{
+	long *ids = NULL;
+	size_t n = 0;
+	json_t *arr = json_array();
+	int rc = db_bisections_find(db, run_id, signature_id, 0, &ids, &n);
+
+	*out = NULL;
+	for (size_t i = 0; !rc && i < n; i++) {
+		struct db_bisection b;
+
+		rc = db_bisection_get(db, ids[i], &b);
+		if (!rc)
+			json_array_append_new(arr, one_json(db, &b));
+		db_bisection_release(&b);
+	}
+	free(ids);
+	if (rc) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = json_pack("{s:o}", "bisections", arr);
+	return 0;
+}
+
+int bisect_report_text(struct db *db, long run_id, long signature_id, const char *public_url, char **tag,
+		       char **text)
+{
+	long *ids = NULL;
+	size_t n = 0;
+	struct db_bisection b;
+	json_t *commits = NULL, *o = NULL;
+	struct buf out;
+	int rc;
+
+	*tag = *text = NULL;
+	rc = db_bisections_find(db, run_id, signature_id, 0, &ids, &n);
+	if (rc || n == 0) {
+		free(ids);
+		return rc;
+	}
+	rc = db_bisection_get(db, ids[0], &b);
+	free(ids);
+	if (rc)
+		return rc;
+	commits = commits_of(&b);
+	buf_init(&out, 64 * 1024);
+	if (strcmp(b.state, "found") == 0) {
+		const json_t *c = json_array_get(commits, (size_t)b.first_bad - 1);
+		const char *id = json_string_value(json_object_get(c, "id"));
+		size_t steps = 0;
+
+		for (size_t i = 0; i < b.nsteps; i++)
+			steps += strcmp(b.steps[i].op, "step") == 0;
+		o = one_json(db, &b);
+		*tag = xasprintf("%ld/%zu", b.first_bad, json_array_size(commits));
+		buf_printf(&out, "The error was bisected to this commit (patch %s of the push, %zu build%s):\n\n", *tag,
+			   steps, steps == 1 ? "" : "s");
+		buf_printf(&out, "  bisected to %.12s %s\n", id ? id : "?",
+			   json_string_value(json_object_get(c, "subject")) ? json_string_value(json_object_get(c, "subject"))
+									     : "");
+		if (json_string_value(json_object_get(c, "author")))
+			buf_printf(&out, "  author: %s\n", json_string_value(json_object_get(c, "author")));
+		if (json_string_value(json_object_get(o, "reproducer")))
+			buf_printf(&out, "  reproducer at that commit: %s%s\n", public_url ? public_url : "",
+				   json_string_value(json_object_get(o, "reproducer")));
+	} else if (strcmp(b.state, "range") == 0) {
+		const char *first = json_string_value(json_object_get(json_array_get(commits, (size_t)b.range_first - 1), "id"));
+		const char *last = json_string_value(json_object_get(json_array_get(commits, (size_t)b.first_bad - 1), "id"));
+
+		buf_printf(&out,
+			   "The bisection could not name one commit: %s.\n  first bad commit in %.12s..%.12s (patches %ld..%ld of %zu)\n",
+			   b.reason ? b.reason : "commits were skipped", first ? first : "?", last ? last : "?", b.range_first,
+			   b.first_bad, json_array_size(commits));
+	} else if (strcmp(b.state, "skipped") == 0 || strcmp(b.state, "error") == 0) {
+		buf_printf(&out, "Not bisected: %s.\n", b.reason ? b.reason : b.state);
+	}
+	if (out.len)
+		*text = buf_steal(&out);
+	buf_free(&out);
+	json_decref(o);
+	json_decref(commits);
+	db_bisection_release(&b);
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* Bisection: which commit of a push introduced a run's new error signature, found with ordinary leased jobs. */
+#ifndef KM_BISECT_H
+#define KM_BISECT_H
+
+#include <jansson.h>
+
+struct db;
+struct server;
+
+/*
+ * A run became done (inside the caller's transaction): for each error
+ * signature new against its base (run_facts_base(), the mail's rule), up to
+ * --bisect-max, records a bisection over the failing config last built and
+ * queues its walk. A bisection that cannot start is recorded as skipped
+ * with the reason. Failures are logged and undone; the run stays done.
+ */
+void bisect_run_done(struct server *s, struct db *db, long run_id);
+
+/* Whether the run has bisections still walking or stepping (*n of them). */
+int bisect_active(struct db *db, long run_id, size_t *n);
+
+/* Completes a claimed bisect job's payload: the step's commit and "bisect":{op,...}. */
+int bisect_payload(struct db *db, long job_id, json_t *job);
+
+/* Checks a bisect job's result as a whole (the walk's commits, a step's errors). 0 or KM_EINVAL with the reason. */
+int bisect_result_check(json_t *res);
+
+/* Records a bisect job's result (inside the caller's transaction) and queues the next step or concludes. */
+int bisect_record(struct server *s, struct db *db, long job_id, const json_t *res, const char *status,
+		  const char *message);
+
+/*
+ * Moves the active bisections of a run on after jobs ended without a result
+ * (expired leases, a revoked worker): such a step counts as skipped.
+ * Inside the caller's transaction.
+ */
+int bisect_advance_run(struct server *s, struct db *db, long run_id);
+
+/* {"bisections":[...]} of a run (signature_id 0) or of one signature in every run (run_id 0). */
+int bisect_json(struct db *db, long run_id, long signature_id, json_t **out);
+
+/*
+ * What a report about a run's signature says of its bisection, when it
+ * concluded: *tag "3/9" (position in the series, NULL when not one commit)
+ * and *text, the lines for the body. Both NULL when there is nothing to say.
+ */
+int bisect_report_text(struct db *db, long run_id, long signature_id, const char *public_url, char **tag,
+		       char **text);
+
+#endif

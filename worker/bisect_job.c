@@ -1,0 +1,61 @@
+/* Bisect jobs: the walk of the first-parent history between a good and a bad commit, or one step's build. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkout.h"
+#include "err.h"
+#include "log.h"
+#include "worker.h"
+#include "xalloc.h"
+
+static int walk(struct job *j, const json_t *b, json_t *result)
+{
+	const json_t *tree = json_object_get(j->spec, "tree");
+	const json_t *max = json_object_get(b, "max_commits");
+	char *tree_key = job_safe_name(json_string_value(json_object_get(tree, "name")));
+	char *src = worker_tree_dir(j->opts, tree_key);
+	struct checkout_walk w;
+	json_t *commits;
+	int rc;
+
+	rc = checkout_first_parents(json_string_value(json_object_get(tree, "url")), src,
+				    json_string_value(json_object_get(j->spec, "ref")),
+				    json_string_value(json_object_get(b, "good")),
+				    json_string_value(json_object_get(b, "head")),
+				    json_is_integer(max) ? (size_t)json_integer_value(max) : 10000, &w);
+	free(tree_key);
+	free(src);
+	if (rc == KM_ENOTFOUND || rc == KM_ETOOBIG) {
+		/* The tree's fault, not the farm's: no retry elsewhere would help. */
+		json_object_set_new(result, "status", json_string("FAIL"));
+		json_object_set_new(result, "message", json_string(err_msg()));
+		return 0;
+	}
+	if (rc)
+		return rc;
+	commits = json_array();
+	for (size_t i = 0; i < w.n; i++)
+		json_array_append_new(commits, json_pack("{s:s,s:s,s:s}", "id", w.commits[i].id, "subject",
+							 w.commits[i].subject, "author", w.commits[i].author));
+	json_object_set_new(result, "status", json_string("PASS"));
+	json_object_set_new(result, "message",
+			    json_sprintf("%zu first-parent commit%s after %.12s%s", w.n, w.n == 1 ? "" : "s", w.good,
+					 w.ancestor ? "" : " (the merge-base: the base is not an ancestor)"));
+	json_object_set_new(result, "walk", json_pack("{s:s,s:b,s:o}", "good", w.good, "ancestor", w.ancestor,
+						      "commits", commits));
+	log_info("job=%ld bisect walk: %zu commits after %.12s ancestor=%d", j->id, w.n, w.good, w.ancestor);
+	checkout_walk_release(&w);
+	return 0;
+}
+
+int bisect_job_run(struct job *j, json_t *result)
+{
+	const json_t *b = json_object_get(j->spec, "bisect");
+	const char *op = json_string_value(json_object_get(b, "op"));
+
+	if (op && strcmp(op, "walk") == 0)
+		return walk(j, b, result);
+	if (op && strcmp(op, "step") == 0)
+		return build_run(j, result); /* the step's commit and the failing config, in the matrix's build directory */
+	return err_set(KM_EINVAL, "bisect job without a known 'bisect.op'");
+}
