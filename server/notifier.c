@@ -170,7 +170,7 @@ static const char *error_kind(const char *type)
 	} kinds[] = {
 		{ "ld-", "link" },      { "modpost-", "modpost" }, { "cc-", "compiler" },
 		{ "as-", "assembler" }, { "objtool-", "objtool" }, { "kconfig-", "Kconfig" },
-		{ "make-", "make" },
+		{ "make-", "make" },    { "expect", "expectation" }, { "race", "boot race" },
 	};
 
 	for (size_t i = 0; type && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
