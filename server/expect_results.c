@@ -11,6 +11,7 @@
 #include "expect.h"
 #include "kconfig.h"
 #include "matrix.h"
+#include "run_facts.h"
 #include "xalloc.h"
 
 #define EXPLANATION_MAX 8192
@@ -248,4 +249,36 @@ int expect_results_boot(struct db *db, const struct matrix *m, long config_id, l
 	}
 	kconfig_free(kc);
 	return rc;
+}
+
+static const struct run_facts_config *resolved_to(const struct run_facts *f, const char *point)
+{
+	for (size_t i = 0; i < f->nconfigs; i++) {
+		for (size_t k = 0; k < f->configs[i].nreq; k++) {
+			if (strcmp(f->configs[i].req_points[k], point) == 0)
+				return &f->configs[i];
+		}
+	}
+	return NULL;
+}
+
+bool expect_results_rejudged(const struct run_facts_cmp *cmp, const struct db_run_signature *gone)
+{
+	size_t judged = 0;
+
+	for (size_t i = 0; cmp->base && i < cmp->base->nconfigs; i++) {
+		const struct run_facts_config *b = &cmp->base->configs[i];
+		bool had = false;
+
+		for (size_t k = 0; k < gone->nconfigs; k++)
+			had = had || gone->config_ids[k] == b->row.id;
+		for (size_t r = 0; had && r < b->nreq; r++) {
+			const struct run_facts_config *now = resolved_to(cmp->now, b->req_points[r]);
+
+			if (!now || (strcmp(now->verdict, "PASS") != 0 && strcmp(now->verdict, "FAIL") != 0))
+				return false;
+			judged++;
+		}
+	}
+	return judged > 0;
 }

@@ -43,4 +43,15 @@ int expect_results_counts(const struct matrix *m, const char *type, const char *
 /* Whether a signature type is a finding of this module ("expect" or "race"). */
 bool expect_results_is_finding(const char *type);
 
+struct run_facts_cmp;
+struct db_run_signature;
+
+/*
+ * Whether a finding gone from the run was judged again: every request that
+ * reached a config with it in the base now resolved to a config with a
+ * verdict (PASS or FAIL). A Kconfig fix makes the violating configs
+ * disappear into allowed ones, so their hashes never come back.
+ */
+bool expect_results_rejudged(const struct run_facts_cmp *cmp, const struct db_run_signature *gone);
+
 #endif

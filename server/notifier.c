@@ -16,6 +16,7 @@
 #include "config.h"
 #include "db.h"
 #include "err.h"
+#include "expect_results.h"
 #include "fsutil.h"
 #include "log.h"
 #include "mail.h"
@@ -592,7 +593,8 @@ static int compose_fixed(struct notifier *n, struct db *db, const struct mail_ru
 	}
 	if (!rc)
 		rc = db_mail_fixed_queued(db, report_id, &done);
-	if (rc || done || !rebuilt(cmp, gone))
+	if (rc || done ||
+	    !(expect_results_is_finding(gone->type) ? expect_results_rejudged(cmp, gone) : rebuilt(cmp, gone)))
 		goto out;
 	rc = mail_run_load(db, report_run, &orig);
 	if (!rc)
