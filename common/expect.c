@@ -100,10 +100,11 @@ static int parse_owner(struct expect_rule *r, const char *s, const char *value, 
 	int rc = 0;
 #define COL(p) ((unsigned)((p) - value) + value_col)
 
+	const char *at = s;
+
 	w = word(&s);
 	if (strcmp(w, "subject") != 0 && strcmp(w, "control") != 0) {
-		rc = err_set(KM_EINVAL, "column %u: unknown range '%s' (expected subject or control)", COL(s) - (unsigned)strlen(w),
-			     w);
+		rc = err_set(KM_EINVAL, "column %u: unknown range '%.32s' (expected subject or control)", COL(at), w);
 		goto done;
 	}
 	r->role = w;
@@ -115,21 +116,16 @@ static int parse_owner(struct expect_rule *r, const char *s, const char *value, 
 	}
 	s++;
 	skip_blanks(&s);
-	{
-		const char *at = s;
-
-		w = word(&s);
-		if (strcmp(w, "hmem") != 0 && strcmp(w, "cxl") != 0 && strcmp(w, "none") != 0) {
-			rc = err_set(KM_EINVAL, "column %u: unknown owner '%s' (expected hmem, cxl or none)", COL(at),
-				     w);
-			goto done;
-		}
+	at = s;
+	w = word(&s);
+	if (strcmp(w, "hmem") != 0 && strcmp(w, "cxl") != 0 && strcmp(w, "none") != 0) {
+		rc = err_set(KM_EINVAL, "column %u: unknown owner '%.32s' (expected hmem, cxl or none)", COL(at), w);
+		goto done;
 	}
 	r->owner = w;
 	w = NULL;
 	while (*s) {
-		const char *at = s;
-
+		at = s;
 		w = word(&s);
 		if (strcmp(w, "in") == 0 && r->nvariants == 0) {
 			free(w);
@@ -139,7 +135,7 @@ static int parse_owner(struct expect_rule *r, const char *s, const char *value, 
 				char *v = word(&s);
 
 				if (!ident_ok(v, 32)) {
-					rc = err_set(KM_EINVAL, "column %u: bad variant name '%s' (expected [a-z0-9][a-z0-9._-]{0,31})",
+					rc = err_set(KM_EINVAL, "column %u: bad variant name '%.32s' (expected [a-z0-9][a-z0-9._-]{0,31})",
 						     COL(vat), v);
 					free(v);
 					goto done;
@@ -159,7 +155,7 @@ static int parse_owner(struct expect_rule *r, const char *s, const char *value, 
 			rc = parse_expr(s, COL(s), &r->expr);
 			goto done;
 		} else {
-			rc = err_set(KM_EINVAL, "column %u: unexpected '%s' (expected 'in VARIANT,...' or 'when EXPR')",
+			rc = err_set(KM_EINVAL, "column %u: unexpected '%.32s' (expected 'in VARIANT,...' or 'when EXPR')",
 				     COL(at), *w ? w : at);
 			goto done;
 		}
