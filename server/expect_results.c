@@ -63,9 +63,17 @@ static int record(struct db *db, long job_id, const char *signature, const char 
 	return rc;
 }
 
-static char *rule_message(const struct expect_rule *r)
+/* A violation of rule r, recorded on job with its explanation. */
+static int record_rule(struct db *db, long job_id, const struct matrix *m, const struct expect_rule *r,
+		       const char *explanation)
 {
-	return xasprintf("rule '%s' is violated: %s", r->name, r->text);
+	char *sig = expect_signature(m->name, r);
+	char *msg = xasprintf("rule '%s' is violated: %s", r->name, r->text);
+	int rc = record(db, job_id, sig, "expect", r->name, m->file, msg, explanation);
+
+	free(sig);
+	free(msg);
+	return rc;
 }
 
 struct points {
@@ -124,7 +132,6 @@ int expect_results_configure(struct db *db, long run_id, const struct matrix *m,
 		struct buf b = BUF_INIT(EXPLANATION_MAX * 2);
 		struct points p = { config_id, m, &b, 0 };
 		const char *why;
-		char *sig, *msg;
 
 		if (!expect_is_config_rule(r) || !expect_config_violates(r, &env))
 			continue;
@@ -134,12 +141,8 @@ int expect_results_configure(struct db *db, long run_id, const struct matrix *m,
 		why = worker_text(worker_expect, r->name);
 		if (why)
 			buf_printf(&b, "%s\n", why);
-		sig = expect_signature(m->name, r);
-		msg = rule_message(r);
 		if (!rc)
-			rc = record(db, build_job, sig, "expect", r->name, m->file, msg, buf_cstr(&b));
-		free(sig);
-		free(msg);
+			rc = record_rule(db, build_job, m, r, buf_cstr(&b));
 		buf_free(&b);
 	}
 	kconfig_free(kc);
@@ -175,18 +178,14 @@ int expect_results_build(struct db *db, const struct matrix *m, long config_id, 
 	rc = config_env(db, config_id, &kc, &env);
 	for (size_t i = 0; !rc && i < m->nexpects; i++) {
 		const struct expect_rule *r = &m->expects[i];
-		char *sig, *msg, *why, *cond;
+		char *why, *cond;
 
 		if (r->kind != EXPECT_BUILDS || !expect_condition_holds(r, &env))
 			continue;
-		sig = expect_signature(m->name, r);
-		msg = rule_message(r);
 		cond = kexpr_str(r->expr, &env);
 		why = xasprintf("The config satisfies %s, so it must build; its build failed (see its errors).", cond);
-		rc = record(db, build_job, sig, "expect", r->name, m->file, msg, why);
+		rc = record_rule(db, build_job, m, r, why);
 		free(cond);
-		free(sig);
-		free(msg);
 		free(why);
 	}
 	kconfig_free(kc);
@@ -226,7 +225,7 @@ int expect_results_boot(struct db *db, const struct matrix *m, long config_id, l
 		}
 		for (size_t k = 0; !rc && k < m->nexpects; k++) {
 			const struct expect_rule *r = &m->expects[k];
-			char *sig, *msg, *why, *cond;
+			char *why, *cond;
 
 			if (r->kind != EXPECT_OWNER || strcmp(r->role, role) != 0 || !expect_rule_has_variant(r, variant))
 				continue;
@@ -235,15 +234,11 @@ int expect_results_boot(struct db *db, const struct matrix *m, long config_id, l
 			if (!expect_condition_holds(r, &env) || strcmp(owner, r->owner) == 0)
 				continue;
 			cond = r->expr ? kexpr_str(r->expr, &env) : NULL;
-			sig = expect_signature(m->name, r);
-			msg = rule_message(r);
 			why = xasprintf("Variant %s: the %s range is owned by %s, expected %s%s%s.%s%s", variant, role, owner,
 					r->owner, cond ? " because " : "", cond ? cond : "",
 					evidence && *evidence ? " Evidence: " : "", evidence ? evidence : "");
-			rc = record(db, boot_job, sig, "expect", r->name, m->file, msg, why);
+			rc = record_rule(db, boot_job, m, r, why);
 			free(cond);
-			free(sig);
-			free(msg);
 			free(why);
 		}
 	}

@@ -20,18 +20,12 @@ done
 "$PY" -c 'import aiosmtpd' 2>/dev/null || { echo "SKIP: $PY cannot import aiosmtpd (python3-aiosmtpd)"; exit 77; }
 
 MATRICES="$T/matrices"
-mkdir -p "$MATRICES" "$T/mail"
+mkdir -p "$MATRICES"
 cp "$FIXTURES/fixture-expect.matrix" "$FIXTURES/fixture.config" "$MATRICES/"
 "$FIXTURES/make-repo.sh" "$T/linux" --patch fix-reachable >"$T/make-repo.log" 2>&1 || fail "make-repo.sh"
 
-"$PY" "$KM_SOURCE_DIR/tests/tools/smtp_sink.py" --dir "$T/mail" --port-file "$T/mail/port" >>"$T/sink.log" 2>&1 &
-KM_PIDS+=("$!")
-for _ in $(seq 1 100); do
-	[ -s "$T/mail/port" ] && break
-	sleep 0.1
-done
-[ -s "$T/mail/port" ] || fail "smtp_sink.py did not start: $(cat "$T/sink.log")"
-start_server --smtp-url="smtp://127.0.0.1:$(cat "$T/mail/port")" --public-url="http://farm.test/" \
+start_smtp_sink "$T/mail"
+start_server --smtp-url="smtp://127.0.0.1:$SMTP_PORT" --public-url="http://farm.test/" \
 	--mail-from="kmatrix <kmatrix@farm.test>" --long-poll=2 --poll=0
 start_worker w1
 
