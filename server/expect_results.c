@@ -47,19 +47,18 @@ int expect_results_counts(const struct matrix *m, const char *type, const char *
 	return build_status && strcmp(build_status, "PASS") == 0;
 }
 
-/* One finding: the signature of the rule (or race) and an error row on job, with its explanation. */
+/*
+ * One finding: the signature of the rule (or race) and an error row on job,
+ * the explanation as its first lines (what the pages and the mail show).
+ */
 static int record(struct db *db, long job_id, const char *signature, const char *type, const char *symbol,
 		  const char *file, const char *message, const char *explanation)
 {
-	json_t *diag = json_pack("{s:s,s:[]}", "text", explanation, "remedies");
-	char *diag_text = json_dumps(diag, JSON_COMPACT);
 	long sig_id = 0;
 	int rc = db_signature_ensure(db, signature, type, symbol, file, message, &sig_id);
 
 	if (!rc)
-		rc = db_error_add(db, job_id, sig_id, 1, 0, explanation, false, diag_text);
-	free(diag_text);
-	json_decref(diag);
+		rc = db_error_add(db, job_id, sig_id, 1, 0, explanation, false, NULL);
 	return rc;
 }
 

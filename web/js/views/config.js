@@ -247,7 +247,7 @@ async function draw(id, data, root, ctx, state) {
 			h('div', { class: 'muted small' }, e.file ? `${e.file} · ` : '', e.count > 1 ? `${e.count} times · ` : '',
 				e.line_no ? h('a', { href: `${base}/L${e.line_no}`, class: 'jump' }, `log line ${e.line_no}`) : 'no log line'),
 			e.first_lines ? h('pre', { class: 'first-lines' }, e.first_lines) : null,
-			e.type === 'expect' || e.type === 'race' ? null : diagnosisBlock(e.diagnosis)));
+			diagnosisBlock(e.diagnosis)));
 	}
 
 	/* Findings of the matrix's [expect] rules, on the build and on each boot variant. */
