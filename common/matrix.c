@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "expect.h"
 #include "fsutil.h"
 #include "xalloc.h"
 #include "validate.h"
@@ -26,10 +27,10 @@
 #define MAX_SCRATCH_SIZE  (64ULL << 30)
 #define DEFAULT_TIMEOUT_S 120
 
-enum section { SEC_NONE, SEC_MATRIX, SEC_AXES, SEC_EXCLUDE, SEC_BOOT, SEC_VARIANT, SEC_NOTIFY, SEC_COUNT };
+enum section { SEC_NONE, SEC_MATRIX, SEC_AXES, SEC_EXCLUDE, SEC_BOOT, SEC_VARIANT, SEC_NOTIFY, SEC_EXPECT, SEC_COUNT };
 
 static const char *const section_names[SEC_COUNT] = {
-	"", "matrix", "axes", "exclude", "boot", "variant", "notify",
+	"", "matrix", "axes", "exclude", "boot", "variant", "notify", "expect",
 };
 
 struct raw_exclude {
@@ -49,6 +50,7 @@ struct parser {
 	struct matrix_variant *variants;
 	size_t nvariants;
 	size_t cur_variant;
+	const char *line_base; /* the start of the current logical line, for columns */
 };
 
 struct key_def {
@@ -805,6 +807,26 @@ done:
 	return rc;
 }
 
+static int set_repeat(struct parser *p, const char *v, unsigned line)
+{
+	char *end = NULL;
+	unsigned long n = strtoul(v, &end, 10);
+
+	if (!(*v >= '1' && *v <= '9') || *end || n > MATRIX_MAX_REPEAT)
+		return perr(p, line, "bad repeat '%s' (expected a whole number of boots, 1 to %d)", clip(v),
+			    MATRIX_MAX_REPEAT);
+	p->variants[p->cur_variant].repeat = (unsigned)n;
+	return 0;
+}
+
+static int set_parallel(struct parser *p, const char *v, unsigned line)
+{
+	if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+		return perr(p, line, "bad parallel '%s' (expected yes or no)", clip(v));
+	p->variants[p->cur_variant].parallel = strcmp(v, "yes") == 0;
+	return 0;
+}
+
 static int set_modprobe(struct parser *p, const char *v, unsigned line)
 {
 	struct matrix_variant *var = &p->variants[p->cur_variant];
@@ -858,6 +880,70 @@ static int set_to(struct parser *p, const char *v, unsigned line)
 	return 0;
 }
 
+/* ---- [expect] ---- */
+
+/* Rewrites expect's "column N: ..." as "FILE:LINE:N: ...". */
+static int expect_err(const struct parser *p, unsigned line)
+{
+	const char *msg = err_msg();
+	char *end = NULL;
+	unsigned long col = strncmp(msg, "column ", 7) == 0 ? strtoul(msg + 7, &end, 10) : 0;
+	char *rest = xstrdup(col && end && *end == ':' ? end + 1 : msg);
+	int rc = err_set(KM_EINVAL, "%s:%u:%lu:%s%s", clip(p->file), line, col ? col : 1UL, col ? "" : " ", rest);
+
+	free(rest);
+	return rc;
+}
+
+static int add_expect(struct parser *p, const char *key, const char *value, unsigned line)
+{
+	struct matrix *m = p->m;
+	struct expect_rule *r = NULL;
+	unsigned col = (unsigned)(value - p->line_base) + 1;
+
+	for (size_t i = 0; i < m->nexpects; i++)
+		if (strcmp(m->expects[i].name, key) == 0)
+			return perr(p, line, "duplicate rule '%s' in [expect] (first at line %u)", clip(key),
+				    m->expects[i].line);
+	if (m->nexpects >= EXPECT_MAX_RULES)
+		return perr(p, line, "too many rules (expected at most %d)", EXPECT_MAX_RULES);
+	if (!*value)
+		return perr(p, line, "empty rule '%s' in [expect] (expected never, always, builds or owner and "
+			    "what must hold)", clip(key));
+	if (expect_rule_parse(key, value, col, line, &r) != 0)
+		return expect_err(p, line);
+	m->expects = xrealloc(m->expects, (m->nexpects + 1) * sizeof(*m->expects));
+	m->expects[m->nexpects++] = *r;
+	free(r); /* its fields now belong to m->expects */
+	return 0;
+}
+
+/* Owner rules need boots, and the variants they name must exist. */
+static int check_expects(struct parser *p)
+{
+	const struct matrix *m = p->m;
+
+	for (size_t i = 0; i < m->nexpects; i++) {
+		const struct expect_rule *r = &m->expects[i];
+
+		if (r->kind != EXPECT_OWNER)
+			continue;
+		if (!m->boot)
+			return perr(p, r->line, "owner rule '%s' without a [boot] section (expected [boot]: owners "
+				    "come from boots)", r->name);
+		for (size_t k = 0; k < r->nvariants; k++) {
+			bool found = false;
+
+			for (size_t v = 0; v < m->boot->nvariants; v++)
+				found = found || strcmp(m->boot->variants[v].name, r->variants[k]) == 0;
+			if (!found)
+				return perr(p, r->line, "rule '%s' names variant '%s', which the matrix does not have "
+					    "(expected one of its [variant NAME] sections)", r->name, clip(r->variants[k]));
+		}
+	}
+	return 0;
+}
+
 /* ---- sections and keys ---- */
 
 static const struct key_def matrix_keys[] = {
@@ -883,6 +969,8 @@ static const struct key_def boot_keys[] = {
 static const struct key_def variant_keys[] = {
 	{ "load", "module names in load order", set_load },
 	{ "modprobe", "busybox or kmod", set_modprobe },
+	{ "repeat", "a whole number of boots, 1 to 20", set_repeat },
+	{ "parallel", "yes or no", set_parallel },
 	{ NULL, NULL, NULL },
 };
 
@@ -977,7 +1065,7 @@ static int section_header(struct parser *p, char *line, unsigned lineno)
 	} else if (s == SEC_NONE || *rest) {
 		return perr(p, lineno,
 			    "unknown section '[%s]' (expected one of: [matrix], [axes], [exclude], [boot], "
-			    "[variant NAME], [notify])",
+			    "[variant NAME], [notify], [expect])",
 			    shown);
 	} else if (p->sec_line[s]) {
 		return perr(p, lineno, "duplicate section [%s] (first at line %u)", section_names[s],
@@ -1031,6 +1119,8 @@ static int key_value(struct parser *p, char *line, unsigned lineno)
 			    p->sec == SEC_AXES ? "SYMBOL" : "key");
 	if (p->sec == SEC_AXES)
 		return add_axis(p, key, value, lineno);
+	if (p->sec == SEC_EXPECT)
+		return add_expect(p, key, value, lineno);
 	for (size_t i = 0; keys[i].name; i++) {
 		if (strcmp(keys[i].name, key) != 0)
 			continue;
@@ -1176,9 +1266,12 @@ static int finish(struct parser *p, unsigned last_line)
 			p->variants[0].name = xstrdup("default");
 			p->nvariants = 1;
 		}
-		for (size_t i = 0; i < p->nvariants; i++)
+		for (size_t i = 0; i < p->nvariants; i++) {
 			if (!p->variants[i].modprobe)
 				p->variants[i].modprobe = xstrdup("busybox");
+			if (!p->variants[i].repeat)
+				p->variants[i].repeat = 1;
+		}
 		p->boot->variants = p->variants;
 		p->boot->nvariants = p->nvariants;
 		p->variants = NULL;
@@ -1186,7 +1279,7 @@ static int finish(struct parser *p, unsigned last_line)
 		m->boot = p->boot;
 		p->boot = NULL;
 	}
-	return 0;
+	return check_expects(p);
 }
 
 static void variants_free(struct matrix_variant *v, size_t n)
@@ -1237,6 +1330,7 @@ int matrix_parse(const char *filename, const char *text, size_t len, struct matr
 		rc = next_line(&p, text, len, &pos, &lineno, &line, &start);
 		if (rc <= 0)
 			break;
+		p.line_base = line.data;
 		l = validate_trim(line.data);
 		if (!*l)
 			continue;
@@ -1279,6 +1373,7 @@ void matrix_free(struct matrix *m)
 	free(m->excludes);
 	boot_free(m->boot);
 	strv_free(m->notify_to, m->nnotify);
+	expect_rules_free(m->expects, m->nexpects);
 	free(m);
 }
 

@@ -9,6 +9,9 @@
 #define MATRIX_MAX_BYTES       (64 * 1024) /* a matrix file larger than this is refused */
 #define MATRIX_MAX_AXES	       8
 #define MATRIX_BUNDLE_FILE_MAX (1024 * 1024) /* each file a bundle carries */
+#define MATRIX_MAX_REPEAT      20            /* boots of one variant per config */
+
+struct expect_rule;
 
 struct matrix_axis {
 	char *symbol;	/* without CONFIG_ */
@@ -33,6 +36,8 @@ struct matrix_variant {
 	char **load; /* module names, in load order */
 	size_t nload;
 	char *modprobe; /* "busybox" | "kmod" */
+	unsigned repeat; /* boots per config, fresh scratch files each (1 by default) */
+	bool parallel;	 /* load every module of load at once instead of in order */
 	unsigned line;	/* 0 for the implicit "default" variant */
 };
 
@@ -71,6 +76,8 @@ struct matrix {
 	struct matrix_boot *boot; /* NULL when there is no [boot] */
 	char **notify_to;
 	size_t nnotify;
+	struct expect_rule *expects; /* the [expect] rules (common/expect.h), in file order */
+	size_t nexpects;
 };
 
 /*

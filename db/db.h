@@ -268,6 +268,14 @@ int db_workers_json(struct db *db, json_t **out);
 int db_trees_json(struct db *db, json_t **out);
 int db_job_json(struct db *db, long job_id, json_t **out);
 
+/*
+ * Findings of matrix expectations (db_expect.c): the errors whose signature
+ * type is expect or race, of one run (config_id 0) or one config (run_id 0):
+ * [{config_id, signature_id, type, rule, message, kind (build|boot), variant,
+ * job_id, explanation}]. *out is a new array.
+ */
+int db_findings_json(struct db *db, long run_id, long config_id, json_t **out);
+
 /* ---- a run's facts as typed rows (db_facts.c) -------------------------- */
 
 /* A config of a run with its newest build job (0 if none): build is its status, "" while unfinished. */

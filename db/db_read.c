@@ -190,7 +190,7 @@ static json_t *find_config(json_t *configs, long id)
 int db_run_matrix_json(struct db *db, long run_id, json_t **out)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *configs = json_array(), *requests = json_array(), *run = NULL;
+	json_t *configs = json_array(), *requests = json_array(), *run = NULL, *findings = NULL;
 	int rc;
 
 	*out = NULL;
@@ -270,6 +270,24 @@ done:
 		json_decref(requests);
 		return rc;
 	}
+	/* Each config's findings of the matrix's expectations, for the grid. */
+	rc = db_findings_json(db, run_id, 0, &findings);
+	for (size_t i = 0; !rc && i < json_array_size(configs); i++)
+		json_object_set_new(json_array_get(configs, i), "findings", json_array());
+	for (size_t i = 0; !rc && i < json_array_size(findings); i++) {
+		json_t *f = json_array_get(findings, i);
+		json_t *c = find_config(configs, (long)json_integer_value(json_object_get(f, "config_id")));
+
+		if (c)
+			json_array_append(json_object_get(c, "findings"), f);
+	}
+	json_decref(findings);
+	if (rc) {
+		json_decref(run);
+		json_decref(configs);
+		json_decref(requests);
+		return rc;
+	}
 	*out = json_pack("{s:o,s:o,s:o}", "run", run, "configs", configs, "requests", requests);
 	return 0;
 }
@@ -297,6 +315,7 @@ int db_config_json(struct db *db, long config_id, json_t **out)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *cfg = NULL, *build = NULL, *errors = json_array(), *boots = json_array(), *reqs = json_array();
+	json_t *findings = NULL;
 	json_t *run = NULL;
 	long build_job = 0;
 	int rc;
@@ -408,6 +427,14 @@ done:
 	}
 	*out = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "config", cfg, "run", run, "build", build, "errors", errors,
 			 "boots", boots, "requests", reqs);
+	rc = db_findings_json(db, 0, config_id, &findings);
+	if (rc) {
+		json_decref(findings);
+		json_decref(*out);
+		*out = NULL;
+		return rc;
+	}
+	json_object_set_new(*out, "findings", findings);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 # Runs as /check inside the guest (busybox sh), started by the farm's /init with
 #   KMATRIX_LOAD      modules to load, comma-separated, in order (e.g. cxl_acpi,cxl_pci,dax_hmem)
 #   KMATRIX_MODPROBE  busybox | kmod: whose modprobe loads them
+#   KMATRIX_PARALLEL  1: start every module's modprobe at once (variant parallel = yes)
 # and prints, after the modules have loaded and probing has settled, one line per
 # Soft Reserved range found in /proc/iomem:
 #
@@ -81,11 +82,27 @@ module_kind() {
 }
 
 hmem_load_failed=0
+if [ "${KMATRIX_PARALLEL:-0}" = 1 ]; then
+	# parallel = yes: every module of the list is started at once, so their
+	# probes overlap (the window in which HMEM and CXL race for the range).
+	mkdir -p /tmp/kmatrix-load
+	for m in $load; do
+		[ "$(module_kind "$m")" = module ] || continue
+		( $modprobe_cmd "$m" >"/tmp/kmatrix-load/$m.out" 2>&1; echo $? >"/tmp/kmatrix-load/$m.rc" ) &
+	done
+	wait
+fi
 for m in $load; do
 	kind=$(module_kind "$m")
 	state=$kind
 	if [ "$kind" = module ]; then
-		if out=$($modprobe_cmd "$m" 2>&1); then
+		if [ "${KMATRIX_PARALLEL:-0}" = 1 ]; then
+			out=$(cat "/tmp/kmatrix-load/$m.out" 2>/dev/null)
+			[ "$(cat "/tmp/kmatrix-load/$m.rc" 2>/dev/null)" = 0 ]
+		else
+			out=$($modprobe_cmd "$m" 2>&1)
+		fi
+		if [ $? = 0 ]; then
 			state=loaded
 		else
 			state=failed

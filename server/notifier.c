@@ -19,6 +19,7 @@
 #include "db.h"
 #include "db_bisect.h"
 #include "err.h"
+#include "expect_results.h"
 #include "log.h"
 #include "mail.h"
 #include "matrix.h"
@@ -175,7 +176,7 @@ static const char *error_kind(const char *type)
 	} kinds[] = {
 		{ "ld-", "link" },      { "modpost-", "modpost" }, { "cc-", "compiler" },
 		{ "as-", "assembler" }, { "objtool-", "objtool" }, { "kconfig-", "Kconfig" },
-		{ "make-", "make" },
+		{ "make-", "make" },    { "expect", "expectation" }, { "race", "boot race" },
 	};
 
 	for (size_t i = 0; type && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
@@ -593,7 +594,8 @@ static int compose_fixed(struct notifier *n, struct db *db, const struct mail_ru
 	}
 	if (!rc)
 		rc = db_mail_fixed_queued(db, report_id, &done);
-	if (rc || done || !rebuilt(cmp, gone))
+	if (rc || done ||
+	    !(expect_results_is_finding(gone->type) ? expect_results_rejudged(cmp, gone) : rebuilt(cmp, gone)))
 		goto out;
 	rc = mail_run_load(db, report_run, &orig);
 	if (!rc)

@@ -7,6 +7,7 @@
 #include "bisect.h"
 #include "db.h"
 #include "err.h"
+#include "expect_results.h"
 #include "kconfig.h"
 #include "log.h"
 #include "matrix.h"
@@ -203,6 +204,8 @@ struct config_entry {
 	char hash[65];
 	char point[16];
 	long id;
+	long build_job; /* 0 unless this result created the config */
+	const json_t *c; /* its object in the result */
 };
 
 static int record_configure(struct server *s, struct db *db, const struct db_run *run, const struct matrix *m,
@@ -256,9 +259,10 @@ static int record_configure(struct server *s, struct db *db, const struct db_run
 		snprintf(entries[nentries].hash, sizeof(entries[nentries].hash), "%s", hash);
 		snprintf(entries[nentries].point, sizeof(entries[nentries].point), "%s", point);
 		nentries++;
+		entries[nentries - 1].c = c;
 		if (created) {
 			rc = db_job_add(db, run->id, "build", entries[nentries - 1].id, NULL,
-					(int)s->cfg->max_attempts, NULL);
+					(int)s->cfg->max_attempts, &entries[nentries - 1].build_job);
 			if (rc)
 				break;
 			(*new_builds)++;
@@ -298,6 +302,10 @@ static int record_configure(struct server *s, struct db *db, const struct db_run
 		free(diff_text);
 		json_decref(diff);
 	}
+	for (size_t k = 0; !rc && k < nentries; k++)
+		rc = expect_results_configure(db, run->id, m, entries[k].id, entries[k].build_job,
+					      str_field(entries[k].c, "text", MAX_CONFIG_TEXT),
+					      json_object_get(entries[k].c, "expect"));
 	free(entries);
 	return rc;
 }
@@ -646,6 +654,8 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 		if (!rc)
 			rc = record_errors(db, job_id, json_object_get(res, "errors"));
 		if (!rc)
+			rc = expect_results_build(db, m, job.config_id, job_id, status);
+		if (!rc)
 			rc = follow_build(s, db, &run, m, job.config_id, status, &followups);
 	} else if (strcmp(job.kind, "bisect") == 0) {
 		/* The step is finished before the bisection looks at its steps for the next one. */
@@ -676,6 +686,8 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 			rc = db_boot_record(db, &b);
 		if (!rc)
 			rc = record_ownership(db, job_id, json_object_get(res, "ownership"));
+		if (!rc)
+			rc = expect_results_boot(db, m, job.config_id, job_id, b.variant, json_object_get(res, "ownership"));
 		free(details_text);
 	}
 	if (!rc)

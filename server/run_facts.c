@@ -6,6 +6,7 @@
 
 #include "condition.h"
 #include "err.h"
+#include "expect_results.h"
 #include "matrix.h"
 #include "xalloc.h"
 
@@ -128,6 +129,15 @@ int run_facts_load(struct db *db, long run_id, struct run_facts **out)
 		rc = db_run_request_points_each(db, run_id, add_request, f);
 	if (!rc)
 		rc = db_run_signatures(db, run_id, &f->sigs, &f->nsigs);
+	/* A violated expectation or a race fails its config like a build error does. */
+	for (size_t i = 0; !rc && i < f->nsigs; i++) {
+		for (size_t k = 0; expect_results_is_finding(f->sigs[i].type) && k < f->sigs[i].nconfigs; k++) {
+			struct run_facts_config *c = find_config(f, f->sigs[i].config_ids[k]);
+
+			if (c && c->verdict[0])
+				combine(c->verdict, "FAIL");
+		}
+	}
 done:
 	if (rc) {
 		run_facts_free(f);
@@ -325,8 +335,10 @@ int run_facts_condition(const struct run_facts *f, const struct db_run_signature
 	for (size_t i = 0; i < f->nconfigs; i++) {
 		const struct db_run_config *c = &f->configs[i].row;
 		bool fails = hits(s, c->id);
+		int finding = expect_results_counts(f->m, s->type, s->symbol, c->build);
 
-		if (!condition_build_counts(c->build, fails) || !c->point || strlen(c->point) != f->m->naxes)
+		if (!(finding >= 0 ? finding > 0 || fails : condition_build_counts(c->build, fails)) || !c->point ||
+		    strlen(c->point) != f->m->naxes)
 			continue;
 		cc[n].point = c->point;
 		cc[n].failing = fails;

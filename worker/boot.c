@@ -241,6 +241,8 @@ static char *full_append(const struct matrix_boot *boot, const struct matrix_var
 	for (size_t i = 0; v && i < v->nload; i++)
 		buf_printf(&b, "%s%s", i ? "," : "", v->load[i]);
 	buf_printf(&b, " kmatrix.modprobe=%s", v && v->modprobe ? v->modprobe : "busybox");
+	if (v && v->parallel)
+		buf_puts(&b, " kmatrix.parallel=1");
 	return buf_steal(&b);
 }
 

@@ -7,9 +7,11 @@
 #include "boot.h"
 #include "boot_repro.h"
 #include "boot_stage.h"
+#include "buf.h"
 #include "client.h"
 #include "console.h"
 #include "err.h"
+#include "expect.h"
 #include "fsutil.h"
 #include "log.h"
 #include "matrix.h"
@@ -78,6 +80,116 @@ done:
 	return rc;
 }
 
+/* Worst first: one FAIL or ERROR among the repeats decides the job's status. */
+static int status_rank(const char *s)
+{
+	return strcmp(s, "ERROR") == 0 ? 2 : strcmp(s, "FAIL") == 0 ? 1 : 0;
+}
+
+/* What one boot showed, to tell repeats apart: its status and every range's owner. */
+static char *outcome_key(const struct boot_outcome *o)
+{
+	struct buf b = BUF_INIT(4096);
+
+	buf_puts(&b, o->status);
+	for (size_t i = 0; o->console && i < o->console->nranges; i++)
+		buf_printf(&b, " %s=%s", o->console->ranges[i].range,
+			   o->console->ranges[i].owner ? o->console->ranges[i].owner : "none");
+	return buf_steal(&b);
+}
+
+/* Per range of the first boot: the owners every repeat gave it. */
+struct range_tally {
+	const struct console_range *first;
+	struct expect_tally t;
+};
+
+static void tally_boot(struct range_tally *rt, size_t n, const struct boot_outcome *o)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *owner = "none";
+
+		for (size_t k = 0; o->console && k < o->console->nranges; k++) {
+			if (strcmp(o->console->ranges[k].range, rt[i].first->range) == 0 && o->console->ranges[k].owner)
+				owner = o->console->ranges[k].owner;
+		}
+		expect_tally_add(&rt[i].t, owner);
+	}
+}
+
+/*
+ * Boots the variant repeat times, fresh scratch files each time (boot_run
+ * makes them). The first boot is the job's outcome (*first); later ones only
+ * add their owners to the tallies and their status when worse; the console
+ * of the first boot with each distinct outcome is kept as
+ * console.log / console-N.log. repeats gets one object per boot.
+ */
+static int boot_repeats(struct job *j, const struct matrix *m, const struct matrix_variant *variant,
+			const struct boot_input *in0, struct boot_outcome *first, struct range_tally **tallies,
+			size_t *ntallies, json_t *repeats)
+{
+	char **keys = xcalloc(variant->repeat + 1, sizeof(char *));
+	size_t nkeys = 0;
+	int rc = 0;
+
+	*tallies = NULL;
+	*ntallies = 0;
+	for (unsigned r = 0; r < variant->repeat && !job_should_stop(j); r++) {
+		struct boot_outcome o;
+		struct boot_input in = *in0;
+		char *console = r ? xasprintf("%s/console-%u.log", j->dir, r + 1) : xstrdup(in0->console_path);
+		char *key;
+		bool seen = false;
+
+		memset(&o, 0, sizeof(o));
+		in.console_path = console;
+		rc = boot_run(m->boot, variant, &in, r ? &o : first);
+		if (rc) {
+			free(console);
+			break;
+		}
+		key = outcome_key(r ? &o : first);
+		for (size_t k = 0; k < nkeys; k++)
+			seen = seen || strcmp(keys[k], key) == 0;
+		if (!seen) {
+			char *name = r ? xasprintf("console-%u.log", r + 1) : xstrdup("console.log");
+
+			job_upload(j, name, console);
+			free(name);
+			keys[nkeys++] = key;
+		} else {
+			free(key);
+		}
+		if (r == 0 && first->console && variant->repeat > 1) {
+			*ntallies = first->console->nranges;
+			*tallies = xcalloc(*ntallies + 1, sizeof(**tallies));
+			for (size_t i = 0; i < *ntallies; i++)
+				(*tallies)[i].first = &first->console->ranges[i];
+		}
+		tally_boot(*tallies, *ntallies, r ? &o : first);
+		{
+			json_t *one = json_pack("{s:i,s:s}", "boot", (int)r + 1, "status", (r ? &o : first)->status);
+
+			if (!seen)
+				json_object_set_new(one, "console", json_string(strrchr(console, '/') + 1));
+			json_array_append_new(repeats, one);
+		}
+		if (r && status_rank(o.status) > status_rank(first->status)) {
+			snprintf(first->status, sizeof(first->status), "%s", o.status);
+			free(first->reason);
+			first->reason = xasprintf("boot %u of %u: %s", r + 1, variant->repeat, o.reason ? o.reason : o.status);
+		}
+		if (r)
+			first->wall_s += o.wall_s;
+		boot_outcome_release(&o);
+		free(console);
+	}
+	for (size_t k = 0; k < nkeys; k++)
+		free(keys[k]);
+	free(keys);
+	return rc;
+}
+
 int boot_job_run(struct job *j, json_t *result)
 {
 	const json_t *spec = j->spec;
@@ -88,8 +200,11 @@ int boot_job_run(struct job *j, json_t *result)
 	struct matrix *m = NULL;
 	struct boot_input in;
 	struct boot_outcome out;
-	char *kernel = NULL, *modroot = NULL, *vmlinux = NULL, *workdir = NULL, *console_path = NULL, *repro = NULL, *path = NULL;
-	json_t *owners = json_array();
+	char *kernel = NULL, *modroot = NULL, *vmlinux = NULL, *workdir = NULL, *console_path = NULL, *repro = NULL,
+	     *path = NULL;
+	json_t *owners = json_array(), *repeats = json_array();
+	struct range_tally *tallies = NULL;
+	size_t ntallies = 0;
 	int hold = -1, rc;
 
 	memset(&out, 0, sizeof(out));
@@ -135,8 +250,7 @@ int boot_job_run(struct job *j, json_t *result)
 		}
 		free(path);
 	}
-	rc = boot_run(m->boot, variant, &in, &out);
-	job_upload(j, "console.log", console_path);
+	rc = boot_repeats(j, m, variant, &in, &out, &tallies, &ntallies, repeats);
 	path = xasprintf("%s/initramfs.cpio", workdir);
 	job_upload(j, "initramfs.cpio", path);
 	if (rc)
@@ -151,14 +265,24 @@ int boot_job_run(struct job *j, json_t *result)
 	json_object_set_new(result, "wall_s", json_real(out.wall_s));
 	if (out.console) {
 		json_object_set_new(result, "warnings", json_integer(out.console->warnings));
-		json_object_set_new(result, "details", console_result_json(out.console));
+		json_t *details = console_result_json(out.console);
+
+		if (variant->repeat > 1)
+			json_object_set(details, "repeats", repeats);
+		json_object_set_new(result, "details", details);
 		for (size_t i = 0; i < out.console->nranges; i++) {
 			const struct console_range *r = &out.console->ranges[i];
+			const char *owner = r->owner ? r->owner : "none";
+			char counts[256] = "";
 
+			/* Repeats that disagree: the owner is the race, the evidence its counts. */
+			if (i < ntallies && tallies[i].t.n > 1) {
+				expect_tally_text(&tallies[i].t, counts, sizeof(counts));
+				owner = "race";
+			}
 			json_array_append_new(owners, json_pack("{s:s,s:s,s:s,s:s}", "range", r->range, "role",
-								r->role ? r->role : "", "owner",
-								r->owner ? r->owner : "none", "evidence",
-								r->evidence ? r->evidence : ""));
+								r->role ? r->role : "", "owner", owner, "evidence",
+								counts[0] ? counts : r->evidence ? r->evidence : ""));
 		}
 	}
 	json_object_set(result, "ownership", owners);
@@ -167,8 +291,10 @@ int boot_job_run(struct job *j, json_t *result)
 		json_object_set_new(result, "retryable", json_true());
 done:
 	boot_stage_release(hold);
+	free(tallies); /* before out: its ranges are borrowed */
 	boot_outcome_release(&out);
 	json_decref(owners);
+	json_decref(repeats);
 	matrix_free(m);
 	free(kernel);
 	free(modroot);

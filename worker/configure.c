@@ -326,6 +326,7 @@ struct distinct {
 	char hash[65];
 	char *point;
 	char *text;
+	json_t *expect; /* insight_explain_expects() */
 };
 
 /* The result's configs (one per distinct hash) and requests (the hash each resolved to, and why it was clamped). */
@@ -350,6 +351,7 @@ static void collect(const struct resolution *r, const struct matrix *m, const st
 			snprintf(configs[c].hash, sizeof(configs[c].hash), "%s", hash);
 			configs[c].point = xstrdup(eff_point);
 			configs[c].text = kconfig_normalize(eff);
+			configs[c].expect = insight_explain_expects(insight, m, eff);
 			nconfigs++;
 		}
 		out = json_pack("{s:O,s:s,s:o}", "idx", json_object_get(req, "idx"), "hash", hash, "changed",
@@ -361,8 +363,9 @@ static void collect(const struct resolution *r, const struct matrix *m, const st
 		free(eff_point);
 	}
 	for (size_t c = 0; c < nconfigs; c++) {
-		json_array_append_new(out_configs, json_pack("{s:s,s:s,s:s}", "hash", configs[c].hash, "point",
-							     configs[c].point, "text", configs[c].text));
+		json_array_append_new(out_configs, json_pack("{s:s,s:s,s:s,s:o}", "hash", configs[c].hash, "point",
+							     configs[c].point, "text", configs[c].text, "expect",
+							     configs[c].expect));
 		free(configs[c].point);
 		free(configs[c].text);
 	}
@@ -446,6 +449,10 @@ int configure_run(struct job *j, json_t *result)
 		goto done;
 	upload_base(j, r.effs[0]);
 	insight = insight_new(src, m->arch);
+	if (insight_check_expects(insight, m) != 0) {
+		kernel_refused(result);
+		goto upload;
+	}
 	collect(&r, m, frag, requests, insight, result);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

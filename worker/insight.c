@@ -9,6 +9,7 @@
 #include "buildlog.h"
 #include "clamp_explain.h"
 #include "err.h"
+#include "expect.h"
 #include "kconfig.h"
 #include "kexpr.h"
 #include "ktree.h"
@@ -85,6 +86,136 @@ json_t *insight_explain_clamps(struct insight *in, const struct matrix *m, const
 		json_object_set_new(j, "checked", json_boolean(clamp_check(tree, &env, x) == 0));
 		json_array_append_new(out, j);
 		clamp_explanation_free(x);
+	}
+	return out;
+}
+
+struct sym_check {
+	const struct ktree *tree;
+	const char *missing;
+};
+
+static void check_sym(void *ctx, const char *sym)
+{
+	struct sym_check *c = ctx;
+	const struct ktree_sym *s = ktree_find(c->tree, sym);
+
+	if (!c->missing && (!s || !s->ndefs))
+		c->missing = sym;
+}
+
+int insight_check_expects(struct insight *in, const struct matrix *m)
+{
+	const struct ktree *tree = m->nexpects ? tree_of(in) : NULL;
+
+	for (size_t i = 0; tree && i < m->nexpects; i++) {
+		struct sym_check c = { tree, NULL };
+
+		expect_rule_symbols(&m->expects[i], check_sym, &c);
+		if (c.missing)
+			return err_set(KM_EINVAL,
+				       "%s:%u: rule '%s' names %s, which no Kconfig file of the tree defines "
+				       "(expected a symbol of the tree)",
+				       m->file, m->expects[i].line, m->expects[i].name, c.missing);
+	}
+	return 0;
+}
+
+struct rule_syms {
+	char **v;
+	size_t n;
+};
+
+static void add_sym(void *ctx, const char *sym)
+{
+	struct rule_syms *r = ctx;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->v[i], sym) == 0)
+			return;
+	r->v = xrealloc(r->v, (r->n + 1) * sizeof(char *));
+	r->v[r->n++] = xstrdup(sym);
+}
+
+/*
+ * Why Kconfig let sym have its value: every dependency term of its
+ * definitions with operand values, and which of the rule's other symbols no
+ * term names (nothing ties sym to them).
+ */
+static void explain_sym(struct buf *b, const struct ktree *tree, const struct kexpr_env *env, const char *sym,
+			const struct rule_syms *rule)
+{
+	const struct ktree_sym *s = ktree_find(tree, sym);
+	struct rule_syms named = { NULL, 0 };
+	char v[64];
+	size_t nterms = 0;
+
+	if (!s || !kexpr_symbol_value(env, sym, v, sizeof(v)) || strcmp(v, "n") == 0)
+		return;
+	buf_printf(b, "%s [=%s]:", sym, v);
+	for (size_t d = 0; d < s->ndefs; d++) {
+		const struct ktree_dep **deps = NULL;
+		size_t n = ktree_def_deps(s->defs[d], false, &deps);
+
+		for (size_t i = 0; i < n; i++) {
+			char *e = kexpr_str(deps[i]->expr, env);
+
+			buf_printf(b, "%s %s %s (%s:%u)", nterms++ ? ";" : "",
+				   deps[i]->kind == KTREE_DEP_DEPENDS ? "depends on" : ktree_dep_kind_name(deps[i]->kind),
+				   e, deps[i]->file, deps[i]->line);
+			kexpr_foreach_symbol(deps[i]->expr, add_sym, &named);
+			free(e);
+		}
+		free(deps);
+	}
+	if (!nterms)
+		buf_puts(b, " no dependencies");
+	{
+		bool first = true;
+
+		for (size_t i = 0; i < rule->n; i++) {
+			bool seen = strcmp(rule->v[i], sym) == 0;
+
+			for (size_t k = 0; !seen && k < named.n; k++)
+				seen = strcmp(named.v[k], rule->v[i]) == 0;
+			if (seen)
+				continue;
+			buf_printf(b, "%s%s", first ? "; none of them names " : ", ", rule->v[i]);
+			first = false;
+		}
+		if (!first)
+			buf_printf(b, ", so Kconfig lets %s be %s whatever they are", sym, v);
+	}
+	buf_puts(b, "\n");
+	for (size_t i = 0; i < named.n; i++)
+		free(named.v[i]);
+	free(named.v);
+}
+
+json_t *insight_explain_expects(struct insight *in, const struct matrix *m, const struct kconfig *effective)
+{
+	const struct ktree *tree = m->nexpects ? tree_of(in) : NULL;
+	json_t *out = json_array();
+	struct kexpr_env env;
+
+	if (!tree)
+		return out;
+	clamp_env_kconfig(&env, effective, tree);
+	for (size_t i = 0; i < m->nexpects; i++) {
+		const struct expect_rule *r = &m->expects[i];
+		struct rule_syms syms = { NULL, 0 };
+		struct buf b = BUF_INIT(8192);
+
+		if (!expect_is_config_rule(r) || !expect_config_violates(r, &env))
+			continue;
+		expect_rule_symbols(r, add_sym, &syms);
+		for (size_t k = 0; k < syms.n; k++)
+			explain_sym(&b, tree, &env, syms.v[k], &syms);
+		json_array_append_new(out, json_pack("{s:s,s:s}", "rule", r->name, "text", buf_cstr(&b)));
+		buf_free(&b);
+		for (size_t k = 0; k < syms.n; k++)
+			free(syms.v[k]);
+		free(syms.v);
 	}
 	return out;
 }

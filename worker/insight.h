@@ -23,6 +23,22 @@ json_t *insight_explain_clamps(struct insight *in, const struct matrix *m, const
 			       const struct kconfig *effective);
 
 /*
+ * Checks that every symbol the matrix's [expect] rules name is defined by
+ * the tree's Kconfig: KM_EINVAL "FILE:LINE: rule 'x' names FOO, which no
+ * Kconfig file of the tree defines" otherwise; 0 also when the Kconfig
+ * cannot be read (then nothing can be checked; the reason is logged).
+ */
+int insight_check_expects(struct insight *in, const struct matrix *m);
+
+/*
+ * For each never/always rule the effective config violates: why Kconfig
+ * allowed it, from the tree: each rule symbol that is set, with the
+ * dependency terms that let it be set (values shown) and the rule's symbols
+ * none of them names. [{"rule","text"}], a new reference.
+ */
+json_t *insight_explain_expects(struct insight *in, const struct matrix *m, const struct kconfig *effective);
+
+/*
  * For an undefined reference while linking vmlinux: which built-in object
  * calls the symbol, which module object of this build defines it (nm over the
  * module objects in build_dir/modules.order), the config symbols behind both,

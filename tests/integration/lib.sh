@@ -106,3 +106,17 @@ wait_run() {
 	done
 	fail "run $run did not finish within ${limit}s (state $state)"
 }
+
+# start_smtp_sink DIR: a real SMTP server on loopback (tests/tools/smtp_sink.py) storing each message
+# in DIR; sets SMTP_PORT. Needs python3-aiosmtpd.
+start_smtp_sink() {
+	mkdir -p "$1"
+	/usr/bin/python3 "$KM_SOURCE_DIR/tests/tools/smtp_sink.py" --dir "$1" --port-file "$1/port" >>"$T/sink.log" 2>&1 &
+	KM_PIDS+=("$!")
+	for _ in $(seq 1 100); do
+		[ -s "$1/port" ] && break
+		sleep 0.1
+	done
+	[ -s "$1/port" ] || fail "smtp_sink.py did not start: $(cat "$T/sink.log")"
+	SMTP_PORT=$(cat "$1/port")
+}

@@ -51,14 +51,8 @@ base     = main
 EOF
 chmod 600 "$T/trees.conf"
 
-"$PY" "$KM_SOURCE_DIR/tests/tools/smtp_sink.py" --dir "$T/mail" --port-file "$T/mail/port" >>"$T/sink.log" 2>&1 &
-KM_PIDS+=("$!")
-for _ in $(seq 1 100); do
-	[ -s "$T/mail/port" ] && break
-	sleep 0.1
-done
-[ -s "$T/mail/port" ] || fail "smtp_sink.py did not start: $(cat "$T/sink.log")"
-start_server --trees="$T/trees.conf" --smtp-url="smtp://127.0.0.1:$(cat "$T/mail/port")" \
+start_smtp_sink "$T/mail"
+start_server --trees="$T/trees.conf" --smtp-url="smtp://127.0.0.1:$SMTP_PORT" \
 	--public-url=http://farm.test/ --mail-from=kmatrix@farm.test --long-poll=2 --poll=0
 git -C "$BARE" config kmatrix.url "$URL"
 start_worker w1

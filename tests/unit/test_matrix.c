@@ -203,9 +203,9 @@ static void parse__rejects_unknown_section(void **state)
 {
 	expect_error(HEAD "[foo]\n",
 		     "t.matrix:8: unknown section '[foo]' (expected one of: [matrix], [axes], "
-		     "[exclude], [boot], [variant NAME], [notify])");
+		     "[exclude], [boot], [variant NAME], [notify], [expect])");
 	expect_error(HEAD "[boot extra]\n", "t.matrix:8: unknown section '[boot extra]' (expected one of: "
-					    "[matrix], [axes], [exclude], [boot], [variant NAME], [notify])");
+					    "[matrix], [axes], [exclude], [boot], [variant NAME], [notify], [expect])");
 	expect_error(HEAD "[boot\n",
 		     "t.matrix:8: bad section header '[boot' (expected [NAME] alone on its line)");
 }
@@ -221,7 +221,7 @@ static void parse__rejects_unknown_key(void **state)
 		"t.matrix:10: unknown key 'kernel' in [boot] (expected one of: qemu, exec, append, check, "
 		"scratch, timeout)");
 	expect_error(HEAD "[boot]\nexec = x\n[variant v]\nmodule = a\n",
-		     "t.matrix:11: unknown key 'module' in [variant v] (expected one of: load, modprobe)");
+		     "t.matrix:11: unknown key 'module' in [variant v] (expected one of: load, modprobe, repeat, parallel)");
 	expect_error(HEAD "[notify]\ncc = a@b\n",
 		     "t.matrix:9: unknown key 'cc' in [notify] (expected one of: to)");
 }

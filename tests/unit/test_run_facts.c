@@ -43,6 +43,17 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	write_matrix(f->dir, "s");
 	write_matrix(f->dir, "t");
+	{
+		char path[160];
+		FILE *m;
+
+		snprintf(path, sizeof(path), "%s/e.matrix", f->dir);
+		m = fopen(path, "w");
+		assert_non_null(m);
+		fprintf(m, "[matrix]\nname = e\narch = x86_64\nbase = tinyconfig\n[axes]\nA = y m n\nB = y n\n"
+			   "[expect]\ntogether = never B=y && A!=m\nbuilds = builds A=y\n");
+		fclose(m);
+	}
 	snprintf(matrices, sizeof(matrices), "--matrices-dir=%s", f->dir);
 	snprintf(data, sizeof(data), "--data-dir=%s/data", f->dir);
 	argv[0] = "test";
@@ -241,6 +252,41 @@ static void condition__provisional_until_the_run_is_finished(void **state)
 	run_facts_free(facts);
 }
 
+/* Records a finding of rule in a build job, as server/expect_results.c does. */
+static void violates(struct fixture *f, long job, const char *rule)
+{
+	char sig[64];
+	long sid = 0;
+
+	snprintf(sig, sizeof(sig), "expect:e:%s", rule);
+	assert_int_equal(db_signature_ensure(f->db, sig, "expect", rule, "e.matrix", sig, &sid), 0);
+	assert_int_equal(db_error_add(f->db, job, sid, 1, 0, "why", false, NULL), 0);
+}
+
+static void findings__fail_the_config_and_count_every_config_for_config_rules(void **state)
+{
+	struct fixture *f = *state;
+	long run = submit(f, "main", "e", NULL);
+	struct run_facts *facts = NULL;
+	json_t *cond;
+
+	violates(f, config(f, run, "yy", "PASS"), "together");
+	config(f, run, "yn", "PASS");
+	config(f, run, "my", "PASS");
+	violates(f, config(f, run, "ny", NULL), "together"); /* judged at configure time, not built yet */
+	set_state(f, run, "done");
+	assert_int_equal(run_facts_load(f->db, run, &facts), 0);
+	assert_string_equal(facts->configs[0].verdict, "FAIL");
+	assert_string_equal(facts->configs[1].verdict, "PASS");
+	assert_string_equal(facts->configs[3].verdict, "");
+	/* The unbuilt config counts: a config rule is judged on every config. */
+	cond = run_facts_condition_json(facts, &facts->sigs[0]);
+	assert_non_null(cond);
+	assert_string_equal(json_string_value(json_object_get(cond, "ascii")), "A!=m && B=y");
+	json_decref(cond);
+	run_facts_free(facts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +294,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(base__base_commit_then_base_branch, setup, teardown),
 		cmocka_unit_test_setup_teardown(compare__configs_and_signatures, setup, teardown),
 		cmocka_unit_test_setup_teardown(condition__provisional_until_the_run_is_finished, setup, teardown),
+		cmocka_unit_test_setup_teardown(findings__fail_the_config_and_count_every_config_for_config_rules, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

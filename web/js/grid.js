@@ -4,7 +4,7 @@ import { h } from './dom.js';
 import { cls, configStatus } from './status.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
-export const OWNER_LETTER = { hmem: 'H', cxl: 'C', none: '–' };
+export const OWNER_LETTER = { hmem: 'H', cxl: 'C', none: '–', race: 'R' };
 const BOOT_GLYPH = { FAIL: '✕', ERROR: '!', queued: '·', running: '·', MISS: '', SKIP: '' };
 
 /* Short axis names for labels: the last "_" part when that is unique (CXL_REGION -> REGION). */
@@ -253,7 +253,7 @@ function createGrid(axes, { rows, cols, layout, onEnter, onLeave }) {
 function paintCell(cell, r, c, mode, pending) {
 	const st = c ? configStatus(c) : { status: pending, stage: 'configure' };
 	const boots = c && c.build?.status === 'PASS' ? c.boots || [] : [];
-	const sig = [mode, st.status, r.clamped, c?.id, boots.map((b) => `${b.status}:${b.owner}`).join(',')].join('|');
+	const sig = [mode, st.status, st.why, r.clamped, c?.id, boots.map((b) => `${b.status}:${b.owner}`).join(',')].join('|');
 	if (cell.dataset.sig === sig)
 		return;
 	cell.dataset.sig = sig;
@@ -286,6 +286,8 @@ function paintCell(cell, r, c, mode, pending) {
 		parts.push(own);
 	} else if (st.status === 'FAIL' || st.status === 'ERROR') {
 		parts.push(h('span', { class: 'glyph', 'aria-hidden': 'true' }, st.status === 'FAIL' ? '✕' : '!'));
+	} else if (st.status === 'EXPECT' || st.status === 'RACE') {
+		parts.push(h('span', { class: 'glyph', 'aria-hidden': 'true' }, st.status === 'EXPECT' ? '≠' : '≈'));
 	}
 	cell.className = className;
 	cell.replaceChildren(...parts);

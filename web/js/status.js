@@ -13,7 +13,8 @@ const BOOT_WHY = { FAIL: 'boot failed', ERROR: 'boot not done (farm error)', run
 	MISS: 'boot missed' };
 
 /*
- * A configuration from /runs/{id}/matrix as one status: the build's, then the boots'.
+ * A configuration from /runs/{id}/matrix as one status: the build's, then the boots', then its
+ * findings (EXPECT: an [expect] rule is violated; RACE: repeated boots disagree about an owner).
  * Returns {status, stage: 'build'|'boot', why} where why names what decided it.
  */
 export function configStatus(c) {
@@ -28,6 +29,15 @@ export function configStatus(c) {
 		if (hit.length) {
 			const status = s === 'queued' ? 'running' : s;
 			return { status, stage: 'boot', why: `${BOOT_WHY[s]}: ${hit.map((x) => x.variant).join(', ')}` };
+		}
+	}
+	/* Findings of the matrix's [expect] rules: a violated rule, else a boot race (repeats disagreed). */
+	const findings = c.findings || [];
+	for (const [type, status, what] of [['expect', 'EXPECT', 'violates'], ['race', 'RACE', 'boots race in']]) {
+		const hit = findings.filter((f) => f.type === type);
+		if (hit.length) {
+			const names = [...new Set(hit.map((f) => (type === 'race' ? f.variant : f.rule)))];
+			return { status, stage: 'expect', why: `${what} ${names.join(', ')}` };
 		}
 	}
 	return { status: 'PASS', stage: boots.length ? 'boot' : 'build', why: boots.length ? 'built and booted' : 'built' };

@@ -4,7 +4,7 @@
 import { h, replace, add, duration, bytes } from '../dom.js';
 import * as api from '../api.js';
 import { badge, crumbs, pointChips, section, emptyNote, branchHref, branchLabel } from '../components.js';
-import { configStatus, distance, isFinal } from '../status.js';
+import { cls, configStatus, distance, isFinal } from '../status.js';
 import { clampEntry, diagnosisBlock } from '../insight.js';
 import { sizesCard } from './sizes.js';
 
@@ -250,11 +250,23 @@ async function draw(id, data, root, ctx, state) {
 			diagnosisBlock(e.diagnosis)));
 	}
 
+	/* Findings of the matrix's [expect] rules, on the build and on each boot variant. */
+	const findings = data.findings || [];
+	const expCard = section(`Expectations (${findings.length} violated)`);
+	if (!findings.length)
+		expCard.append(emptyNote('Every rule of the matrix that applies here holds (or the matrix has none).'));
+	for (const f of findings)
+		expCard.append(h('div', { class: 'error-item' },
+			h('div', null, h('a', { href: `#/signature/${f.signature_id}`, class: 'sig-msg' }, f.message), ' ',
+				h('span', { class: `tag ${cls(f.type === 'race' ? 'RACE' : 'EXPECT')}` }, f.type),
+				h('span', { class: 'tag muted' }, f.kind === 'boot' ? `boot ${f.variant}` : 'config')),
+			f.explanation ? h('pre', { class: 'first-lines' }, f.explanation) : null));
+
 	/* Build log, reproducer and .config load in parallel. */
 	const logCard = section('Build log');
 	const reproCard = section('Reproducer');
 	const cfgCard = section('.config');
-	replace(root, head, buildCard, sizesCard(run, id, build), errCard, logCard, reproCard, cfgCard, bootsCard(boots));
+	replace(root, head, buildCard, sizesCard(run, id, build), errCard, expCard, logCard, reproCard, cfgCard, bootsCard(boots));
 
 	const arts = build?.artifacts || {};
 	const marks = new Map();

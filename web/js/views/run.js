@@ -85,10 +85,12 @@ function legend(mode, variants, cellTally) {
 	const out = h('div', { class: 'legend' });
 	if (mode === 'owner') {
 		out.append(sw('o-hmem', 'HMEM owns the range'), sw('o-cxl', 'CXL owns it'), sw('o-none', 'nobody'),
+			sw('o-race', 'repeated boots disagree (race)'),
 			sw('s-fail', 'boot failed'), sw('no-boot s-miss', 'not booted'));
 		out.append(h('span', { class: 'lg muted' }, `one bar per boot variant: ${variants.join(', ')}`));
 	} else {
 		out.append(sw('s-pass', 'pass', 'PASS'), sw('s-fail', 'fail', 'FAIL', '✕'), sw('s-error', 'farm error', 'ERROR', '!'),
+			sw('s-expect', 'rule violated', 'EXPECT', '≠'), sw('s-race', 'boot race', 'RACE', '≈'),
 			sw('s-miss', 'missed/skipped', 'MISS'), sw('s-running', 'running', 'running'), sw('s-queued', 'queued', 'queued'),
 			sw('s-pass clamped', 'clamped request', undefined, '↪'));
 		if (variants.length)
