@@ -71,6 +71,15 @@ struct matrix {
 	struct matrix_boot *boot; /* NULL when there is no [boot] */
 	char **notify_to;
 	size_t nnotify;
+	/* Matrices from the series (docs/auto-matrix.md): `axes = auto` and the bounds. */
+	bool axes_auto;          /* axes = auto: the server picks them from the push's diff */
+	unsigned axes_line;      /* the line of `axes = auto` (0 when absent) */
+	unsigned max_axes;       /* max_axes, default 6 */
+	unsigned max_requests;   /* max_requests, default 243 */
+	unsigned cover;          /* cover = 2|3: expand as a covering array of that strength; 0: full product */
+	char **seeds;            /* seeds: points the covering array starts from */
+	size_t nseeds;
+	unsigned seeds_line;
 };
 
 /*
@@ -89,13 +98,15 @@ void matrix_free(struct matrix *m);
 /* True when base names a .config file (rather than a make target such as tinyconfig). */
 bool matrix_base_is_file(const struct matrix *m);
 
-/* The number of points after excludes (at least 1 for a parsed matrix). */
+/* The number of points after excludes (at least 1 for a parsed matrix); with cover, the covering array's rows. */
 size_t matrix_point_count(const struct matrix *m);
 
 /*
  * All points in expansion order (first axis slowest, each axis in its listed
  * value order, excluded points left out); each a NUL-terminated string of naxes
- * chars from "ymn". The caller frees them with matrix_points_free(). Returns 0.
+ * chars from "ymn". With `cover = N`, the rows of a strength-N covering array
+ * (common/covering.c) starting from the seeds instead; an `axes = auto` matrix
+ * without axes has one point, "" (the base config). The caller frees them with matrix_points_free(). Returns 0.
  */
 int matrix_expand(const struct matrix *m, char ***points, size_t *npoints);
 
