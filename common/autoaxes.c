@@ -101,7 +101,8 @@ struct edge_ctx {
 	struct cands *c;
 	const struct ktree *t;
 	const char *from;
-	char *how; /* "depends on (drivers/cxl/Kconfig:3)" */
+	char *how;  /* "depends on (drivers/cxl/Kconfig:3)" */
+	int score;  /* what decides a symbol (depends on, if, selected by) weighs more than what it selects */
 };
 
 static void on_edge(void *ctx, const char *sym)
@@ -111,7 +112,7 @@ static void on_edge(void *ctx, const char *sym)
 
 	if (!strcmp(sym, e->from) || unsettable(e->t, sym))
 		return;
-	a = cand_add(e->c, sym, AUTOAXES_NEIGHBOUR_SCORE);
+	a = cand_add(e->c, sym, e->score);
 	if (a)
 		push_reason(a, xasprintf("Kconfig: %s %s", e->from, e->how));
 }
@@ -122,9 +123,10 @@ static const char *dep_words(enum ktree_dep_kind k)
 }
 
 /* One step along Kconfig's edges from a direct symbol: what it depends on, selects, and what selects it. */
-static void one_step(struct cands *c, const struct ktree *t, const char *name)
+static void one_step(struct cands *c, const struct ktree *t, const char *name, int from_score)
 {
 	const struct ktree_sym *s = ktree_find(t, name);
+	int bonus = from_score / 20; /* a neighbour of a strong symbol before one of a weak symbol */
 
 	for (size_t i = 0; s && i < s->ndefs; i++) {
 		const struct ktree_def *def = s->defs[i];
@@ -133,7 +135,7 @@ static void one_step(struct cands *c, const struct ktree *t, const char *name)
 
 		for (size_t k = 0; k < n; k++) {
 			char *text = kexpr_str(deps[k]->expr, NULL);
-			struct edge_ctx e = { c, t, name, NULL };
+			struct edge_ctx e = { c, t, name, NULL, AUTOAXES_NEIGHBOUR_SCORE + 2 + bonus };
 
 			e.how = xasprintf("%s %s (%s:%u)",
 					  dep_words(deps[k]->kind), text, deps[k]->file, deps[k]->line);
@@ -143,7 +145,7 @@ static void one_step(struct cands *c, const struct ktree *t, const char *name)
 		}
 		free(deps);
 		for (size_t k = 0; k < def->nselects; k++) {
-			struct edge_ctx e = { c, t, name, NULL };
+			struct edge_ctx e = { c, t, name, NULL, AUTOAXES_NEIGHBOUR_SCORE + 2 + bonus };
 
 			e.how = xasprintf("%s %s (%s:%u)", def->selects[k].imply ? "implies" : "selects",
 					  def->selects[k].target, def->file, def->selects[k].line);
@@ -153,7 +155,7 @@ static void one_step(struct cands *c, const struct ktree *t, const char *name)
 	}
 	for (size_t i = 0; s && i < s->nrdeps; i++) {
 		const struct ktree_rdep *r = &s->rdeps[i];
-		struct edge_ctx e = { c, t, name, NULL };
+		struct edge_ctx e = { c, t, name, NULL, AUTOAXES_NEIGHBOUR_SCORE + 1 + bonus };
 
 		e.how = xasprintf("is %s by %s (%s:%u)", r->imply ? "implied" : "selected", r->from->sym->name,
 				  r->from->file, r->line);
@@ -231,7 +233,7 @@ int autoaxes_choose(const struct diffsyms *d, const struct ktree *t, const struc
 	}
 	ndirect = c.n;
 	for (size_t i = 0; i < ndirect; i++)
-		one_step(&c, t, c.v[i].symbol);
+		one_step(&c, t, c.v[i].symbol, c.v[i].score);
 	for (size_t i = 0; i < c.n; i++) {
 		const char *why = unsettable(t, c.v[i].symbol);
 

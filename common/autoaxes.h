@@ -9,7 +9,7 @@
 #include "ktree.h"
 #include "matrix.h"
 
-#define AUTOAXES_NEIGHBOUR_SCORE 10 /* a symbol reached by one Kconfig edge */
+#define AUTOAXES_NEIGHBOUR_SCORE 10 /* about, a symbol reached by one Kconfig edge (autoaxes.c one_step) */
 
 struct autoaxes_axis {
 	char *symbol;
