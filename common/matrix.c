@@ -43,7 +43,7 @@ struct parser {
 	struct matrix *m;
 	enum section sec;
 	unsigned sec_line[SEC_COUNT]; /* first line of each section seen; 0 = absent */
-	unsigned key_line[8];	      /* line of each key of the current section; 0 = not yet */
+	unsigned key_line[16];	      /* line of each key of the current section (at most 16 keys); 0 = not yet */
 	struct raw_exclude *rex;
 	size_t nrex;
 	struct matrix_boot *boot; /* allocated at [boot] */
