@@ -184,31 +184,49 @@ static ssize_t axis_index(const struct autoaxes *a, const char *name)
 	return -1;
 }
 
-/* Per call across a module boundary among the axes: the caller built in, the provider a module, the guard on. */
+static void push_seed(struct autoaxes *a, const char *pt)
+{
+	for (size_t k = 0; k < a->nseeds; k++)
+		if (!strcmp(a->seeds[k], pt))
+			return;
+	a->seeds = xrealloc(a->seeds, (a->nseeds + 1) * sizeof(char *));
+	a->seeds[a->nseeds++] = xstrdup(pt);
+}
+
+/*
+ * Per call across a module boundary among the axes: the row that fails to
+ * link (caller y, provider m, guard y) and each of its neighbours with one
+ * of the three changed (caller m, provider y, guard n), so the run can tell
+ * which of the three symbols the failure needs.
+ */
 static void seeds_of(struct autoaxes *a, const struct diffsyms *d)
 {
 	for (size_t i = 0; i < d->ncross; i++) {
 		ssize_t c = axis_index(a, d->cross[i].caller), p = axis_index(a, d->cross[i].provider);
 		ssize_t g = axis_index(a, d->cross[i].guard);
-		char *pt;
+		char pt[MATRIX_MAX_AXES + 1];
 
 		if (c < 0 || p < 0 || !strchr(a->axes[p].values, 'm') || (d->cross[i].guard && g < 0))
 			continue;
-		pt = xcalloc(a->naxes + 1, 1);
 		for (size_t k = 0; k < a->naxes; k++)
 			pt[k] = a->axes[k].values[0];
+		pt[a->naxes] = '\0';
 		pt[c] = 'y';
 		pt[p] = 'm';
 		if (g >= 0)
 			pt[g] = 'y';
-		for (size_t k = 0; k < a->nseeds && pt; k++)
-			if (!strcmp(a->seeds[k], pt)) {
-				free(pt);
-				pt = NULL;
-			}
-		if (pt) {
-			a->seeds = xrealloc(a->seeds, (a->nseeds + 1) * sizeof(char *));
-			a->seeds[a->nseeds++] = pt;
+		push_seed(a, pt);
+		if (strchr(a->axes[c].values, 'm')) {
+			pt[c] = 'm';
+			push_seed(a, pt);
+			pt[c] = 'y';
+		}
+		pt[p] = 'y';
+		push_seed(a, pt);
+		pt[p] = 'm';
+		if (g >= 0) {
+			pt[g] = 'n';
+			push_seed(a, pt);
 		}
 	}
 }
@@ -323,7 +341,7 @@ char *autoaxes_matrix_text(const struct autoaxes *a, const struct matrix *m, con
 					buf_puts(&b, "seeds =");
 					for (size_t i = 0; i < a->nseeds; i++)
 						buf_printf(&b, " %s", a->seeds[i]);
-					buf_puts(&b, "  # a call across a module boundary: caller y, provider m, guard y\n");
+					buf_puts(&b, "  # a call across modules: caller y, provider m, guard y, and one changed\n");
 				}
 			}
 		} else {
@@ -374,7 +392,8 @@ static json_t *axes_json(const struct autoaxes_axis *v, size_t n, bool values)
 	return arr;
 }
 
-json_t *autoaxes_json(const struct autoaxes *a, const struct diffsyms *d, const char *range, size_t requests)
+json_t *autoaxes_json(const struct autoaxes *a, const struct diffsyms *d, const char *range, size_t requests,
+		      size_t cover_rows)
 {
 	json_t *o = json_pack("{s:s,s:o,s:o,s:i,s:I,s:I,s:I,s:s,s:I,s:I,s:I,s:I}", "range", range, "axes",
 			      axes_json(a->axes, a->naxes, true), "left", axes_json(a->left, a->nleft, false), "cover",
@@ -384,5 +403,7 @@ json_t *autoaxes_json(const struct autoaxes *a, const struct diffsyms *d, const 
 			      (json_int_t)d->nrenamed, "deleted", (json_int_t)d->ndeleted);
 
 	json_object_set_new(o, "cut", d->cut ? json_string(d->cut) : json_null());
+	json_object_set_new(o, "cover_rows", json_integer((json_int_t)cover_rows));
+	json_object_set_new(o, "capped", json_boolean(cover_rows > requests));
 	return o;
 }

@@ -53,8 +53,13 @@ void autoaxes_free(struct autoaxes *a);
 char *autoaxes_matrix_text(const struct autoaxes *a, const struct matrix *m, const char *text, const char *range,
 			   const struct diffsyms *d);
 
-/* What the run records: {"range","axes":[{"symbol","values","score","reasons"}],"left","cover","product",
- * "requests","saved","note","cut","files","binary","renamed","deleted"}. requests is the number of points run. */
-json_t *autoaxes_json(const struct autoaxes *a, const struct diffsyms *d, const char *range, size_t requests);
+/*
+ * What the run records: {"range","axes":[{"symbol","values","score","reasons"}],"left","cover","product",
+ * "requests","saved","cover_rows","capped","note","cut","files","binary","renamed","deleted"}. requests is
+ * the number of points run, cover_rows the covering array's rows before the max_requests cap (capped: some
+ * tuples are not covered).
+ */
+json_t *autoaxes_json(const struct autoaxes *a, const struct diffsyms *d, const char *range, size_t requests,
+		      size_t cover_rows);
 
 #endif

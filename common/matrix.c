@@ -1474,8 +1474,8 @@ static bool cover_excluded(void *ctx, const unsigned char *row)
 	return matrix_point_excluded(m, point);
 }
 
-/* `cover = N`: the rows of a covering array over the axes, seeds first. */
-static void expand_covering(const struct matrix *m, char ***points, size_t *npoints)
+/* `cover = N`: the rows of a covering array over the axes, seeds first; capped at max_requests when cap. */
+static void expand_covering(const struct matrix *m, bool cap, char ***points, size_t *npoints)
 {
 	unsigned nvalues[MATRIX_MAX_AXES];
 	unsigned char *seeds = xcalloc(m->nseeds + 1, m->naxes), *rows = NULL;
@@ -1490,6 +1490,8 @@ static void expand_covering(const struct matrix *m, char ***points, size_t *npoi
 				(unsigned char)(strchr(m->axes[i].values, m->seeds[k][i]) - m->axes[i].values);
 	if (covering_generate(&spec, &rows, &nrows) != 0)
 		nrows = 0; /* the parser bounds axes and values, so this cannot happen */
+	if (cap && m->max_requests && nrows > m->max_requests)
+		nrows = m->max_requests;
 	*points = xcalloc(nrows + 1, sizeof(char *));
 	for (size_t r = 0; r < nrows; r++) {
 		char *pt = xmalloc(m->naxes + 1);
@@ -1516,7 +1518,7 @@ size_t matrix_point_count(const struct matrix *m)
 	if (m->cover) {
 		char **v = NULL;
 
-		expand_covering(m, &v, &count);
+		expand_covering(m, true, &v, &count);
 		matrix_points_free(v, count);
 		return count;
 	}
@@ -1526,6 +1528,18 @@ size_t matrix_point_count(const struct matrix *m)
 			count++;
 	}
 	return count;
+}
+
+size_t matrix_cover_rows(const struct matrix *m)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	if (!m->cover || !m->naxes)
+		return 0;
+	expand_covering(m, false, &v, &n);
+	matrix_points_free(v, n);
+	return n;
 }
 
 int matrix_expand(const struct matrix *m, char ***points, size_t *npoints)
@@ -1541,7 +1555,7 @@ int matrix_expand(const struct matrix *m, char ***points, size_t *npoints)
 		return 0;
 	}
 	if (m->cover) {
-		expand_covering(m, points, npoints);
+		expand_covering(m, true, points, npoints);
 		return 0;
 	}
 	v = xcalloc(total + 1, sizeof(*v));

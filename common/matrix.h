@@ -105,10 +105,14 @@ size_t matrix_point_count(const struct matrix *m);
  * All points in expansion order (first axis slowest, each axis in its listed
  * value order, excluded points left out); each a NUL-terminated string of naxes
  * chars from "ymn". With `cover = N`, the rows of a strength-N covering array
- * (common/covering.c) starting from the seeds instead; an `axes = auto` matrix
+ * (common/covering.c) starting from the seeds instead, at most max_requests
+ * of them (then not every tuple is covered); an `axes = auto` matrix
  * without axes has one point, "" (the base config). The caller frees them with matrix_points_free(). Returns 0.
  */
 int matrix_expand(const struct matrix *m, char ***points, size_t *npoints);
+
+/* With `cover = N`: the rows of the whole covering array, before the max_requests cap; else 0. */
+size_t matrix_cover_rows(const struct matrix *m);
 
 /* Frees n points and the array; accepts NULL. */
 void matrix_points_free(char **points, size_t n);

@@ -232,7 +232,8 @@ int automatrix_resolve(struct server *s, const struct automatrix_in *in, const j
 	}
 	*out = json_deep_copy(bundle);
 	json_object_set_new(*out, "text", json_string(text));
-	json_object_set_new(*out, "auto", autoaxes_json(a, d, range, matrix_point_count(check)));
+	json_object_set_new(*out, "auto",
+			    autoaxes_json(a, d, range, matrix_point_count(check), matrix_cover_rows(check)));
 	*head_out = xstrdup(hex);
 	log_info("auto matrix=%s range=%s symbols=%zu axes=%zu cover=%u requests=%zu seconds=%.2f%s%s", m->name, range,
 		 d->nsyms, a->naxes, a->cover, matrix_point_count(check), diffsyms_now() - t0, d->cut ? " cut=" : "",
