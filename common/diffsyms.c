@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "kbuild.h"
 #include "xalloc.h"
 
 #define MAX_MAKEFILE_STEPS 32
@@ -449,31 +450,12 @@ static void config_uses(struct state *st, struct dfile *f)
 
 /* ---- Makefiles: what builds a changed file ---- */
 
-struct mkline {
-	char *lhs;
-	char **words;
-	size_t nwords;
-	unsigned line;
-};
-
-static void mk_free(struct mkline *m, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(m[i].lhs);
-		for (size_t k = 0; k < m[i].nwords; k++)
-			free(m[i].words[k]);
-		free(m[i].words);
-	}
-	free(m);
-}
-
 /* dir's Kbuild or Makefile as "LHS op words" lines; *path is the file read (NULL when neither exists). */
-static struct mkline *mk_read(struct state *st, const char *dir, size_t *n, char **path)
+static struct kbuild_line *mk_read(struct state *st, const char *dir, size_t *n, char **path)
 {
 	static const char *const names[] = { "Kbuild", "Makefile" };
-	struct mkline *v = NULL;
+	struct kbuild_line *v = NULL;
 	char *text = NULL;
-	unsigned lineno = 0;
 
 	*n = 0;
 	*path = NULL;
@@ -487,70 +469,9 @@ static struct mkline *mk_read(struct state *st, const char *dir, size_t *n, char
 		*path = NULL;
 		return NULL;
 	}
-	for (char *l = text; l && *l;) {
-		char *nl = strchr(l, '\n'), *op, *rhs, *save = NULL;
-		unsigned first = ++lineno;
-
-		/* join continuations, counting the lines they span */
-		while (nl && nl > l && nl[-1] == '\\') {
-			nl[-1] = ' ';
-			*nl = ' ';
-			lineno++;
-			nl = strchr(nl, '\n');
-		}
-		if (nl)
-			*nl = '\0';
-		if (strchr(l, '#'))
-			*strchr(l, '#') = '\0';
-		op = strstr(l, "+=");
-		if (!op)
-			op = strstr(l, ":=");
-		if (!op)
-			op = strchr(l, '=');
-		if (op && op > l) {
-			char *e = op;
-
-			rhs = op + (op[0] == '=' ? 1 : 2);
-			while (e > l && (e[-1] == ' ' || e[-1] == '\t'))
-				e--;
-			while (*l == ' ' || *l == '\t')
-				l++;
-			if (e > l) {
-				struct mkline m = { xstrndup(l, (size_t)(e - l)), NULL, 0, first };
-
-				for (char *w = strtok_r(rhs, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-					m.words = xrealloc(m.words, (m.nwords + 1) * sizeof(*m.words));
-					m.words[m.nwords++] = xstrdup(w);
-				}
-				v = xrealloc(v, (*n + 1) * sizeof(*v));
-				v[(*n)++] = m;
-			}
-		}
-		l = nl ? nl + 1 : NULL;
-	}
+	v = kbuild_parse(text, n);
 	free(text);
 	return v;
-}
-
-/* "prefix-$(CONFIG_X)" -> "X"; "prefix-y", "-m", "-objs" -> ""; otherwise NULL. */
-static char *guard_of(const char *lhs, size_t pl)
-{
-	const char *r = lhs + pl;
-	size_t n = strlen(r);
-
-	if (!strcmp(r, "y") || !strcmp(r, "m") || !strcmp(r, "objs"))
-		return xstrdup("");
-	if (n > 10 && !strncmp(r, "$(CONFIG_", 9) && r[n - 1] == ')' && valid_sym(r + 9, n - 10))
-		return xstrndup(r + 9, n - 10);
-	return NULL;
-}
-
-static bool has_word(const struct mkline *m, const char *w)
-{
-	for (size_t i = 0; i < m->nwords; i++)
-		if (!strcmp(m->words[i], w))
-			return true;
-	return false;
 }
 
 /*
@@ -567,18 +488,18 @@ static void build_guards(struct state *st, struct dfile *f)
 	for (int step = 0; step < MAX_MAKEFILE_STEPS; step++) {
 		size_t n = 0;
 		char *mkpath = NULL;
-		struct mkline *m = mk_read(st, dir, &n, &mkpath);
-		const struct mkline *hit = NULL;
+		struct kbuild_line *m = mk_read(st, dir, &n, &mkpath);
+		const struct kbuild_line *hit = NULL;
 		char *g = NULL;
 		size_t pl = 0;
 
 		for (size_t i = 0; i < n && !hit; i++) {
 			char *dash = strrchr(m[i].lhs, '-');
 
-			if (!dash || !has_word(&m[i], target))
+			if (!dash || !kbuild_has_word(&m[i], target))
 				continue;
 			pl = (size_t)(dash - m[i].lhs) + 1;
-			g = guard_of(m[i].lhs, pl);
+			g = kbuild_guard_of(m[i].lhs, pl);
 			if (g)
 				hit = &m[i];
 		}
@@ -612,7 +533,7 @@ static void build_guards(struct state *st, struct dfile *f)
 			}
 		}
 		free(g);
-		mk_free(m, n);
+		kbuild_free(m, n);
 		free(mkpath);
 		if (!hit || !target)
 			break;
@@ -737,6 +658,19 @@ static void add_header(struct state *st, const char *path)
 	st->headers[st->nheaders++] = xstrdup(path);
 }
 
+/* The directive of a preprocessor line ("include <x.h>" of "  #  include <x.h>"), or NULL. */
+static const char *directive(const char *l)
+{
+	while (*l == ' ' || *l == '\t')
+		l++;
+	if (*l != '#')
+		return NULL;
+	l++;
+	while (*l == ' ' || *l == '\t')
+		l++;
+	return l;
+}
+
 /* The headers a file includes: <x/y.h> under include/, "y.h" beside the file. */
 static void includes_of(struct state *st, const struct dfile *f)
 {
@@ -744,14 +678,9 @@ static void includes_of(struct state *st, const struct dfile *f)
 	int dirlen = slash ? (int)(slash - f->path) : 0;
 
 	for (const char *l = f->content; l && *l;) {
-		const char *nl = strchr(l, '\n'), *s = l;
+		const char *nl = strchr(l, '\n'), *s = directive(l);
 
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == '#') {
-			s++;
-			while (*s == ' ' || *s == '\t')
-				s++;
+		if (s) {
 			if (!strncmp(s, "include", 7)) {
 				const char *o, *c;
 
@@ -849,17 +778,14 @@ static void scan_header(struct state *st, const char *path)
 	struct decl_ctx c = { st, path, 0, NULL, 0 };
 
 	for (char *l = text; l && *l;) {
-		char *nl = strchr(l, '\n'), *s = l;
+		char *nl = strchr(l, '\n');
+		const char *s;
 
 		if (nl)
 			*nl = '\0';
 		c.line++;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == '#') {
-			s++;
-			while (*s == ' ' || *s == '\t')
-				s++;
+		s = directive(l);
+		if (s) {
 			if (!strncmp(s, "if", 2)) {
 				c.levels = xrealloc(c.levels, (c.depth + 1) * sizeof(*c.levels));
 				memset(&c.levels[c.depth], 0, sizeof(*c.levels));
@@ -874,7 +800,7 @@ static void scan_header(struct state *st, const char *path)
 				free(lv->syms);
 			}
 		} else {
-			each_call(s, on_decl, &c);
+			each_call(l, on_decl, &c);
 		}
 		l = nl ? nl + 1 : NULL;
 	}

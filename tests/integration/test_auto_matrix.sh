@@ -15,7 +15,7 @@ auto_matrix() { # NAME [extra [matrix] lines]
 	printf '[matrix]\nname = %s\narch = x86_64\nbase = tinyconfig\nfragment = fixture.config\n' "$1" >"$MATRICES/$1.matrix"
 	printf 'targets = vmlinux modules\naxes = auto\n%s' "${2:-}" >>"$MATRICES/$1.matrix"
 }
-auto_matrix fixture-auto 'max_axes = 4
+auto_matrix fixture-auto 'max_axes = 3
 '
 auto_matrix fixture-auto-small 'max_axes = 3
 max_requests = 4
@@ -91,9 +91,17 @@ api GET "/api/v1/runs/$RUN" >"$T/run.json"
 jq -e --arg c "$HEAD_COMMIT" '.commit_id == $c and (.auto.range | test("^[0-9a-f]{12}\\.\\.[0-9a-f]{12}$"))
 	and ([.auto.axes[].symbol] | index("CXL_REGION") == 0) and ([.axes[].symbol] == [.auto.axes[].symbol])
 	and ([.auto.axes[] | select(.symbol == "DEV_DAX_HMEM") | .reasons[]] | length >= 2)
-	and (.axes | length) == 4 and .auto.cover == 0 and .auto.requests == .auto.product
-	and (.auto.left | length) > 0 and (.auto.left[0].reasons[0] | startswith("over max_axes = 4"))' "$T/run.json" >/dev/null ||
+	and (.axes | length) == 3 and .auto.cover == 0 and .auto.requests == .auto.product
+	and (.auto.left | length) > 0 and (.auto.left[0].reasons[0] | startswith("over max_axes = 3"))' "$T/run.json" >/dev/null ||
 	fail "the run records its axes and reasons: $(jq -c '{commit_id, auto}' "$T/run.json" | head -c 3000)"
+# ---- the kept file is a normal matrix with the same axes (checked before any worker runs) ----
+RUN_K=$("$KM_CTL" submit --tree="$R" --commit="$HEAD_COMMIT" --matrix=kept) # by commit: it supersedes nothing
+api GET "/api/v1/runs/$RUN_K" | jq -e --argjson a "$(jq '[.axes[].symbol]' "$T/run.json")" '[.axes[].symbol] == $a and (.auto | not)' >/dev/null ||
+	fail "the kept matrix has the same axes"
+api POST "/api/v1/runs/$RUN_K/cancel" -H "Authorization: Bearer $ADMIN" -d '{}' >/dev/null
+expect_status 200 "cancel the kept run"
+pass "the suggested file, kept, is a matrix with the same axes"
+
 start_worker w1 --jobs=1
 [ "$(wait_run "$RUN" 600)" = done ] || fail "the auto run did not end done"
 api GET "/api/v1/runs/$RUN/matrix" >"$T/matrix.json"
@@ -122,14 +130,6 @@ api GET "/api/v1/runs/$RUN_S/signatures" | jq -e '[.signatures[] | select(.secon
 	== "CXL_REGION=y ∧ CXL_BUS=m ∧ DEV_DAX_HMEM=y"' >/dev/null ||
 	fail "bounded run's condition: $(api GET "/api/v1/runs/$RUN_S/signatures" | jq -c '[.signatures[].condition.text]')"
 pass "bounded: 4 of 18 requests (covering array capped, seeded with the failing shape and its neighbours); the same three-symbol condition"
-
-# ---- the kept file runs as a normal matrix with the same axes ----
-RUN_K=$("$KM_CTL" submit --tree="$R" --ref=series --matrix=kept)
-api GET "/api/v1/runs/$RUN_K" | jq -e --argjson a "$(jq '[.axes[].symbol]' "$T/run.json")" '[.axes[].symbol] == $a and (.auto | not)' >/dev/null ||
-	fail "the kept matrix has the same axes"
-api POST "/api/v1/runs/$RUN_K/cancel" -H "Authorization: Bearer $ADMIN" -d '{}' >/dev/null
-expect_status 200 "cancel the kept run"
-pass "the suggested file, kept, is a matrix with the same axes"
 
 # ---- nothing Kconfig-guarded: the base once, and the run says so ----
 RUN_D=$("$KM_CTL" submit --tree="$R" --ref=docs --matrix=fixture-auto)
