@@ -6,7 +6,9 @@
 # failing shape; a push that touches no Kconfig-guarded code builds the base once and says so;
 # a tree the server cannot read is refused with the reason.
 . "$(dirname "$0")/lib.sh"
-command -v kconfig-conf >/dev/null || { echo "SKIP: kconfig-conf missing (kconfig-frontends)"; exit 77; }
+for tool in kconfig-conf openssl jq git; do
+	command -v "$tool" >/dev/null || { echo "SKIP: $tool missing (scripts/install-deps.sh installs it)"; exit 77; }
+done
 
 MATRICES=$T/matrices
 mkdir -p "$MATRICES"
@@ -18,6 +20,9 @@ auto_matrix() { # NAME [extra [matrix] lines]
 auto_matrix fixture-auto 'max_axes = 3
 '
 auto_matrix fixture-auto-small 'max_axes = 3
+max_requests = 4
+'
+auto_matrix fixture-auto-hook 'max_axes = 3
 max_requests = 4
 '
 R=$T/linux
@@ -63,7 +68,16 @@ echo "Notes on the fixture." >"$R/NOTES"
 g add NOTES
 g commit -qm "notes"
 
-start_server --long-poll=2
+SECRET=$(openssl rand -hex 32)
+cat >"$T/trees.conf" <<EOF
+[tree fixture]
+url      = $R
+secret   = $SECRET
+branches = hook
+matrices = fixture-auto-hook
+EOF
+chmod 600 "$T/trees.conf"
+start_server --long-poll=2 --trees="$T/trees.conf"
 
 # ---- suggest: the matrix file it would run, with the reasons as comments ----
 start=$SECONDS
@@ -142,6 +156,24 @@ jq -e '.auto.note == "the diff touches no Kconfig-guarded code: the base config 
 	fail "the base config is built once"
 pass "a push of prose: one request, the base config built once, the run says why"
 
+# ---- the trees file names an auto matrix for a branch: a push's before is its base ----
+MAIN=$(g rev-parse main)
+g branch hook "$HEAD_COMMIT"
+printf '{"ref":"refs/heads/hook","before":"%s","after":"%s","repository":{"clone_url":"%s"}}' \
+	"$MAIN" "$HEAD_COMMIT" "$R" >"$T/push.json"
+api POST /api/v1/webhook -H 'Content-Type: application/json' -H "X-GitHub-Event: push" \
+	-H "X-Hub-Signature-256: sha256=$(openssl dgst -sha256 -hmac "$SECRET" <"$T/push.json" | sed 's/^.*= *//')" \
+	--data-binary @"$T/push.json" >"$T/hook.json"
+expect_status 202 "the push"
+RUN_H=$(jq '.runs[0].id // .runs[0]' "$T/hook.json")
+api GET "/api/v1/runs/$RUN_H" >"$T/hook-run.json"
+# main..series adds nothing: the series removes the call and puts it back
+jq -e --arg r "${MAIN:0:12}..${HEAD_COMMIT:0:12}" '.matrix_name == "fixture-auto-hook" and .auto.range == $r
+	and .auto.requests == 1 and (.axes | length) == 0' "$T/hook-run.json" >/dev/null ||
+	fail "the pushed run: $(jq -c '{matrix_name, auto: (.auto | del(.left))}' "$T/hook-run.json")"
+[ "$(wait_run "$RUN_H" 300)" = done ] || fail "the pushed run did not end done"
+pass "webhook push to a branch the trees file gives an auto matrix: base is the push's before (${MAIN:0:12})"
+
 # ---- bad input: a tree the server cannot read, a ref that does not resolve, an unknown option ----
 api GET "/api/v1/suggest?tree=https://example.invalid/linux.git&ref=main" -H "Authorization: Bearer $ADMIN" >/dev/null
 expect_status 400 "a remote tree"
@@ -153,6 +185,6 @@ api GET "/api/v1/suggest?tree=$R&ref=series" >/dev/null
 expect_status 401 "suggest without the admin token"
 api POST /api/v1/runs -H "Authorization: Bearer $ADMIN" -d '{"tree":"https://example.invalid/x.git","ref":"main","matrix":"fixture-auto"}' >/dev/null
 expect_status 400 "an auto run of a remote tree"
-[ "$(api GET "/api/v1/runs" | jq '.runs | length')" = 4 ] || fail "the refused submit left no run behind"
+[ "$(api GET "/api/v1/runs" | jq '.runs | length')" = 5 ] || fail "the refused submit left no run behind"
 "$KM_CTL" suggest --tree="$R" >/dev/null 2>&1 && fail "suggest without a ref"
 pass "bad input: a remote tree, an unknown ref, no token, no ref: refused with the reason, nothing recorded"
