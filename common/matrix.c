@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "covering.h"
 #include "err.h"
 #include "expect.h"
 #include "fsutil.h"
@@ -43,7 +44,7 @@ struct parser {
 	struct matrix *m;
 	enum section sec;
 	unsigned sec_line[SEC_COUNT]; /* first line of each section seen; 0 = absent */
-	unsigned key_line[8];	      /* line of each key of the current section; 0 = not yet */
+	unsigned key_line[16];	      /* line of each key of the current section (at most 16 keys); 0 = not yet */
 	struct raw_exclude *rex;
 	size_t nrex;
 	struct matrix_boot *boot; /* allocated at [boot] */
@@ -944,6 +945,63 @@ static int check_expects(struct parser *p)
 	return 0;
 }
 
+/* ---- [matrix]: matrices from the series ---- */
+
+static int set_axes(struct parser *p, const char *v, unsigned line)
+{
+	if (strcmp(v, "auto") != 0)
+		return perr(p, line, "bad axes '%s' (expected auto, or an [axes] section instead)", clip(v));
+	p->m->axes_auto = true;
+	p->m->axes_line = line;
+	return 0;
+}
+
+static int set_bound(struct parser *p, const char *key, const char *v, unsigned line, unsigned lo, unsigned hi,
+		     unsigned *out)
+{
+	unsigned long t = 0;
+	const char *c = v;
+
+	for (; is_digit(*c) && t <= hi; c++)
+		t = t * 10 + (unsigned long)(*c - '0');
+	if (*c || c == v || t < lo || t > hi)
+		return perr(p, line, "bad %s '%s' (expected a whole number, %u to %u)", key, clip(v), lo, hi);
+	*out = (unsigned)t;
+	return 0;
+}
+
+static int set_max_axes(struct parser *p, const char *v, unsigned line)
+{
+	return set_bound(p, "max_axes", v, line, 1, MATRIX_MAX_AXES, &p->m->max_axes);
+}
+
+static int set_max_requests(struct parser *p, const char *v, unsigned line)
+{
+	return set_bound(p, "max_requests", v, line, 1, 6561, &p->m->max_requests);
+}
+
+static int set_cover(struct parser *p, const char *v, unsigned line)
+{
+	return set_bound(p, "cover", v, line, 2, 3, &p->m->cover);
+}
+
+static int set_seeds(struct parser *p, const char *v, unsigned line)
+{
+	char *copy = xstrdup(v), *save = NULL;
+
+	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (p->m->nseeds >= 64 || strspn(w, "ymn") != strlen(w) || strlen(w) > MATRIX_MAX_AXES) {
+			free(copy);
+			return perr(p, line, "bad seed '%s' (expected at most 64 points such as ymy, one y/m/n per axis)",
+				    clip(w));
+		}
+		strv_push(&p->m->seeds, &p->m->nseeds, xstrdup(w));
+	}
+	free(copy);
+	p->m->seeds_line = line;
+	return 0;
+}
+
 /* ---- sections and keys ---- */
 
 static const struct key_def matrix_keys[] = {
@@ -953,6 +1011,11 @@ static const struct key_def matrix_keys[] = {
 	{ "fragment", "one or more .config fragment files", set_fragment },
 	{ "targets", "make targets, e.g. vmlinux modules bzImage", set_targets },
 	{ "image", "a path relative to the build directory", set_image },
+	{ "axes", "auto", set_axes },
+	{ "max_axes", "1 to 8", set_max_axes },
+	{ "max_requests", "a whole number", set_max_requests },
+	{ "cover", "2 or 3", set_cover },
+	{ "seeds", "points such as ymy", set_seeds },
 	{ NULL, NULL, NULL },
 };
 
@@ -1223,12 +1286,26 @@ static int finish(struct parser *p, unsigned last_line)
 			    : !m->arch ? "ARCH"
 				       : "tinyconfig");
 	}
-	if (!p->sec_line[SEC_AXES])
+	if (m->axes_auto && p->sec_line[SEC_AXES])
+		return perr(p, p->sec_line[SEC_AXES],
+			    "[axes] in a matrix with 'axes = auto' (line %u) (expected one of the two)", m->axes_line);
+	if (m->axes_auto && p->nrex)
+		return perr(p, p->rex[0].line, "[exclude] in a matrix with 'axes = auto' (expected no [exclude]: "
+					       "the axes are not known before the push)");
+	if (!m->max_axes)
+		m->max_axes = 6;
+	if (!m->max_requests)
+		m->max_requests = 243;
+	for (size_t i = 0; i < m->nseeds; i++)
+		if (!m->cover || !matrix_point_ok(m, m->seeds[i]))
+			return perr(p, m->seeds_line, "seed '%s' (expected 'cover = 2' or 3 and one value per axis)",
+				    clip(m->seeds[i]));
+	if (!p->sec_line[SEC_AXES] && !m->axes_auto)
 		return perr(p, last_line,
 			    "missing section [axes] (expected [axes] with 1 to %d 'SYMBOL = values' "
 			    "lines)",
 			    MATRIX_MAX_AXES);
-	if (m->naxes == 0)
+	if (m->naxes == 0 && !m->axes_auto)
 		return perr(p, p->sec_line[SEC_AXES],
 			    "no axes in [axes] (expected 1 to %d 'SYMBOL = values' lines)", MATRIX_MAX_AXES);
 	if (p->sec_line[SEC_NOTIFY] && m->nnotify == 0)
@@ -1374,6 +1451,7 @@ void matrix_free(struct matrix *m)
 	boot_free(m->boot);
 	strv_free(m->notify_to, m->nnotify);
 	expect_rules_free(m->expects, m->nexpects);
+	strv_free(m->seeds, m->nseeds);
 	free(m);
 }
 
@@ -1480,6 +1558,49 @@ bool matrix_point_excluded(const struct matrix *m, const char *point)
 	return false;
 }
 
+static bool cover_excluded(void *ctx, const unsigned char *row)
+{
+	const struct matrix *m = ctx;
+	char point[MATRIX_MAX_AXES + 1];
+
+	for (size_t i = 0; i < m->naxes; i++)
+		point[i] = m->axes[i].values[row[i]];
+	point[m->naxes] = '\0';
+	return matrix_point_excluded(m, point);
+}
+
+/* `cover = N`: the rows of a covering array over the axes, seeds first; capped at max_requests when cap. */
+static void expand_covering(const struct matrix *m, bool cap, char ***points, size_t *npoints)
+{
+	unsigned nvalues[MATRIX_MAX_AXES];
+	unsigned char *seeds = xcalloc(m->nseeds + 1, m->naxes), *rows = NULL;
+	size_t nrows = 0;
+	struct covering_spec spec = { m->naxes, nvalues, m->cover, cover_excluded, (void *)m, seeds, m->nseeds };
+
+	for (size_t i = 0; i < m->naxes; i++)
+		nvalues[i] = (unsigned)m->axes[i].nvalues;
+	for (size_t k = 0; k < m->nseeds; k++)
+		for (size_t i = 0; i < m->naxes; i++)
+			seeds[k * m->naxes + i] =
+				(unsigned char)(strchr(m->axes[i].values, m->seeds[k][i]) - m->axes[i].values);
+	if (covering_generate(&spec, &rows, &nrows) != 0)
+		nrows = 0; /* the parser bounds axes and values, so this cannot happen */
+	if (cap && m->max_requests && nrows > m->max_requests)
+		nrows = m->max_requests;
+	*points = xcalloc(nrows + 1, sizeof(char *));
+	for (size_t r = 0; r < nrows; r++) {
+		char *pt = xmalloc(m->naxes + 1);
+
+		for (size_t i = 0; i < m->naxes; i++)
+			pt[i] = m->axes[i].values[rows[r * m->naxes + i]];
+		pt[m->naxes] = '\0';
+		(*points)[r] = pt;
+	}
+	*npoints = nrows;
+	free(rows);
+	free(seeds);
+}
+
 size_t matrix_point_count(const struct matrix *m)
 {
 	char point[MATRIX_MAX_AXES + 1];
@@ -1487,6 +1608,15 @@ size_t matrix_point_count(const struct matrix *m)
 
 	if (m->naxes > MATRIX_MAX_AXES)
 		return 0;
+	if (m->naxes == 0 && m->axes_auto)
+		return 1;
+	if (m->cover) {
+		char **v = NULL;
+
+		expand_covering(m, true, &v, &count);
+		matrix_points_free(v, count);
+		return count;
+	}
 	for (size_t i = 0; i < total; i++) {
 		point_at(m, i, point);
 		if (!matrix_point_excluded(m, point))
@@ -1495,11 +1625,35 @@ size_t matrix_point_count(const struct matrix *m)
 	return count;
 }
 
+size_t matrix_cover_rows(const struct matrix *m)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	if (!m->cover || !m->naxes)
+		return 0;
+	expand_covering(m, false, &v, &n);
+	matrix_points_free(v, n);
+	return n;
+}
+
 int matrix_expand(const struct matrix *m, char ***points, size_t *npoints)
 {
 	size_t total = product(m), n = 0;
-	char **v = xcalloc(total + 1, sizeof(*v));
+	char **v;
 
+	if (m->naxes == 0 && m->axes_auto) {
+		v = xcalloc(2, sizeof(*v));
+		v[0] = xstrdup("");
+		*points = v;
+		*npoints = 1;
+		return 0;
+	}
+	if (m->cover) {
+		expand_covering(m, true, points, npoints);
+		return 0;
+	}
+	v = xcalloc(total + 1, sizeof(*v));
 	for (size_t i = 0; i < total; i++) {
 		char *pt = xmalloc(m->naxes + 1);
 

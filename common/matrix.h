@@ -78,6 +78,15 @@ struct matrix {
 	size_t nnotify;
 	struct expect_rule *expects; /* the [expect] rules (common/expect.h), in file order */
 	size_t nexpects;
+	/* Matrices from the series (docs/auto-matrix.md): `axes = auto` and the bounds. */
+	bool axes_auto;          /* axes = auto: the server picks them from the push's diff */
+	unsigned axes_line;      /* the line of `axes = auto` (0 when absent) */
+	unsigned max_axes;       /* max_axes, default 6 */
+	unsigned max_requests;   /* max_requests, default 243 */
+	unsigned cover;          /* cover = 2|3: expand as a covering array of that strength; 0: full product */
+	char **seeds;            /* seeds: points the covering array starts from */
+	size_t nseeds;
+	unsigned seeds_line;
 };
 
 /*
@@ -96,15 +105,21 @@ void matrix_free(struct matrix *m);
 /* True when base names a .config file (rather than a make target such as tinyconfig). */
 bool matrix_base_is_file(const struct matrix *m);
 
-/* The number of points after excludes (at least 1 for a parsed matrix). */
+/* The number of points after excludes (at least 1 for a parsed matrix); with cover, the covering array's rows. */
 size_t matrix_point_count(const struct matrix *m);
 
 /*
  * All points in expansion order (first axis slowest, each axis in its listed
  * value order, excluded points left out); each a NUL-terminated string of naxes
- * chars from "ymn". The caller frees them with matrix_points_free(). Returns 0.
+ * chars from "ymn". With `cover = N`, the rows of a strength-N covering array
+ * (common/covering.c) starting from the seeds instead, at most max_requests
+ * of them (then not every tuple is covered); an `axes = auto` matrix
+ * without axes has one point, "" (the base config). The caller frees them with matrix_points_free(). Returns 0.
  */
 int matrix_expand(const struct matrix *m, char ***points, size_t *npoints);
+
+/* With `cover = N`: the rows of the whole covering array, before the max_requests cap; else 0. */
+size_t matrix_cover_rows(const struct matrix *m);
 
 /* Frees n points and the array; accepts NULL. */
 void matrix_points_free(char **points, size_t n);

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "kbuild.h"
 #include "xalloc.h"
 
 #define MAKEFILE_MAX (1024 * 1024)
@@ -361,25 +362,8 @@ void symdiag_undefs_free(struct symdiag_undef *u, size_t n)
 
 /* ---- Makefiles ---- */
 
-struct mkline {
-	char *lhs;
-	char **words;
-	size_t nwords;
-};
-
-static void mk_free(struct mkline *l, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(l[i].lhs);
-		for (size_t j = 0; j < l[i].nwords; j++)
-			free(l[i].words[j]);
-		free(l[i].words);
-	}
-	free(l);
-}
-
 /* Reads dir's Kbuild or Makefile as assignments "LHS += words". *lines NULL when neither exists. */
-static int mk_read(const char *srctree, const char *dir, struct mkline **lines, size_t *n)
+static int mk_read(const char *srctree, const char *dir, struct kbuild_line **lines, size_t *n)
 {
 	static const char *const names[] = { "Kbuild", "Makefile" };
 	char *text = NULL;
@@ -406,43 +390,7 @@ static int mk_read(const char *srctree, const char *dir, struct mkline **lines, 
 	}
 	if (!text)
 		return 0;
-	/* Join continuations, then take "LHS op RHS" lines. */
-	for (size_t i = 0; i + 1 < len; i++)
-		if (text[i] == '\\' && text[i + 1] == '\n')
-			text[i] = text[i + 1] = ' ';
-	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *hash = strchr(l, '#'), *op, *rhs, *w, *save2 = NULL;
-		struct mkline *m;
-
-		if (hash)
-			*hash = '\0';
-		op = strstr(l, "+=");
-		if (!op)
-			op = strstr(l, ":=");
-		if (!op) {
-			op = strchr(l, '=');
-			if (op && op > l && (op[-1] == '?' || op[-1] == '!'))
-				op--;
-		}
-		if (!op)
-			continue;
-		rhs = op + (op[0] == '=' ? 1 : 2);
-		while (op > l && (op[-1] == ' ' || op[-1] == '\t'))
-			op--;
-		while (*l == ' ' || *l == '\t')
-			l++;
-		if (op <= l)
-			continue;
-		*lines = xrealloc(*lines, (*n + 1) * sizeof(**lines));
-		m = &(*lines)[(*n)++];
-		m->lhs = xstrndup(l, (size_t)(op - l));
-		m->words = NULL;
-		m->nwords = 0;
-		for (w = strtok_r(rhs, " \t", &save2); w; w = strtok_r(NULL, " \t", &save2)) {
-			m->words = xrealloc(m->words, (m->nwords + 1) * sizeof(*m->words));
-			m->words[m->nwords++] = xstrdup(w);
-		}
-	}
+	*lines = kbuild_parse(text, n);
 	free(text);
 	return 0;
 }
@@ -451,30 +399,14 @@ static int mk_read(const char *srctree, const char *dir, struct mkline **lines, 
 static char *guard_of(const char *lhs, const char *prefix)
 {
 	size_t pl = strlen(prefix);
-	const char *r;
 
-	if (strncmp(lhs, prefix, pl) != 0)
-		return NULL;
-	r = lhs + pl;
-	if (!strcmp(r, "y") || !strcmp(r, "m") || !strcmp(r, "objs"))
-		return xstrdup("");
-	if (!strncmp(r, "$(CONFIG_", 9) && r[strlen(r) - 1] == ')')
-		return xstrndup(r + 9, strlen(r) - 10);
-	return NULL;
-}
-
-static bool has_word(const struct mkline *m, const char *w)
-{
-	for (size_t i = 0; i < m->nwords; i++)
-		if (!strcmp(m->words[i], w))
-			return true;
-	return false;
+	return strncmp(lhs, prefix, pl) == 0 ? kbuild_guard_of(lhs, pl) : NULL;
 }
 
 int symdiag_object_config(const char *srctree, const char *obj, char **sym)
 {
 	char *dir = NULL, *file = NULL;
-	struct mkline *lines = NULL;
+	struct kbuild_line *lines = NULL;
 	size_t n = 0;
 	int rc = 0;
 
@@ -494,14 +426,14 @@ int symdiag_object_config(const char *srctree, const char *obj, char **sym)
 	for (int step = 0; step < 16; step++) {
 		bool found = false;
 
-		mk_free(lines, n);
+		kbuild_free(lines, n);
 		if ((rc = mk_read(srctree, dir, &lines, &n)))
 			break;
 		/* obj-$(CONFIG_X) += file */
 		for (size_t i = 0; i < n && !found; i++) {
 			char *g = guard_of(lines[i].lhs, "obj-");
 
-			if (g && has_word(&lines[i], file)) {
+			if (g && kbuild_has_word(&lines[i], file)) {
 				found = true;
 				if (*g) {
 					*sym = g;
@@ -516,7 +448,7 @@ int symdiag_object_config(const char *srctree, const char *obj, char **sym)
 				char *dash = strrchr(lines[i].lhs, '-');
 				char *prefix, *g;
 
-				if (!dash || !strncmp(lines[i].lhs, "obj-", 4) || !has_word(&lines[i], file))
+				if (!dash || !strncmp(lines[i].lhs, "obj-", 4) || !kbuild_has_word(&lines[i], file))
 					continue;
 				prefix = xstrndup(lines[i].lhs, (size_t)(dash - lines[i].lhs + 1));
 				g = guard_of(lines[i].lhs, prefix);
@@ -547,7 +479,7 @@ int symdiag_object_config(const char *srctree, const char *obj, char **sym)
 		}
 	}
 done:
-	mk_free(lines, n);
+	kbuild_free(lines, n);
 	free(dir);
 	free(file);
 	return rc;

@@ -39,4 +39,12 @@ long ctl_report_run(struct ctl *c, const char *run);
  */
 int ctl_kcidb(struct ctl *c, int argc, char **argv);
 
+/*
+ * kmatrixctl suggest --tree=PATH --ref=REF|--commit=SHA [--base=REV]
+ * [--matrix=NAME] (ctl/suggest.c): prints the matrix file the server would
+ * run for an `axes = auto` matrix of that push (NAME's, or a minimal one),
+ * with each axis's reasons as comments. Returns the exit status.
+ */
+int ctl_suggest(struct ctl *c, int argc, char **argv);
+
 #endif

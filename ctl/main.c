@@ -22,6 +22,7 @@ static void usage(void)
 	       "                                  (shown once)\n"
 	       "  worker-revoke NAME              refuse the worker's token from now on; its running jobs go\n"
 	       "                                  back in the queue\n"
+	       "  suggest --tree=PATH --ref=REF|--commit=SHA [--base=REV] [--matrix=NAME]\n"
 	       "  submit --tree=URL --matrix=NAME [--ref=REF] [--commit=SHA] [--tree-name=NAME]\n"
 	       "                                  queue a run; prints its id\n"
 	       "  runs [--tree=NAME] [--ref=REF]  list recent runs\n"
@@ -217,6 +218,8 @@ int main(int argc, char **argv)
 			       (long long)json_integer_value(json_object_get(out, "requeued_jobs")));
 		else
 			rc = 1;
+	} else if (strcmp(cmd, "suggest") == 0) {
+		rc = ctl_suggest(&c, argc - i, argv + i);
 	} else if (strcmp(cmd, "submit") == 0) {
 		const char *tree = opt(argc - i, argv + i, "--tree");
 		const char *matrix = opt(argc - i, argv + i, "--matrix");

@@ -63,6 +63,9 @@ struct db_run_new {
 };
 int db_run_create(struct db *db, const struct db_run_new *r, long *run_id);
 
+/* Replaces a run's stored matrix bundle (an `axes = auto` matrix once its axes are chosen) and pins its commit. */
+int db_run_set_bundle(struct db *db, long run_id, const char *bundle, const char *commit_id);
+
 struct db_run {
 	long id, tree_id;
 	char *tree_name, *tree_url;

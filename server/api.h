@@ -37,6 +37,8 @@ bool api_artifact_name_ok(const char *name);
 void api_health(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_runs_list(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_runs_submit(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
+/* GET /api/v1/suggest?tree=&ref=|commit=&base=&matrix=: {"matrix": the chosen matrix file, "auto", "commit"} (admin). */
+void api_suggest(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_run_get(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_run_matrix(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);
 void api_run_compare(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp);

@@ -28,6 +28,7 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/runs", api_runs_list, BODY_NONE, AUTH_NONE },
 	{ "POST", "/api/v1/runs", api_runs_submit, BODY_JSON, AUTH_ADMIN },
 	{ "GET", "/api/v1/runs/{}", api_run_get, BODY_NONE, AUTH_NONE },
+	{ "GET", "/api/v1/suggest", api_suggest, BODY_NONE, AUTH_ADMIN },
 	{ "GET", "/api/v1/runs/{}/matrix", api_run_matrix, BODY_NONE, AUTH_NONE },
 	{ "GET", "/api/v1/runs/{}/signatures", api_run_signatures, BODY_NONE, AUTH_NONE },
 	{ "GET", "/api/v1/runs/{}/compare", api_run_compare, BODY_NONE, AUTH_NONE },

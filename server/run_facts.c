@@ -403,5 +403,14 @@ int run_facts_add_to_run_json(struct db *db, const struct run_facts *f, json_t *
 	json_object_set_new(run, "arch", json_string(m->arch));
 	json_object_set_new(run, "boot", json_boolean(m->boot != NULL));
 	json_object_set_new(run, "base_run", base ? json_integer(base) : json_null());
+	{
+		/* An `axes = auto` run: the axes it chose and why (docs/auto-matrix.md). */
+		json_t *b = json_loads(f->run.matrix_bundle ? f->run.matrix_bundle : "", 0, NULL);
+		json_t *a = json_object_get(b, "auto");
+
+		if (a)
+			json_object_set(run, "auto", a);
+		json_decref(b);
+	}
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bisect.h"
+#include "automatrix.h"
 #include "db.h"
 #include "db_bisect.h"
 #include "digest.h"
@@ -80,6 +81,52 @@ static char *name_from_url(const char *url)
 		name = xstrdup("tree");
 	}
 	return name;
+}
+
+/*
+ * An `axes = auto` matrix: the axes come from base..head, base being the
+ * commit of the run's comparison base (run_facts_base), else the push's
+ * before, else the head's parent. The run's bundle becomes the chosen matrix.
+ */
+static int submit_auto(struct server *s, struct db *db, const struct sched_submit *in, const char *ref, long run_id,
+		       json_t **bundle, struct matrix **m, char ***points, size_t *npoints)
+{
+	struct automatrix_in ai = { in->tree_url, in->commit ? NULL : ref, in->commit, in->base_commit };
+	struct db_run base_run = { 0 };
+	json_t *chosen = NULL;
+	char *head = NULL, *text = NULL;
+	long base_id = 0;
+	int rc = run_facts_base(db, run_id, &base_id);
+
+	if (!rc && base_id && db_run_get(db, base_id, &base_run) == 0 && base_run.commit_id)
+		ai.base = base_run.commit_id;
+	if (!rc)
+		rc = automatrix_resolve(s, &ai, *bundle, &chosen, &head);
+	if (!rc) {
+		matrix_free(*m);
+		*m = NULL;
+		matrix_points_free(*points, *npoints);
+		*points = NULL;
+		*npoints = 0;
+		rc = matrix_bundle_parse(chosen, m);
+	}
+	if (!rc)
+		rc = matrix_expand(*m, points, npoints);
+	if (!rc) {
+		json_object_set_new(json_object_get(chosen, "auto"), "requests", json_integer((json_int_t)*npoints));
+		text = json_dumps(chosen, JSON_COMPACT);
+		rc = db_run_set_bundle(db, run_id, text, head);
+	}
+	if (!rc) {
+		json_decref(*bundle);
+		*bundle = chosen;
+		chosen = NULL;
+	}
+	json_decref(chosen);
+	db_run_release(&base_run);
+	free(head);
+	free(text);
+	return rc;
 }
 
 int sched_submit(struct server *s, struct db *db, const struct sched_submit *in, long *run_id)
@@ -167,6 +214,8 @@ int sched_submit(struct server *s, struct db *db, const struct sched_submit *in,
 
 		rc = db_run_create(db, &r, run_id);
 	}
+	if (!rc && m->axes_auto)
+		rc = submit_auto(s, db, in, ref, *run_id, &bundle, &m, &points, &npoints);
 	for (size_t i = 0; !rc && i < npoints; i++)
 		rc = db_request_add(db, *run_id, (int)i, points[i]);
 	if (!rc)

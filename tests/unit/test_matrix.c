@@ -215,7 +215,7 @@ static void parse__rejects_unknown_key(void **state)
 	expect_error("[matrix]\nname = t\n\n# typo below\nfragmnet = x.config\n",
 		     "t.matrix:5: unknown key 'fragmnet' in [matrix] (expected one of: name, arch, base, "
 		     "fragment, "
-		     "targets, image)");
+		     "targets, image, axes, max_axes, max_requests, cover, seeds)");
 	expect_error(
 		HEAD "[boot]\nqemu = -m 1G\nkernel = x\n",
 		"t.matrix:10: unknown key 'kernel' in [boot] (expected one of: qemu, exec, append, check, "

@@ -207,7 +207,8 @@ export default {
 				run.state === 'superseded' ? h('div', { class: 'note' }, 'This run was superseded by ',
 					h('a', { href: `#/run/${run.superseded_by}` }, `run #${run.superseded_by}`),
 					': its queued work was cancelled.') : null,
-				run.message ? h('div', { class: 'note error' }, run.message) : null);
+				run.message ? h('div', { class: 'note error' }, run.message) : null,
+				run.auto ? autoNote(run.auto) : null);
 			const a = head.querySelector('a.button');
 			if (a && run.base_run) {
 				a.setAttribute('href', `#/compare/${run.id}/${run.base_run}`);
@@ -295,3 +296,14 @@ export default {
 		};
 	},
 };
+
+/* An `axes = auto` run: which axes its push chose and why (docs/auto-matrix.md). */
+function autoNote(a) {
+	const cover = a.cover ? `a covering array of strength ${a.cover}: ${a.requests} requests instead of ${a.product} (${a.saved} saved)`
+		: `${a.requests} requests`;
+	return h('details', { class: 'note auto-axes', open: '' },
+		h('summary', null, `Axes chosen from ${a.range}: ${a.note}; ${cover}`, a.cut ? ` · cut: ${a.cut}` : ''),
+		h('ul', null, a.axes.map((x) => h('li', null, h('b', null, `${x.symbol} = ${[...x.values].join(' ')}`),
+			` (score ${x.score})`, h('ul', null, x.reasons.map((r) => h('li', { class: 'muted' }, r)))))),
+		a.left.length ? h('div', { class: 'muted' }, 'Left out: ', a.left.map((x) => `${x.symbol} (${x.reasons[0]})`).join('; ')) : null);
+}

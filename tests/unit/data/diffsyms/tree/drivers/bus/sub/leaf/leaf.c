@@ -1,0 +1,4 @@
+int leaf_probe(void)
+{
+	return 0;
+}
