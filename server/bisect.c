@@ -13,11 +13,12 @@
 #include "db_bisect.h"
 #include "err.h"
 #include "log.h"
-#include "notifier.h"
 #include "run_facts.h"
 #include "sched.h"
 #include "server.h"
 #include "xalloc.h"
+
+int (*bisect_on_done)(struct server *s, struct db *db, long bisection_id);
 
 #define MAX_COMMITS 10000 /* first-parent commits a walk may report */
 
@@ -282,8 +283,8 @@ static int conclude(struct server *s, struct db *db, const struct db_bisection *
 	rc = bisect_active(db, b->run_id, &active);
 	if (!rc && active == 0)
 		rc = db_notify_run_due_now(db, b->run_id, (int64_t)time(NULL));
-	if (!rc)
-		rc = notifier_bisection_done(s, db, b->id);
+	if (!rc && bisect_on_done)
+		rc = bisect_on_done(s, db, b->id);
 	return rc;
 }
 

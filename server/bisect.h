@@ -16,6 +16,13 @@ struct server;
  */
 void bisect_run_done(struct server *s, struct db *db, long run_id);
 
+/*
+ * Called in the transaction that concludes a bisection, with its id: the
+ * notifier sets it (notifier_start) to answer the report that went out
+ * before the bisection ended. NULL: nobody listens (mail is off).
+ */
+extern int (*bisect_on_done)(struct server *s, struct db *db, long bisection_id);
+
 /* Whether the run has bisections still walking or stepping (*n of them). */
 int bisect_active(struct db *db, long run_id, size_t *n);
 

@@ -1068,6 +1068,7 @@ int notifier_start(struct notifier *n)
 	n->running = true;
 	server_loop_expect(n->s, SERVER_LOOP_NOTIFIER, IDLE_WAIT_S);
 	sched_on_run_done = notifier_run_done;
+	bisect_on_done = notifier_bisection_done;
 	log_info("mail: reports go through %s from %s (at most %ld per recipient per hour)",
 		 n->s->cfg->smtp_url, n->s->cfg->mail_from, n->s->cfg->mail_rate_per_hour);
 	return 0;
@@ -1084,6 +1085,7 @@ void notifier_free(struct notifier *n)
 		pthread_mutex_unlock(&n->lock);
 		pthread_join(n->thread, NULL);
 		sched_on_run_done = NULL;
+		bisect_on_done = NULL;
 	}
 	pthread_mutex_destroy(&n->lock);
 	pthread_cond_destroy(&n->cond);

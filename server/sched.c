@@ -21,40 +21,6 @@
 #include "xalloc.h"
 #include "validate.h"
 
-void (*sched_on_run_done)(struct server *s, struct db *db, long run_id);
-
-static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
-static unsigned long queue_generation;
-
-void sched_notify(void)
-{
-	pthread_mutex_lock(&queue_lock);
-	queue_generation++;
-	pthread_cond_broadcast(&queue_cond);
-	pthread_mutex_unlock(&queue_lock);
-}
-
-void sched_wait(double seconds)
-{
-	struct timespec deadline;
-	unsigned long gen;
-
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += (time_t)seconds;
-	deadline.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&queue_lock);
-	gen = queue_generation;
-	while (gen == queue_generation) {
-		if (pthread_cond_timedwait(&queue_cond, &queue_lock, &deadline) != 0)
-			break;
-	}
-	pthread_mutex_unlock(&queue_lock);
-}
 
 /* "linux" from "/srv/git/linux.git/" or "https://host/x/linux". */
 static char *name_from_url(const char *url)
@@ -556,44 +522,3 @@ int sched_revoke_worker(struct server *s, struct db *db, const char *name, long 
 	return commit_and_notify(db, db_worker_revoke(db, name, worker_id, requeued, &errored, advance_cb, ctx));
 }
 
-int sched_advance(struct server *s, struct db *db, long run_id)
-{
-	struct db_run_counts c;
-	struct db_run run;
-	const char *state;
-	int rc = db_run_get(db, run_id, &run);
-
-	if (rc)
-		return rc;
-	if (strcmp(run.state, "superseded") == 0 || strcmp(run.state, "cancelled") == 0 ||
-	    strcmp(run.state, "error") == 0 || strcmp(run.state, "done") == 0)
-		goto done;
-	rc = db_run_counts(db, run_id, &c);
-	if (rc)
-		goto done;
-	if (c.running[0])
-		state = "configuring";
-	else if (c.queued[0])
-		state = "queued";
-	else if (c.done[0] && c.status_error[0])
-		state = "error";
-	else if (c.queued[1] || c.running[1])
-		state = "building";
-	else if (c.queued[2] || c.running[2])
-		state = "booting";
-	else
-		state = "done";
-	if (strcmp(state, run.state) != 0) {
-		rc = db_run_set_state(db, run_id, state,
-				      strcmp(state, "error") == 0 ? "the configure job ended in ERROR" : NULL);
-		if (!rc)
-			log_info("run=%ld state=%s", run_id, state);
-		if (!rc && strcmp(state, "done") == 0)
-			bisect_run_done(s, db, run_id); /* before the notifier: the report may wait for it */
-		if (!rc && strcmp(state, "done") == 0 && sched_on_run_done)
-			sched_on_run_done(s, db, run_id);
-	}
-done:
-	db_run_release(&run);
-	return rc;
-}

@@ -1,0 +1,52 @@
+/* A run's state, recomputed from its jobs whenever one of them changes, and what happens when it is done. */
+#include "sched.h"
+
+#include <string.h>
+
+#include "bisect.h"
+#include "db.h"
+#include "log.h"
+
+void (*sched_on_run_done)(struct server *s, struct db *db, long run_id);
+
+int sched_advance(struct server *s, struct db *db, long run_id)
+{
+	struct db_run_counts c;
+	struct db_run run;
+	const char *state;
+	int rc = db_run_get(db, run_id, &run);
+
+	if (rc)
+		return rc;
+	if (strcmp(run.state, "superseded") == 0 || strcmp(run.state, "cancelled") == 0 ||
+	    strcmp(run.state, "error") == 0 || strcmp(run.state, "done") == 0)
+		goto done;
+	rc = db_run_counts(db, run_id, &c);
+	if (rc)
+		goto done;
+	if (c.running[0])
+		state = "configuring";
+	else if (c.queued[0])
+		state = "queued";
+	else if (c.done[0] && c.status_error[0])
+		state = "error";
+	else if (c.queued[1] || c.running[1])
+		state = "building";
+	else if (c.queued[2] || c.running[2])
+		state = "booting";
+	else
+		state = "done";
+	if (strcmp(state, run.state) != 0) {
+		rc = db_run_set_state(db, run_id, state,
+				      strcmp(state, "error") == 0 ? "the configure job ended in ERROR" : NULL);
+		if (!rc)
+			log_info("run=%ld state=%s", run_id, state);
+		if (!rc && strcmp(state, "done") == 0)
+			bisect_run_done(s, db, run_id); /* before the notifier: the report may wait for it */
+		if (!rc && strcmp(state, "done") == 0 && sched_on_run_done)
+			sched_on_run_done(s, db, run_id);
+	}
+done:
+	db_run_release(&run);
+	return rc;
+}
