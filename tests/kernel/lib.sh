@@ -40,7 +40,8 @@ prepare_test_tree() {
 }
 
 # A 3-commit series on master for the bisection test: commits 1 and 3 are
-# one-line changes nothing builds, commit 2 is the seed's link error.
+# one-line changes nothing builds (Documentation/ is in the Debian tree's
+# .gitignore, hence add -f), commit 2 is the seed's link error.
 SERIES_BRANCH=hmem-series
 prepare_series() {
 	prepare_test_tree
@@ -51,13 +52,13 @@ prepare_series() {
 	local cid="GIT_COMMITTER_NAME=kmatrix-test GIT_COMMITTER_EMAIL=kmatrix-test@localhost"
 	git -C "$TEST_TREE" checkout -q -B "$SERIES_BRANCH.tmp" master
 	echo "kmatrix series note 1" >>"$TEST_TREE/Documentation/driver-api/cxl/index.rst"
-	git -C "$TEST_TREE" add Documentation/driver-api/cxl/index.rst
+	git -C "$TEST_TREE" add -f Documentation/driver-api/cxl/index.rst
 	env $id $cid GIT_AUTHOR_DATE=2026-01-02T00:00:00Z GIT_COMMITTER_DATE=2026-01-02T00:00:00Z \
 		git -C "$TEST_TREE" commit -q -m "Documentation/cxl: note 1"
 	env $cid GIT_COMMITTER_DATE=2026-01-02T00:01:00Z git -C "$TEST_TREE" am -q --committer-date-is-author-date \
 		"$KM_SOURCE_DIR/tests/kernel/patches/0001-dax-hmem-call-cxl-region.patch"
 	echo "kmatrix series note 3" >>"$TEST_TREE/Documentation/driver-api/cxl/index.rst"
-	git -C "$TEST_TREE" add Documentation/driver-api/cxl/index.rst
+	git -C "$TEST_TREE" add -f Documentation/driver-api/cxl/index.rst
 	env $id $cid GIT_AUTHOR_DATE=2026-01-02T00:02:00Z GIT_COMMITTER_DATE=2026-01-02T00:02:00Z \
 		git -C "$TEST_TREE" commit -q -m "Documentation/cxl: note 3"
 	git -C "$TEST_TREE" checkout -q master
