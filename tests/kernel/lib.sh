@@ -50,6 +50,8 @@ prepare_series() {
 	fi
 	local id="GIT_AUTHOR_NAME=kmatrix-test GIT_AUTHOR_EMAIL=kmatrix-test@localhost"
 	local cid="GIT_COMMITTER_NAME=kmatrix-test GIT_COMMITTER_EMAIL=kmatrix-test@localhost"
+	# A run that died half-way leaves its note and the .tmp branch: start from a clean master.
+	git -C "$TEST_TREE" checkout -qf master
 	git -C "$TEST_TREE" checkout -q -B "$SERIES_BRANCH.tmp" master
 	echo "kmatrix series note 1" >>"$TEST_TREE/Documentation/driver-api/cxl/index.rst"
 	git -C "$TEST_TREE" add -f Documentation/driver-api/cxl/index.rst
