@@ -116,7 +116,7 @@ for job in $(jq -r '.bisections[0].steps[] | select(.op == "step") | .job_id' <<
 done
 REPRO=$(jq -r '.bisections[0].reproducer' <<<"$B")
 [ "$REPRO" != null ] || fail "no reproducer at the first bad commit"
-curl -sf "$URL$REPRO" | grep -q "$C11" || fail "the reproducer $REPRO does not check out $C11"
+grep -q "$C11" <<<"$(curl -sf "$URL$REPRO")" || fail "the reproducer $REPRO does not check out $C11"
 [ "$(curl -s "$URL/api/v1/signatures/$(jq -r '.bisections[0].signature.id' <<<"$B")" |
 	jq -r '.bisections[0].first_bad.label')" = 11/16 ] || fail "the signature does not show its bisection"
 pass "steps are bisect jobs; the reproducer builds commit 11; the signature shows the bisection"
@@ -248,6 +248,7 @@ case "$(hdr "$REPLY" Subject)" in
 "Re: [linux late 2/3] "*) ;;
 *) fail "reply subject: $(hdr "$REPLY" Subject)" ;;
 esac
-"$PY" -c 'import email,sys; print(email.message_from_binary_file(open(sys.argv[1],"rb")).get_payload(decode=True).decode())' "$REPLY" |
-	grep -q "bisected to ${C2:0:12} " || fail "the reply does not say what it was bisected to"
+# Read whole before grep: grep -q leaving early would break the pipe under pipefail.
+BODY=$("$PY" -c 'import email,sys; print(email.message_from_binary_file(open(sys.argv[1],"rb")).get_payload(decode=True).decode())' "$REPLY")
+grep -q "bisected to ${C2:0:12} " <<<"$BODY" || fail "the reply does not say what it was bisected to: $BODY"
 pass "--bisect-wait=0: the report went out at once, the bisection followed as a reply ('$(hdr "$REPLY" Subject)')"

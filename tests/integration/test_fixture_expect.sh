@@ -116,8 +116,8 @@ B=$(echo "$RC" | jq -c '.boots[] | select(.variant == "race")')
 [ "$(echo "$B" | jq -c '[.artifacts | keys[] | select(startswith("console"))] | sort')" = '["console-2.log","console.log"]' ] ||
 	fail "one console per distinct outcome: $(echo "$B" | jq -c .artifacts)"
 jq=$(echo "$B" | jq .job_id)
-curl -s "$URL/api/v1/jobs/$jq/artifacts/console-2.log" | grep -q "role=subject owner=hmem" || fail "console-2.log is the hmem boot"
-curl -s "$URL/api/v1/jobs/$jq/artifacts/console.log" | grep -q "role=subject owner=cxl" || fail "console.log is the cxl boot"
+grep -q "role=subject owner=hmem" <<<"$(curl -s "$URL/api/v1/jobs/$jq/artifacts/console-2.log")" || fail "console-2.log is the hmem boot"
+grep -q "role=subject owner=cxl" <<<"$(curl -s "$URL/api/v1/jobs/$jq/artifacts/console.log")" || fail "console.log is the cxl boot"
 RACE=$(sig race:fixture-expect:race:subject)
 [ "$(echo "$RACE" | jq -r .type)" = race ] || fail "race finding: $RACE"
 [ "$(echo "$RC" | jq -r '.findings[] | select(.type == "race") | .explanation')" = \
