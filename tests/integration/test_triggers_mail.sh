@@ -134,7 +134,9 @@ wait_notified() {
 }
 
 start_sink
-SERVER_OPTS=(--trees="$T/trees.conf" --smtp-url="smtp://127.0.0.1:$SMTP_PORT" --public-url="$PUBLIC/"
+# No bisection here (tests/integration/test_bisect.sh has its own): the report of step 2's
+# two-commit push goes out at once and names the head commit, not a position in the series.
+SERVER_OPTS=(--bisect-max=0 --trees="$T/trees.conf" --smtp-url="smtp://127.0.0.1:$SMTP_PORT" --public-url="$PUBLIC/"
 	--mail-from="kmatrix <kmatrix@farm.test>" --lease=60 --long-poll=2 --poll=0)
 start_server "${SERVER_OPTS[@]}"
 git -C "$BARE" config kmatrix.url "$URL"
