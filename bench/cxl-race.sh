@@ -10,6 +10,7 @@
 # slice named cxl-quick, so it reuses the kernel tests' build directory and
 # ccache: run it under their lock,
 #   flock /var/cache/kmatrix/kernel-tests.lock nice -n 19 bench/cxl-race.sh [REPEAT]
+# SMP=2 in the environment boots with two virtual CPUs.
 # Prints the owner of the subject range per boot variant and, for the repeated
 # one, the counts ("race" with "hmem N / cxl M" when the boots disagreed).
 set -euo pipefail
@@ -29,6 +30,11 @@ cp matrices/cxl-dax-hmem.config matrices/cxl-ownership.sh "$MATRICES/"
 	sed -n '/^\[boot\]/,/^\[variant kmod\]/p' matrices/cxl-dax-hmem.matrix | sed '$d'
 	printf '[variant parallel]\nload = dax_hmem cxl_acpi cxl_pci\nparallel = yes\nrepeat = %s\n' "$repeat"
 } >"$MATRICES/cxl-quick.matrix"
+# SMP=N boots the guests with N virtual CPUs instead of the shipped one, so the
+# parallel modprobes can run at the same time (TCG runs one host thread per vCPU).
+smp=${SMP:-1}
+sed -i "s/-smp 1 /-smp $smp /" "$MATRICES/cxl-quick.matrix"
+grep -q -- "-smp $smp " "$MATRICES/cxl-quick.matrix" || fail "no -smp in the shipped qemu line"
 start_server --long-poll=2
 start_worker kbuild --build-timeout=2400
 start=$SECONDS
@@ -36,6 +42,6 @@ RUN=$("$KM_CTL" submit --tree="$TEST_TREE" --ref=master --matrix=cxl-quick)
 [ "$(wait_run "$RUN" 3000)" = done ] || fail "run did not end done"
 cid=$(curl -s "$URL/api/v1/runs/$RUN/matrix" | jq '.configs[0].id')
 C=$(curl -s "$URL/api/v1/configs/$cid")
-echo "linux $(git -C "$TEST_TREE" describe --tags 2>/dev/null || git -C "$TEST_TREE" rev-parse --short HEAD), QEMU TCG -smp 1, run $RUN in $((SECONDS - start)) s"
+echo "linux $(git -C "$TEST_TREE" describe --tags 2>/dev/null || git -C "$TEST_TREE" rev-parse --short HEAD), QEMU TCG -smp $smp, run $RUN in $((SECONDS - start)) s"
 echo "$C" | jq -r '.boots[] | "\(.variant): status \(.status), subject owner \(.ownership[] | select(.role == "subject") | "\(.owner) (\(.evidence))")"'
 echo "$C" | jq -r '.boots[] | select(.variant == "parallel") | "parallel boots: \([.details.repeats[] | .status] | join(" ")); consoles kept: \([.artifacts | keys[] | select(startswith("console"))] | join(" "))"'
