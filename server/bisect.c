@@ -16,6 +16,7 @@
 #include "run_facts.h"
 #include "sched.h"
 #include "server.h"
+#include "validate.h"
 #include "xalloc.h"
 
 int (*bisect_on_done)(struct server *s, struct db *db, long bisection_id);
@@ -162,18 +163,23 @@ static const char *commit_at(const struct db_bisection *b, const json_t *commits
 	return json_string_value(json_object_get(json_array_get(commits, (size_t)position - 1), "id"));
 }
 
+/* The bisection a step job belongs to; KM_ENOTFOUND when the job is not a step of one. */
+static int bisection_of_job(struct db *db, long job_id, struct db_bisection *b)
+{
+	long id = 0;
+	int rc = db_bisect_step_of_job(db, job_id, &id);
+
+	if (!rc && !id)
+		rc = err_set(KM_ENOTFOUND, "job %ld is not a step of a bisection", job_id);
+	return rc ? rc : db_bisection_get(db, id, b);
+}
+
 int bisect_payload(struct db *db, long job_id, json_t *job)
 {
 	struct db_bisection b;
 	json_t *commits = NULL;
-	long id = 0;
-	int rc = db_bisect_step_of_job(db, job_id, &id);
+	int rc = bisection_of_job(db, job_id, &b);
 
-	if (rc)
-		return rc;
-	if (!id)
-		return err_set(KM_ENOTFOUND, "job %ld is not a step of a bisection", job_id);
-	rc = db_bisection_get(db, id, &b);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < b.nsteps; i++) {
@@ -200,19 +206,6 @@ int bisect_payload(struct db *db, long job_id, json_t *job)
 	return 0;
 }
 
-static bool hex_commit(const char *c)
-{
-	size_t n = c ? strlen(c) : 0;
-
-	if (n != 40 && n != 64)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!((c[i] >= '0' && c[i] <= '9') || (c[i] >= 'a' && c[i] <= 'f')))
-			return false;
-	}
-	return true;
-}
-
 int bisect_result_check(json_t *res)
 {
 	const json_t *walk = json_object_get(res, "walk");
@@ -224,7 +217,7 @@ int bisect_result_check(json_t *res)
 	if (!json_is_object(walk))
 		return err_set(KM_EINVAL, "'walk' must be an object");
 	commits = json_object_get(walk, "commits");
-	if (!hex_commit(json_string_value(json_object_get(walk, "good"))))
+	if (!validate_commit(json_string_value(json_object_get(walk, "good")), false))
 		return err_set(KM_EINVAL, "'walk.good' must be a full commit id");
 	if (!json_is_array(commits) || json_array_size(commits) > MAX_COMMITS)
 		return err_set(KM_EINVAL, "'walk.commits' must be an array of at most %d commits", MAX_COMMITS);
@@ -232,7 +225,7 @@ int bisect_result_check(json_t *res)
 		const char *subject = json_string_value(json_object_get(c, "subject"));
 		const char *author = json_string_value(json_object_get(c, "author"));
 
-		if (!hex_commit(json_string_value(json_object_get(c, "id"))) || (subject && strlen(subject) > 1024) ||
+		if (!validate_commit(json_string_value(json_object_get(c, "id")), false) || (subject && strlen(subject) > 1024) ||
 		    (author && strlen(author) > 256))
 			return err_set(KM_EINVAL,
 				       "walk.commits[%zu]: needs a full commit 'id' (subject at most 1024 bytes, author 256)",
@@ -390,15 +383,9 @@ int bisect_record(struct server *s, struct db *db, long job_id, const json_t *re
 		  const char *message)
 {
 	struct db_bisection b;
-	long id = 0;
 	char *reason = NULL;
-	int rc = db_bisect_step_of_job(db, job_id, &id);
+	int rc = bisection_of_job(db, job_id, &b);
 
-	if (rc)
-		return rc;
-	if (!id)
-		return err_set(KM_ENOTFOUND, "job %ld is not a step of a bisection", job_id);
-	rc = db_bisection_get(db, id, &b);
 	if (rc)
 		return rc;
 	if (strcmp(b.state, "walking") != 0 && strcmp(b.state, "stepping") != 0)
@@ -437,7 +424,7 @@ int bisect_record(struct server *s, struct db *db, long job_id, const json_t *re
 		break;
 	}
 	if (!rc)
-		rc = advance(s, db, id);
+		rc = advance(s, db, b.id);
 done:
 	free(reason);
 	db_bisection_release(&b);

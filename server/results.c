@@ -15,6 +15,7 @@
 #include "sched.h"
 #include "server.h"
 #include "utf8.h"
+#include "validate.h"
 #include "xalloc.h"
 
 #define MAX_ERRORS_PER_JOB 500
@@ -157,20 +158,6 @@ static void clean_strings(json_t *v)
 			json_string_set(item, clean);
 		free(clean);
 	}
-}
-
-/* A full commit id: 40 (SHA-1) or 64 (SHA-256) lower-case hex digits. */
-static bool full_commit_ok(const char *c)
-{
-	size_t n = strlen(c);
-
-	if (n != 40 && n != 64)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!((c[i] >= '0' && c[i] <= '9') || (c[i] >= 'a' && c[i] <= 'f')))
-			return false;
-	}
-	return true;
 }
 
 /* Every request index of the run exactly once: nothing is recorded otherwise. */
@@ -504,7 +491,7 @@ int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *r
 		size_t i;
 		json_t *c;
 
-		if (commit && (!json_is_string(commit) || !full_commit_ok(json_string_value(commit))))
+		if (commit && (!json_is_string(commit) || !validate_commit(json_string_value(commit), false)))
 			return err_set(KM_EINVAL, "'commit' must be a full commit id (40 or 64 lower-case hex digits)");
 		if (strcmp(status, "PASS") != 0)
 			return 0;
@@ -620,7 +607,7 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 	if (strcmp(job.kind, "configure") == 0) {
 		const char *commit = str_field(res, "commit", 64);
 
-		if (json_object_get(res, "commit") && (!commit || !full_commit_ok(commit))) {
+		if (json_object_get(res, "commit") && (!commit || !validate_commit(commit, false))) {
 			rc = err_set(KM_EINVAL, "'commit' must be a full commit id (40 or 64 lower-case hex digits)");
 			goto fail;
 		}
