@@ -413,9 +413,12 @@ static int enqueue(struct db *db, const char *kind, const struct mail_run *f, lo
 	return rc;
 }
 
-/* One report about a new signature. Returns 1 when queued, 0 when there was nothing to send. */
+/*
+ * One report about a new signature; sizes are the run's size changes, the same
+ * for every report of the run. Returns 1 when queued, 0 when there was nothing to send.
+ */
 static int compose_report(struct notifier *n, struct db *db, const struct mail_run *f, long signature_id,
-			  const struct run_facts_cmp *compare)
+			  const struct run_facts_cmp *compare, const struct report_sizes *sizes)
 {
 	struct server *s = n->s;
 	char *type = NULL, *message = NULL, *signature = NULL, *first_lines = NULL;
@@ -424,7 +427,6 @@ static int compose_report(struct notifier *n, struct db *db, const struct mail_r
 	char *subject = NULL, *body = NULL, *msgid = NULL, *closes = NULL, *from = NULL, *by = NULL;
 	char *tag = NULL, *bisected = NULL;
 	struct report_errors errs = { 0 };
-	struct report_sizes sizes = { 0 };
 	struct report_config *configs = NULL;
 	struct rcpts r = { 0 };
 	long *failing = NULL, first_job = 0;
@@ -472,8 +474,6 @@ static int compose_report(struct notifier *n, struct db *db, const struct mail_r
 		by = xasprintf("kmatrix <%s>", from);
 	rc = report_errors_load(db, failing, nfailing, compare, &errs);
 	if (!rc)
-		rc = report_sizes_load(db, s->cfg->data_dir, compare, &sizes);
-	if (!rc)
 		rc = bisect_report_text(db, f->run.id, signature_id, base, &tag, &bisected);
 	if (rc)
 		goto done;
@@ -504,8 +504,8 @@ static int compose_report(struct notifier *n, struct db *db, const struct mail_r
 			.closes_url = closes,
 			.all_errors = errs.v,
 			.nall_errors = errs.n,
-			.growth = sizes.v,
-			.ngrowth = sizes.n,
+			.growth = sizes->v,
+			.ngrowth = sizes->n,
 			.run_id = f->run.id,
 			.signature_id = signature_id,
 			.series_tag = tag,
@@ -540,7 +540,6 @@ done:
 	free(tag);
 	free(bisected);
 	report_errors_release(&errs);
-	report_sizes_release(&sizes);
 	free(subject);
 	free(body);
 	free(msgid);
@@ -743,6 +742,8 @@ int notifier_compose(struct notifier *n, struct db *db, long run_id, int *queued
 	struct mail_run f;
 	struct run_facts *base = NULL;
 	struct run_facts_cmp *cmp = NULL;
+	struct report_sizes sizes = { 0 };
+	bool sizes_loaded = false;
 	long base_id = 0;
 	int rc;
 
@@ -766,8 +767,15 @@ int notifier_compose(struct notifier *n, struct db *db, long run_id, int *queued
 		/* make's "*** Error" lines and Kconfig's explanations follow from another error. */
 		if (sig->sig->secondary)
 			continue;
+		/* Read every build's metadata.json once per run, and only for a run that reports. */
+		if (sig->change == RUN_FACTS_SIG_NEW && !sizes_loaded) {
+			rc = report_sizes_load(db, n->s->cfg->data_dir, cmp, &sizes);
+			if (rc)
+				goto done;
+			sizes_loaded = true;
+		}
 		if (sig->change == RUN_FACTS_SIG_NEW)
-			r = compose_report(n, db, &f, sig->sig->id, cmp);
+			r = compose_report(n, db, &f, sig->sig->id, cmp, &sizes);
 		else if (sig->change == RUN_FACTS_SIG_GONE)
 			r = compose_fixed(n, db, &f, cmp, sig->sig);
 		if (r < 0) {
@@ -778,6 +786,7 @@ int notifier_compose(struct notifier *n, struct db *db, long run_id, int *queued
 	}
 	log_info("run=%ld base=%ld mails=%d composed", run_id, base_id, *queued);
 done:
+	report_sizes_release(&sizes);
 	run_facts_cmp_free(cmp);
 	run_facts_free(base);
 	mail_run_release(&f);
