@@ -341,7 +341,7 @@ static void collect(const struct resolution *r, const struct matrix *m, const st
 		const char *point = json_string_value(json_object_get(req, "point"));
 		const struct kconfig *eff = r->effs[i + 1];
 		const char *hash = r->hashes[i + 1];
-		char *eff_point = kconfig_effective_point(m, eff);
+		char *eff_point = matrix_effective_point(m, eff);
 		json_t *out;
 		size_t c;
 

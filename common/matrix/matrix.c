@@ -15,6 +15,7 @@
 #include "err.h"
 #include "expect.h"
 #include "fsutil.h"
+#include "kconfig.h"
 #include "xalloc.h"
 #include "validate.h"
 
@@ -1850,4 +1851,14 @@ done:
 const char *matrix_bundle_file(const json_t *bundle, const char *name)
 {
 	return json_string_value(json_object_get(json_object_get(bundle, "files"), name));
+}
+
+char *matrix_effective_point(const struct matrix *m, const struct kconfig *effective)
+{
+	char *p = xmalloc(m->naxes + 1);
+
+	for (size_t i = 0; i < m->naxes; i++)
+		p[i] = kconfig_tristate(effective, m->axes[i].symbol);
+	p[m->naxes] = '\0';
+	return p;
 }

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct kconfig;
+
 #define MATRIX_MAX_BYTES       (64 * 1024) /* a matrix file larger than this is refused */
 #define MATRIX_MAX_AXES	       8
 #define MATRIX_BUNDLE_FILE_MAX (1024 * 1024) /* each file a bundle carries */
@@ -76,7 +78,7 @@ struct matrix {
 	struct matrix_boot *boot; /* NULL when there is no [boot] */
 	char **notify_to;
 	size_t nnotify;
-	struct expect_rule *expects; /* the [expect] rules (common/expect.h), in file order */
+	struct expect_rule *expects; /* the [expect] rules (common/matrix/expect.h), in file order */
 	size_t nexpects;
 	/* Matrices from the series (docs/auto-matrix.md): `axes = auto` and the bounds. */
 	bool axes_auto;          /* axes = auto: the server picks them from the push's diff */
@@ -112,7 +114,7 @@ size_t matrix_point_count(const struct matrix *m);
  * All points in expansion order (first axis slowest, each axis in its listed
  * value order, excluded points left out); each a NUL-terminated string of naxes
  * chars from "ymn". With `cover = N`, the rows of a strength-N covering array
- * (common/covering.c) starting from the seeds instead, at most max_requests
+ * (common/matrix/covering.c) starting from the seeds instead, at most max_requests
  * of them (then not every tuple is covered); an `axes = auto` matrix
  * without axes has one point, "" (the base config). The caller frees them with matrix_points_free(). Returns 0.
  */
@@ -182,5 +184,9 @@ int matrix_bundle_parse(const json_t *bundle, struct matrix **out);
 
 /* The content of a bundled file, borrowed from bundle, or NULL when absent. */
 const char *matrix_bundle_file(const json_t *bundle, const char *name);
+
+/* The effective tristate of each axis in a resolved config, as a point string of naxes chars (which may lie
+ * off an axis: Kconfig can give a value the axis does not list). Caller frees. */
+char *matrix_effective_point(const struct matrix *m, const struct kconfig *effective);
 
 #endif

@@ -5,7 +5,6 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "matrix.h"
 
 #define KCONFIG_MAX_BYTES (8 * 1024 * 1024)
 
@@ -73,17 +72,5 @@ size_t kconfig_distance(const struct kconfig *a, const struct kconfig *b);
  */
 void kconfig_diff(const struct kconfig *a, const struct kconfig *b,
 		  void (*fn)(void *ctx, const char *sym, const char *va, const char *vb), void *ctx);
-
-/*
- * For a matrix point and the effective config: a JSON array of
- * {"symbol": S, "requested": "y", "effective": "n"} for each axis whose
- * effective tristate differs from the requested one, in axis order ([] when
- * the request was not clamped). A new reference.
- */
-json_t *kconfig_clamp_diff(const struct matrix *m, const char *point, const struct kconfig *effective);
-
-/* The effective tristate of each axis as a point string of naxes chars (which may lie off an axis). Caller
- * frees. */
-char *kconfig_effective_point(const struct matrix *m, const struct kconfig *effective);
 
 #endif

@@ -385,29 +385,3 @@ void kconfig_diff(const struct kconfig *a, const struct kconfig *b,
 		fn(ctx, items[i].sym, items[i].va, items[i].vb);
 	free(items);
 }
-
-json_t *kconfig_clamp_diff(const struct matrix *m, const char *point, const struct kconfig *effective)
-{
-	json_t *arr = json_array();
-	size_t plen = point ? strlen(point) : 0;
-
-	for (size_t i = 0; i < m->naxes; i++) {
-		char req[2] = { i < plen ? point[i] : 'n', '\0' };
-		char eff[2] = { kconfig_tristate(effective, m->axes[i].symbol), '\0' };
-
-		if (req[0] != eff[0])
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "symbol", m->axes[i].symbol,
-							     "requested", req, "effective", eff));
-	}
-	return arr;
-}
-
-char *kconfig_effective_point(const struct matrix *m, const struct kconfig *effective)
-{
-	char *p = xmalloc(m->naxes + 1);
-
-	for (size_t i = 0; i < m->naxes; i++)
-		p[i] = kconfig_tristate(effective, m->axes[i].symbol);
-	p[m->naxes] = '\0';
-	return p;
-}
