@@ -14,7 +14,7 @@
 #include "routes.h"
 #include "sched.h"
 #include "server.h"
-#include "triggers.h"
+#include "trees_format.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;

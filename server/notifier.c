@@ -30,7 +30,7 @@
 #include "sched.h"
 #include "server.h"
 #include "symdiag.h"
-#include "triggers.h"
+#include "trees_format.h"
 #include "xalloc.h"
 
 #define MAX_REPRODUCER (64 * 1024)

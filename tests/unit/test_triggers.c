@@ -18,7 +18,7 @@
 #include "notifier.h"
 #include "sched.h"
 #include "server.h"
-#include "triggers.h"
+#include "trees_format.h"
 
 /* ---- the trees file ------------------------------------------------------------------------------- */
 
