@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -387,4 +388,46 @@ long db_last_id(struct db *db)
 int db_changes(struct db *db)
 {
 	return sqlite3_changes(db->h);
+}
+
+/* ---- savepoints ------------------------------------------------------------------------------- */
+
+static bool savepoint_name_ok(const char *name)
+{
+	if (!name || !*name || strlen(name) > 32)
+		return false;
+	for (const char *p = name; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+			return false;
+	}
+	return true;
+}
+
+static int savepoint_exec(struct db *db, const char *verb, const char *name)
+{
+	char sql[80];
+
+	if (!savepoint_name_ok(name))
+		return err_set(KM_EINVAL, "db: bad savepoint name");
+	snprintf(sql, sizeof(sql), "%s %s", verb, name);
+	if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, verb);
+	return 0;
+}
+
+int db_savepoint(struct db *db, const char *name)
+{
+	return savepoint_exec(db, "SAVEPOINT", name);
+}
+
+int db_savepoint_release(struct db *db, const char *name)
+{
+	return savepoint_exec(db, "RELEASE SAVEPOINT", name);
+}
+
+void db_savepoint_rollback(struct db *db, const char *name)
+{
+	/* ROLLBACK TO keeps the savepoint open; RELEASE closes it. */
+	if (savepoint_exec(db, "ROLLBACK TO SAVEPOINT", name) == 0)
+		savepoint_exec(db, "RELEASE SAVEPOINT", name);
 }

@@ -1,4 +1,4 @@
-/* Trees, runs, their requests and their distinct configs. */
+/* Trees, runs, their requests and their distinct configs, and what pushes make of runs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,4 +331,119 @@ int db_push_is_replay(struct db *db, long tree_id, const char *ref, const char *
 
 	*replay = v != 0;
 	return rc;
+}
+
+/* ---- pushes: what a push made, and the runs it supersedes or cancels ------------------------- */
+
+int db_tree_set_url(struct db *db, long tree_id, const char *url)
+{
+	return db_exec(db, "UPDATE trees SET url = ? WHERE id = ?", "tl", url, tree_id);
+}
+
+int db_run_trigger_add(struct db *db, long run_id, const struct db_run_trigger *t)
+{
+	return db_exec(
+		db,
+		"INSERT OR REPLACE INTO run_triggers (run_id, source, delivery, before_commit, after_commit,"
+		" created, base_ref, pusher_email, author_email, author_name, received_at)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"lttttltttti", run_id, t->source, t->delivery, t->before_commit, t->after_commit,
+		(long)t->created, t->base_ref, t->pusher_email, t->author_email, t->author_name, db_now());
+}
+
+int db_run_latest(struct db *db, long tree_id, const char *ref, const char *matrix_name, long *run_id,
+		  char **commit_id, char **state)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(
+		db, &st,
+		"SELECT id, commit_id, state FROM runs WHERE tree_id = ? AND ref = ? AND matrix_name = ?"
+		" ORDER BY id DESC LIMIT 1",
+		"ltt", tree_id, ref, matrix_name);
+
+	*run_id = 0;
+	*commit_id = *state = NULL;
+	if (rc)
+		return rc;
+	rc = db_step(db, st);
+	if (rc == 1) {
+		*run_id = (long)sqlite3_column_int64(st, 0);
+		*commit_id = db_col_strdup(st, 1);
+		*state = db_col_strdup(st, 2);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = err_set(KM_ENOTFOUND, "no run of %s with matrix %s", ref, matrix_name);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+#define UNFINISHED "('queued', 'configuring', 'building', 'booting')"
+
+/* Older unfinished runs of the new run's tree and ref, except its siblings (same commit, another matrix). */
+#define OLDER_RUNS                                                                                           \
+	"SELECT o.id FROM runs o, runs n WHERE n.id = ?1 AND o.tree_id = n.tree_id AND o.ref = n.ref"        \
+	" AND o.id != n.id AND o.state IN " UNFINISHED                                                       \
+	" AND NOT (o.commit_id IS NOT NULL AND n.commit_id IS NOT NULL"                                      \
+	" AND o.commit_id = n.commit_id AND o.matrix_name != n.matrix_name)"
+
+int db_runs_supersede_push(struct db *db, long tree_id, const char *ref, long new_run_id, int *nruns)
+{
+	long check = 0;
+	int rc;
+
+	*nruns = 0;
+	/* tree and ref must be the new run's: a caller's mix-up is an error, not a wrong update. */
+	rc = db_scalar_long(db, &check, "SELECT COUNT(*) FROM runs WHERE id = ? AND tree_id = ? AND ref = ?",
+			    "llt", new_run_id, tree_id, ref);
+	if (rc)
+		return rc;
+	if (check != 1)
+		return err_set(KM_EINVAL, "run %ld is not a run of tree %ld and %s", new_run_id, tree_id,
+			       ref);
+	rc = db_exec(
+		db,
+		"UPDATE jobs SET state = 'cancelled', status = 'MISS', message = 'superseded by run ' || ?1,"
+		" finished_at = ?2 WHERE state = 'queued' AND run_id IN (" OLDER_RUNS ")",
+		"li", new_run_id, db_now());
+	if (rc)
+		return rc;
+	rc = db_exec(db,
+		     "UPDATE runs SET state = 'superseded', superseded_by = ?1, finished_at = ?2"
+		     " WHERE id IN (" OLDER_RUNS ")",
+		     "li", new_run_id, db_now());
+	if (rc)
+		return rc;
+	*nruns = db_changes(db);
+	return 0;
+}
+
+int db_runs_cancel_ref(struct db *db, long tree_id, const char *ref, const char *message, int *nruns)
+{
+	int rc;
+
+	*nruns = 0;
+	rc = db_exec(
+		db,
+		"UPDATE jobs SET state = 'cancelled', status = 'MISS', message = ?, finished_at = ?"
+		" WHERE state = 'queued' AND run_id IN (SELECT id FROM runs WHERE tree_id = ? AND ref = ?"
+		" AND state IN " UNFINISHED ")",
+		"tilt", message, db_now(), tree_id, ref);
+	if (rc)
+		return rc;
+	rc = db_exec(db,
+		     "UPDATE runs SET state = 'cancelled', message = ?, finished_at = ?"
+		     " WHERE tree_id = ? AND ref = ? AND state IN " UNFINISHED,
+		     "tilt", message, db_now(), tree_id, ref);
+	if (rc)
+		return rc;
+	*nruns = db_changes(db);
+	return 0;
+}
+
+/* The stored matrix of a run whose axes were chosen from its push (docs/auto-matrix.md). */
+int db_run_set_bundle(struct db *db, long run_id, const char *bundle, const char *commit_id)
+{
+	return db_exec(db, "UPDATE runs SET matrix_bundle = ?, commit_id = COALESCE(?, commit_id) WHERE id = ?", "ttl",
+		       bundle, commit_id, run_id);
 }

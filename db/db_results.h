@@ -1,0 +1,51 @@
+/* Build and boot results, error signatures and artifacts as jobs report them (db_results.c). */
+#ifndef KM_DB_RESULTS_H
+#define KM_DB_RESULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+
+struct db_build_result {
+	long job_id, config_id, worker_id;
+	const char *status, *message;
+	double wall_s, cpu_s;
+	long ccache_hits, ccache_misses, warnings, log_lines;
+	const char *make_cmd;
+};
+int db_build_record(struct db *db, const struct db_build_result *b);
+
+/* The build job id of a config's recorded build and its status; KM_ENOTFOUND if none. */
+int db_build_of_config(struct db *db, long config_id, long *job_id, char **status);
+
+struct db_boot_result {
+	long job_id, config_id;
+	const char *variant, *status, *message;
+	double wall_s;
+	long warnings;
+	const char *details; /* JSON text */
+};
+int db_boot_record(struct db *db, const struct db_boot_result *b);
+int db_ownership_add(struct db *db, long boot_job_id, const char *range, const char *role, const char *owner,
+		     const char *evidence);
+
+/* Finds or creates an error signature. */
+int db_signature_ensure(struct db *db, const char *signature, const char *type, const char *symbol, const char *file,
+			const char *message, long *signature_id);
+/* diagnosis: JSON text of a built-in-calls-module diagnosis, or NULL. */
+int db_error_add(struct db *db, long job_id, long signature_id, long count, long line_no, const char *first_lines,
+		 bool secondary, const char *diagnosis);
+
+/*
+ * Configs of a run whose build ended in ERROR without ever reporting (its
+ * leases expired, its worker was revoked): no boot rows yet. *config_ids the caller's.
+ */
+int db_builds_missing_boots(struct db *db, long run_id, long **config_ids, size_t *n);
+
+int db_artifact_put(struct db *db, long job_id, const char *name, const char *path, int64_t size, const char *sha256);
+/* The stored path (relative to the data dir) and size of a job's artifact. */
+int db_artifact_get(struct db *db, long job_id, const char *name, char **path, int64_t *size);
+
+#endif
