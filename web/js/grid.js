@@ -58,12 +58,9 @@ export function fitGrid(container, axes, opts = {}) {
 	return grid;
 }
 
-/* One arrangement of the grid (see fitGrid); layout = {pr: axes down, pc: axes across, size}. */
-function createGrid(axes, { rows, cols, layout, onEnter, onLeave }) {
-	const n = axes.length;
+/* The panels of one arrangement (see fitGrid): header rows, label columns and one table per panel. */
+function buildPanels(axes, rows, cols, layout) {
 	const short = shortNames(axes);
-	const rowVals = [...axes[rows].values];
-	const colVals = cols < 0 ? [null] : [...axes[cols].values];
 	const { pr: prAxes, pc: pcAxes, size } = layout;
 	const prCombos = product(axes, prAxes);
 	const pcCombos = product(axes, pcAxes);
@@ -97,41 +94,106 @@ function createGrid(axes, { rows, cols, layout, onEnter, onLeave }) {
 	});
 	prCombos.forEach((rcombo, ri) => {
 		pcCombos.forEach((combo, ci) => {
-			const table = h('table', { class: 'panel' });
-			const head = h('tr', null, h('th', { class: 'corner', title: `rows ${axes[rows].symbol}` +
-				(cols >= 0 ? `, columns ${axes[cols].symbol}` : '') }));
-			for (const cv of colVals)
-				head.append(h('th', { class: `v-${cv}`, title: cols >= 0 ? `${axes[cols].symbol}=${cv}` : '' }, cv ?? ''));
-			table.append(h('thead', null, head));
-			const body = h('tbody');
-			for (const rv of rowVals) {
-				const tr = h('tr', null, h('th', { class: `v-${rv}`, title: `${axes[rows].symbol}=${rv}` }, rv));
-				for (const cv of colVals) {
-					const p = Array(n);
-					p[rows] = rv;
-					if (cols >= 0)
-						p[cols] = cv;
-					prAxes.forEach((ax, k) => (p[ax] = rcombo[k]));
-					pcAxes.forEach((ax, k) => (p[ax] = combo[k]));
-					const point = p.join('');
-					const cell = h('a', { class: 'cell excluded', dataset: { point }, 'aria-label': `${point}: excluded` });
-					cells.set(point, cell);
-					tr.append(h('td', null, cell));
-				}
-				body.append(tr);
-			}
-			table.append(body);
-			place(h('div', { class: 'panel-wrap' }, table), top + ri, ci + nlabels + 1);
+			const fixed = (p) => {
+				prAxes.forEach((ax, k) => (p[ax] = rcombo[k]));
+				pcAxes.forEach((ax, k) => (p[ax] = combo[k]));
+			};
+			place(h('div', { class: 'panel-wrap' }, panelTable(axes, rows, cols, fixed, cells)), top + ri, ci + nlabels + 1);
 		});
 	});
+	return { outer, cells };
+}
 
+/* One panel: rows x cols of cells, the other axes fixed by fixed(point); each cell goes into cells by point. */
+function panelTable(axes, rows, cols, fixed, cells) {
+	const rowVals = [...axes[rows].values];
+	const colVals = cols < 0 ? [null] : [...axes[cols].values];
+	const table = h('table', { class: 'panel' });
+	const head = h('tr', null, h('th', { class: 'corner', title: `rows ${axes[rows].symbol}` +
+		(cols >= 0 ? `, columns ${axes[cols].symbol}` : '') }));
+	for (const cv of colVals)
+		head.append(h('th', { class: `v-${cv}`, title: cols >= 0 ? `${axes[cols].symbol}=${cv}` : '' }, cv ?? ''));
+	table.append(h('thead', null, head));
+	const body = h('tbody');
+	for (const rv of rowVals) {
+		const tr = h('tr', null, h('th', { class: `v-${rv}`, title: `${axes[rows].symbol}=${rv}` }, rv));
+		for (const cv of colVals) {
+			const p = Array(axes.length);
+			p[rows] = rv;
+			if (cols >= 0)
+				p[cols] = cv;
+			fixed(p);
+			const point = p.join('');
+			const cell = h('a', { class: 'cell excluded', dataset: { point }, 'aria-label': `${point}: excluded` });
+			cells.set(point, cell);
+			tr.append(h('td', null, cell));
+		}
+		body.append(tr);
+	}
+	table.append(body);
+	return table;
+}
+
+/* An arrow in svg (laid over box) from the centre of one cell to the edge of another. */
+function drawArrow(svg, box, from, to) {
+	const a = from.getBoundingClientRect(), b = to.getBoundingClientRect();
+	const x1 = a.left + a.width / 2 - box.left, y1 = a.top + a.height / 2 - box.top;
+	let x2 = b.left + b.width / 2 - box.left, y2 = b.top + b.height / 2 - box.top;
+	const len = Math.hypot(x2 - x1, y2 - y1);
+	if (len < 1)
+		return;
+	const back = Math.min(len, Math.min(b.width, b.height) / 2 + 3); // stop at the target's edge
+	x2 -= ((x2 - x1) / len) * back;
+	y2 -= ((y2 - y1) / len) * back;
+	svg.setAttribute('width', String(box.width));
+	svg.setAttribute('height', String(box.height));
+	const line = document.createElementNS(SVG, 'line');
+	for (const [k, v] of Object.entries({ x1, y1, x2, y2 }))
+		line.setAttribute(k, String(v));
+	const ang = Math.atan2(y2 - y1, x2 - x1);
+	const head = document.createElementNS(SVG, 'polygon');
+	const pt = (d, t) => `${x2 - d * Math.cos(ang + t)},${y2 - d * Math.sin(ang + t)}`;
+	head.setAttribute('points', `${x2},${y2} ${pt(9, 0.45)} ${pt(9, -0.45)}`);
+	svg.append(line, head);
+}
+
+/*
+ * What hovering needs of a /runs/{id}/matrix answer: configs by id, requests by point, the cells of
+ * each config and its canonical cell (the request that names it). Paints each cell on the way.
+ */
+function indexMatrix(matrix, cells, mode, pending) {
+	const cfg = new Map(matrix.configs.map((c) => [c.id, c]));
+	const req = new Map();
+	const byConfig = new Map();
+	const canonical = new Map();
+	for (const r of matrix.requests) {
+		req.set(r.point, r);
+		const cell = cells.get(r.point);
+		if (!cell)
+			continue;
+		const c = r.config_id ? cfg.get(r.config_id) : null;
+		if (c) {
+			if (!byConfig.has(c.id))
+				byConfig.set(c.id, []);
+			byConfig.get(c.id).push(cell);
+			if (c.point === r.point)
+				canonical.set(c.id, cell);
+		}
+		paintCell(cell, r, c, mode, pending);
+	}
+	return { cfg, req, byConfig, canonical };
+}
+
+/* One arrangement of the grid (see fitGrid); layout = {pr: axes down, pc: axes across, size}. */
+function createGrid(axes, { rows, cols, layout, onEnter, onLeave }) {
+	const { outer, cells } = buildPanels(axes, rows, cols, layout);
 	const svg = document.createElementNS(SVG, 'svg');
 	svg.setAttribute('class', 'arrows');
 	svg.setAttribute('aria-hidden', 'true');
 	const el = h('div', { class: 'grid-box' }, outer);
 	el.append(svg);
 
-	let data = null; // {byConfig: Map(id -> cells), canonical: Map(configId -> cell), req: Map(point -> request), cfg: Map}
+	let data = null; // indexMatrix() of the last painted answer
 
 	function clearMarks() {
 		for (const c of el.querySelectorAll('.cell.same, .cell.target, .cell.hover'))
@@ -139,29 +201,7 @@ function createGrid(axes, { rows, cols, layout, onEnter, onLeave }) {
 		svg.replaceChildren();
 	}
 
-	function arrow(from, to) {
-		const box = el.getBoundingClientRect();
-		const a = from.getBoundingClientRect(), b = to.getBoundingClientRect();
-		const x1 = a.left + a.width / 2 - box.left, y1 = a.top + a.height / 2 - box.top;
-		let x2 = b.left + b.width / 2 - box.left, y2 = b.top + b.height / 2 - box.top;
-		const len = Math.hypot(x2 - x1, y2 - y1);
-		if (len < 1)
-			return;
-		const back = Math.min(len, Math.min(b.width, b.height) / 2 + 3); // stop at the target's edge
-		x2 -= ((x2 - x1) / len) * back;
-		y2 -= ((y2 - y1) / len) * back;
-		svg.setAttribute('width', String(box.width));
-		svg.setAttribute('height', String(box.height));
-		const line = document.createElementNS(SVG, 'line');
-		for (const [k, v] of Object.entries({ x1, y1, x2, y2 }))
-			line.setAttribute(k, String(v));
-		const ang = Math.atan2(y2 - y1, x2 - x1);
-		const head = document.createElementNS(SVG, 'polygon');
-		const pt = (d, t) => `${x2 - d * Math.cos(ang + t)},${y2 - d * Math.sin(ang + t)}`;
-		head.setAttribute('points', `${x2},${y2} ${pt(9, 0.45)} ${pt(9, -0.45)}`);
-		svg.append(line, head);
-	}
-
+	/* Marks the cells of the hovered request's config and, for a clamped request, points at the config's own cell. */
 	function enter(cell) {
 		if (!data)
 			return;
@@ -179,7 +219,7 @@ function createGrid(axes, { rows, cols, layout, onEnter, onLeave }) {
 			if (target) {
 				target.classList.add('target');
 				if (req.clamped)
-					arrow(cell, target);
+					drawArrow(svg, el.getBoundingClientRect(), cell, target);
 			}
 		}
 		onEnter?.(cell, req, req ? data.cfg.get(req.config_id) : null, target);
@@ -203,26 +243,7 @@ function createGrid(axes, { rows, cols, layout, onEnter, onLeave }) {
 	 * boot variant. pending: the status of requests without a configuration yet.
 	 */
 	function paint(matrix, mode = 'status', pending = 'queued') {
-		const cfg = new Map(matrix.configs.map((c) => [c.id, c]));
-		const req = new Map();
-		const byConfig = new Map();
-		const canonical = new Map();
-		for (const r of matrix.requests) {
-			req.set(r.point, r);
-			const cell = cells.get(r.point);
-			if (!cell)
-				continue;
-			const c = r.config_id ? cfg.get(r.config_id) : null;
-			if (c) {
-				if (!byConfig.has(c.id))
-					byConfig.set(c.id, []);
-				byConfig.get(c.id).push(cell);
-				if (c.point === r.point)
-					canonical.set(c.id, cell);
-			}
-			paintCell(cell, r, c, mode, pending);
-		}
-		data = { cfg, req, byConfig, canonical };
+		data = indexMatrix(matrix, cells, mode, pending);
 	}
 
 	/*
@@ -233,21 +254,24 @@ function createGrid(axes, { rows, cols, layout, onEnter, onLeave }) {
 		paint(matrix, 'status');
 		for (const r of matrix.requests) {
 			const cell = cells.get(r.point);
-			if (!cell)
-				continue;
-			const p = fn(r);
-			cell.className = `cell ${p.cls}${r.clamped ? ' clamped' : ''}`;
-			cell.dataset.sig = '';
-			cell.dataset.change = p.key || '';
-			cell.replaceChildren(...(r.clamped ? [h('span', { class: 'cg', 'aria-hidden': 'true' }, '↪')] : []),
-				...(p.glyph ? [h('span', { class: 'glyph', 'aria-hidden': 'true' }, p.glyph)] : []));
-			cell.setAttribute('aria-label', `${r.point}: ${p.label}`);
-			if (p.href)
-				cell.setAttribute('href', p.href);
+			if (cell)
+				paintCellWith(cell, r, fn(r));
 		}
 	}
 
 	return { el, paint, paintWith, cells, clearMarks };
+}
+
+/* A cell painted by a view's own rule (paintWith). */
+function paintCellWith(cell, r, p) {
+	cell.className = `cell ${p.cls}${r.clamped ? ' clamped' : ''}`;
+	cell.dataset.sig = '';
+	cell.dataset.change = p.key || '';
+	cell.replaceChildren(...(r.clamped ? [h('span', { class: 'cg', 'aria-hidden': 'true' }, '↪')] : []),
+		...(p.glyph ? [h('span', { class: 'glyph', 'aria-hidden': 'true' }, p.glyph)] : []));
+	cell.setAttribute('aria-label', `${r.point}: ${p.label}`);
+	if (p.href)
+		cell.setAttribute('href', p.href);
 }
 
 function paintCell(cell, r, c, mode, pending) {

@@ -194,23 +194,14 @@ export default {
 	},
 };
 
-async function draw(id, data, root, ctx, state) {
-	const route = state.route;
-	const { config: cfg, build, errors, boots, requests } = data;
-	const [run, m] = await Promise.all([api.run(cfg.run_id), api.matrix(cfg.run_id)]);
-	const axes = run.axes || Object.keys(cfg.effective || {}).map((s) => ({ symbol: s, values: 'ymn' }));
-	const mine = m.configs.find((c) => c.id === id);
-	const st = mine ? configStatus(mine) : { status: build?.status || 'queued', why: '' };
-	const base = `#/config/${id}`;
-	ctx.title(`Config #${id}`);
-
-	/* Header and axis values. */
+/* The page head: crumbs, status, the point and hash, and the requests that became this config. */
+function headParts(id, cfg, run, axes, st, requests) {
 	const reqRows = requests.map((r) => h('tr', { class: r.clamped ? 'clamped' : '' },
 		h('td', { class: 'num' }, `${r.idx + 1}`),
 		h('td', null, pointChips(r.point, axes, cfg.point)),
 		h('td', { class: 'small' }, r.clamped ? (r.clamp_diff || []).map(clampEntry) :
 			h('span', { class: 'muted' }, 'as requested'))));
-	const head = [
+	return [
 		crumbs(['Runs', '#/'], [branchLabel(run), branchHref(run)], [`Run #${run.id}`, `#/run/${run.id}`], `Config #${id}`),
 		h('div', { class: 'page-head' }, h('h1', null, `Configuration #${id}`), badge(st.status),
 			h('span', { class: 'muted' }, st.why)),
@@ -220,28 +211,31 @@ async function draw(id, data, root, ctx, state) {
 			h('table', { class: 'reqs' }, h('thead', null, h('tr', null, h('th', { class: 'num' }, '#'), h('th', null, 'Requested'),
 				h('th', null, 'Clamped by Kconfig'))), h('tbody', null, reqRows))),
 	];
+}
 
-	/* Build. */
-	const buildCard = section('Build');
+function buildSection(build) {
+	const card = section('Build');
 	if (!build) {
-		buildCard.append(emptyNote('No build job yet.'));
-	} else {
-		const hits = build.ccache_hits, misses = build.ccache_misses;
-		const rate = hits + misses > 0 ? `${Math.round((100 * hits) / (hits + misses))} % (${hits} hits, ${misses} misses)` : null;
-		add(buildCard,
-			h('div', { class: 'build-status' }, badge(build.status), ' ', build.message ? h('span', null, build.message) : null),
-			kv([['Worker', build.worker], ['Wall time', duration(build.wall_s)], ['CPU time', duration(build.cpu_s)],
-				['ccache hit rate', rate], ['Warnings', build.warnings], ['Log lines', build.log_lines],
-				['Attempts', build.attempts], ['Make', build.make_cmd ? h('code', null, build.make_cmd) : null],
-				['Artifacts', artifactLinks(build.job_id, build.artifacts)]]));
+		card.append(emptyNote('No build job yet.'));
+		return card;
 	}
+	const hits = build.ccache_hits, misses = build.ccache_misses;
+	const rate = hits + misses > 0 ? `${Math.round((100 * hits) / (hits + misses))} % (${hits} hits, ${misses} misses)` : null;
+	add(card,
+		h('div', { class: 'build-status' }, badge(build.status), ' ', build.message ? h('span', null, build.message) : null),
+		kv([['Worker', build.worker], ['Wall time', duration(build.wall_s)], ['CPU time', duration(build.cpu_s)],
+			['ccache hit rate', rate], ['Warnings', build.warnings], ['Log lines', build.log_lines],
+			['Attempts', build.attempts], ['Make', build.make_cmd ? h('code', null, build.make_cmd) : null],
+			['Artifacts', artifactLinks(build.job_id, build.artifacts)]]));
+	return card;
+}
 
-	/* Errors. */
-	const errCard = section(`Errors (${errors.length})`);
+function errorsSection(errors, build, base) {
+	const card = section(`Errors (${errors.length})`);
 	if (!errors.length)
-		errCard.append(emptyNote(build && build.status === 'PASS' ? 'The build passed.' : 'No errors recorded.'));
+		card.append(emptyNote(build && build.status === 'PASS' ? 'The build passed.' : 'No errors recorded.'));
 	for (const e of errors) {
-		errCard.append(h('div', { class: `error-item${e.secondary ? ' secondary' : ''}` },
+		card.append(h('div', { class: `error-item${e.secondary ? ' secondary' : ''}` },
 			h('div', null, h('a', { href: `#/signature/${e.signature_id}`, class: 'sig-msg' }, e.message), ' ',
 				h('span', { class: 'tag' }, e.type), e.secondary ? h('span', { class: 'tag muted' }, 'follow-on') : null),
 			h('div', { class: 'muted small' }, e.file ? `${e.file} · ` : '', e.count > 1 ? `${e.count} times · ` : '',
@@ -249,30 +243,131 @@ async function draw(id, data, root, ctx, state) {
 			e.first_lines ? h('pre', { class: 'first-lines' }, e.first_lines) : null,
 			diagnosisBlock(e.diagnosis)));
 	}
+	return card;
+}
 
-	/* Findings of the matrix's [expect] rules, on the build and on each boot variant. */
-	const findings = data.findings || [];
-	const expCard = section(`Expectations (${findings.length} violated)`);
+/* Findings of the matrix's [expect] rules, on the build and on each boot variant. */
+function findingsSection(findings) {
+	const card = section(`Expectations (${findings.length} violated)`);
 	if (!findings.length)
-		expCard.append(emptyNote('Every rule of the matrix that applies here holds (or the matrix has none).'));
+		card.append(emptyNote('Every rule of the matrix that applies here holds (or the matrix has none).'));
 	for (const f of findings)
-		expCard.append(h('div', { class: 'error-item' },
+		card.append(h('div', { class: 'error-item' },
 			h('div', null, h('a', { href: `#/signature/${f.signature_id}`, class: 'sig-msg' }, f.message), ' ',
 				h('span', { class: `tag ${cls(f.type === 'race' ? 'RACE' : 'EXPECT')}` }, f.type),
 				h('span', { class: 'tag muted' }, f.kind === 'boot' ? `boot ${f.variant}` : 'config')),
 			f.explanation ? h('pre', { class: 'first-lines' }, f.explanation) : null));
+	return card;
+}
 
-	/* Build log, reproducer and .config load in parallel. */
-	const logCard = section('Build log');
-	const reproCard = section('Reproducer');
-	const cfgCard = section('.config');
-	replace(root, head, buildCard, sizesCard(run, id, build), errCard, expCard, logCard, reproCard, cfgCard, bootsCard(boots));
-
-	const arts = build?.artifacts || {};
+/* The build log with its error lines marked; returns the scrolling log box (null without a log). */
+function fillLog(card, text, build, errors, base, route) {
+	if (text === null) {
+		card.append(emptyNote('No build log.'));
+		return null;
+	}
 	const marks = new Map();
 	for (const e of errors)
 		if (e.line_no)
 			marks.set(e.line_no, e.secondary ? 'err2' : 'err');
+	const firstErr = [...marks.entries()].find(([, c]) => c === 'err');
+	add(card, h('div', { class: 'toolbar' },
+		h('a', { href: api.artifactPath(build.job_id, 'build.log'), target: '_blank', rel: 'noopener' }, 'raw log'),
+		firstErr ? h('a', { href: `${base}/L${firstErr[0]}` }, `first error (line ${firstErr[0]})`) : null));
+	const v = logView(text, { marks, linkBase: base });
+	const logBox = v.querySelector('.log');
+	card.append(v);
+	/* Without a line in the URL, show the first error inside the log box (not the page). */
+	if (firstErr && !/^L\d+$/.test(route.args[1] || '')) {
+		const row = logBox.querySelector(`#L${firstErr[0]}`);
+		if (row)
+			logBox.scrollTop = Math.max(0, row.offsetTop - logBox.clientHeight / 3);
+	}
+	return logBox;
+}
+
+function fillRepro(card, text, build, id) {
+	if (text === null) {
+		card.append(emptyNote('No reproducer.'));
+		return;
+	}
+	add(card, h('div', { class: 'toolbar' }, h('a', { href: api.artifactPath(build.job_id, 'reproducer.sh'),
+		download: `reproducer-${id}.sh` }, 'download reproducer.sh')), h('pre', { class: 'code scroll' }, text));
+}
+
+/*
+ * The .config with a difference against the matrix base (base + fragment resolved without axis
+ * values: what the axes changed) or another configuration; a configuration that did not build is
+ * best compared with the nearest one that did.
+ */
+async function fillConfig(card, text, { id, cfg, build, run, m, axes }) {
+	const mineCfg = parseConfig(text);
+	const axisSyms = new Set(axes.map((a) => a.symbol));
+	const others = m.configs.filter((c) => c.id !== id).map((c) => ({ c, d: distance(c.point, cfg.point),
+		s: configStatus(c).status })).sort((a, b) => a.d - b.d || a.c.id - b.c.id);
+	const cj = run.configure_job;
+	const hasBase = cj && cj.artifacts && cj.artifacts['base.config'] !== undefined;
+	const wantPass = build?.status !== 'PASS';
+	const def = others.find((o) => (wantPass ? o.c.build?.status === 'PASS' : true)) || others[0];
+	const diffBox = h('div', { class: 'diff-box' });
+	const sel = h('select', { 'aria-label': 'compare with' }, h('option', { value: '' }, 'nothing'),
+		hasBase ? h('option', { value: 'base' }, 'the matrix base (base + fragment, no axis values)') : null,
+		others.map((o) => h('option', { value: String(o.c.id) }, `#${o.c.id} ${o.c.point} ${o.s}` +
+			` (${o.d} ax${o.d === 1 ? 'is' : 'es'} apart)`)));
+	const showDiff = async () => {
+		const other = sel.value === 'base' ? 'base' : Number(sel.value);
+		if (!other) {
+			replace(diffBox);
+			return;
+		}
+		replace(diffBox, h('p', { class: 'muted' }, 'Loading…'));
+		if (other === 'base') {
+			const t = await api.artifact(cj.id, 'base.config');
+			replace(diffBox, diffTable(mineCfg, parseConfig(t), id, 'matrix base', axisSyms),
+				h('p', { class: 'small' }, h('a', { href: api.artifactPath(cj.id, 'base.config'), download: 'base.config' },
+					'download the matrix base .config')));
+			return;
+		}
+		const t = await api.configText(other);
+		replace(diffBox, diffTable(mineCfg, parseConfig(t), id, `#${other}`, axisSyms),
+			h('p', { class: 'small' }, h('a', { href: `#/config/${other}` }, `Open configuration #${other}`)));
+	};
+	sel.addEventListener('change', showDiff);
+	add(card,
+		h('div', { class: 'toolbar' }, h('a', { href: `/api/v1/configs/${id}/config`, download: `config-${id}` }, 'download .config'),
+			h('span', { class: 'muted' }, `${mineCfg.size} symbols, normalized (sorted, comments dropped)`)),
+		h('h3', null, 'Difference with the matrix base or another configuration of this run ',
+			h('span', { class: 'muted small' }, wantPass ? '(default: the nearest configuration that built)' :
+				hasBase ? '(default: the matrix base)' : '(default: the nearest one)')),
+		h('label', { class: 'small' }, 'Compare with ', sel), diffBox,
+		h('details', { class: 'full-config' }, h('summary', null, 'Full .config'), h('pre', { class: 'code' }, text)));
+	if (hasBase && (!wantPass || !def)) {
+		sel.value = 'base';
+		await showDiff();
+	} else if (def) {
+		sel.value = String(def.c.id);
+		await showDiff();
+	}
+}
+
+async function draw(id, data, root, ctx, state) {
+	const { config: cfg, build, errors, boots, requests } = data;
+	const [run, m] = await Promise.all([api.run(cfg.run_id), api.matrix(cfg.run_id)]);
+	const axes = run.axes || Object.keys(cfg.effective || {}).map((s) => ({ symbol: s, values: 'ymn' }));
+	const mine = m.configs.find((c) => c.id === id);
+	const st = mine ? configStatus(mine) : { status: build?.status || 'queued', why: '' };
+	const base = `#/config/${id}`;
+	ctx.title(`Config #${id}`);
+
+	/* Build log, reproducer and .config load in parallel, into cards already on the page. */
+	const logCard = section('Build log');
+	const reproCard = section('Reproducer');
+	const cfgCard = section('.config');
+	replace(root, headParts(id, cfg, run, axes, st, requests), buildSection(build), sizesCard(run, id, build),
+		errorsSection(errors, build, base), findingsSection(data.findings || []), logCard, reproCard, cfgCard,
+		bootsCard(boots));
+
+	const arts = build?.artifacts || {};
 	const logP = arts['build.log'] !== undefined ? api.artifact(build.job_id, 'build.log') : Promise.resolve(null);
 	const reproP = arts['reproducer.sh'] !== undefined ? api.artifact(build.job_id, 'reproducer.sh') : Promise.resolve(null);
 	const textP = api.configText(id);
@@ -293,89 +388,11 @@ async function draw(id, data, root, ctx, state) {
 		}
 	};
 	const guard = (card, p) => p.catch((e) => card.append(h('p', { class: 'error-box' }, `Could not load: ${e.message}`)));
-	const loaded = Promise.all([
-		guard(logCard, logP.then((text) => {
-			if (text === null) {
-				logCard.append(emptyNote('No build log.'));
-				return;
-			}
-			const firstErr = [...marks.entries()].find(([, c]) => c === 'err');
-			add(logCard, h('div', { class: 'toolbar' },
-				h('a', { href: api.artifactPath(build.job_id, 'build.log'), target: '_blank', rel: 'noopener' }, 'raw log'),
-				firstErr ? h('a', { href: `${base}/L${firstErr[0]}` }, `first error (line ${firstErr[0]})`) : null));
-			const v = logView(text, { marks, linkBase: base });
-			logBox = v.querySelector('.log');
-			logCard.append(v);
-			/* Without a line in the URL, show the first error inside the log box (not the page). */
-			if (firstErr && !/^L\d+$/.test(route.args[1] || '')) {
-				const row = logBox.querySelector(`#L${firstErr[0]}`);
-				if (row)
-					logBox.scrollTop = Math.max(0, row.offsetTop - logBox.clientHeight / 3);
-			}
-		})),
-		guard(reproCard, reproP.then((text) => {
-			if (text === null) {
-				reproCard.append(emptyNote('No reproducer.'));
-				return;
-			}
-			add(reproCard, h('div', { class: 'toolbar' }, h('a', { href: api.artifactPath(build.job_id, 'reproducer.sh'),
-				download: `reproducer-${id}.sh` }, 'download reproducer.sh')), h('pre', { class: 'code scroll' }, text));
-		})),
-		guard(cfgCard, textP.then(async (text) => {
-			const mineCfg = parseConfig(text);
-			const axisSyms = new Set(axes.map((a) => a.symbol));
-			const others = m.configs.filter((c) => c.id !== id).map((c) => ({ c, d: distance(c.point, cfg.point),
-				s: configStatus(c).status })).sort((a, b) => a.d - b.d || a.c.id - b.c.id);
-			/*
-			 * The matrix base (base + fragment resolved without axis values) shows what the axes
-			 * changed; a configuration that did not build is best compared with the nearest one that did.
-			 */
-			const cj = run.configure_job;
-			const hasBase = cj && cj.artifacts && cj.artifacts['base.config'] !== undefined;
-			const wantPass = build?.status !== 'PASS';
-			const def = others.find((o) => (wantPass ? o.c.build?.status === 'PASS' : true)) || others[0];
-			const diffBox = h('div', { class: 'diff-box' });
-			const sel = h('select', { 'aria-label': 'compare with' }, h('option', { value: '' }, 'nothing'),
-				hasBase ? h('option', { value: 'base' }, 'the matrix base (base + fragment, no axis values)') : null,
-				others.map((o) => h('option', { value: String(o.c.id) }, `#${o.c.id} ${o.c.point} ${o.s}` +
-					` (${o.d} ax${o.d === 1 ? 'is' : 'es'} apart)`)));
-			const showDiff = async () => {
-				const other = sel.value === 'base' ? 'base' : Number(sel.value);
-				if (!other) {
-					replace(diffBox);
-					return;
-				}
-				replace(diffBox, h('p', { class: 'muted' }, 'Loading…'));
-				if (other === 'base') {
-					const t = await api.artifact(cj.id, 'base.config');
-					replace(diffBox, diffTable(mineCfg, parseConfig(t), id, 'matrix base', axisSyms),
-						h('p', { class: 'small' }, h('a', { href: api.artifactPath(cj.id, 'base.config'), download: 'base.config' },
-							'download the matrix base .config')));
-					return;
-				}
-				const t = await api.configText(other);
-				replace(diffBox, diffTable(mineCfg, parseConfig(t), id, `#${other}`, axisSyms),
-					h('p', { class: 'small' }, h('a', { href: `#/config/${other}` }, `Open configuration #${other}`)));
-			};
-			sel.addEventListener('change', showDiff);
-			add(cfgCard,
-				h('div', { class: 'toolbar' }, h('a', { href: `/api/v1/configs/${id}/config`, download: `config-${id}` }, 'download .config'),
-					h('span', { class: 'muted' }, `${mineCfg.size} symbols, normalized (sorted, comments dropped)`)),
-				h('h3', null, 'Difference with the matrix base or another configuration of this run ',
-					h('span', { class: 'muted small' }, wantPass ? '(default: the nearest configuration that built)' :
-						hasBase ? '(default: the matrix base)' : '(default: the nearest one)')),
-				h('label', { class: 'small' }, 'Compare with ', sel), diffBox,
-				h('details', { class: 'full-config' }, h('summary', null, 'Full .config'), h('pre', { class: 'code' }, text)));
-			if (hasBase && (!wantPass || !def)) {
-				sel.value = 'base';
-				await showDiff();
-			} else if (def) {
-				sel.value = String(def.c.id);
-				await showDiff();
-			}
-		})),
+	await Promise.all([
+		guard(logCard, logP.then((text) => { logBox = fillLog(logCard, text, build, errors, base, state.route); })),
+		guard(reproCard, reproP.then((text) => fillRepro(reproCard, text, build, id))),
+		guard(cfgCard, textP.then((text) => fillConfig(cfgCard, text, { id, cfg, build, run, m, axes }))),
 	]);
-	await loaded;
 	state.select = select;
 	select(state.route);
 }
