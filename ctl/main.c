@@ -158,130 +158,198 @@ static int watch(struct ctl *c, const char *run, long interval)
 	}
 }
 
-int main(int argc, char **argv)
+/* A POST with an empty object body to path; 0 when the answer is want, else 1. *out is the caller's. */
+static int post_empty(struct ctl *c, const char *path, long want, json_t **out)
 {
-	struct ctl c = { .server = getenv("KMATRIX_URL") ? getenv("KMATRIX_URL") : "http://127.0.0.1:8080" };
-	json_t *out = NULL, *body = NULL;
-	int i = 1, rc = 0;
-	long status;
-	const char *cmd;
+	json_t *body = json_object();
+	long status = ctl_request(c, "POST", path, body, out);
 
-	if (getenv("KMATRIX_ADMIN_TOKEN"))
-		c.token = xstrdup(getenv("KMATRIX_ADMIN_TOKEN"));
+	json_decref(body);
+	return status == want ? 0 : 1;
+}
+
+static int cmd_worker_add(struct ctl *c, int argc, char **argv)
+{
+	json_t *body = json_pack("{s:s}", "name", argv[0]), *out = NULL;
+	long status = ctl_request(c, "POST", "/api/v1/workers", body, &out);
+
+	if (status == 201)
+		printf("%s\n", json_string_value(json_object_get(out, "token")));
+	json_decref(body);
+	json_decref(out);
+	return status == 201 ? 0 : 1;
+}
+
+static int cmd_worker_revoke(struct ctl *c, int argc, char **argv)
+{
+	char path[160];
+	json_t *out = NULL;
+	int rc;
+
+	snprintf(path, sizeof(path), "/api/v1/workers/%s/revoke", argv[0]);
+	rc = post_empty(c, path, 200, &out);
+	if (rc == 0)
+		printf("worker %s revoked; %lld running job(s) back in the queue\n", argv[0],
+		       (long long)json_integer_value(json_object_get(out, "requeued_jobs")));
+	json_decref(out);
+	return rc;
+}
+
+static int cmd_submit(struct ctl *c, int argc, char **argv)
+{
+	static const char *const optional[][2] = { { "--ref", "ref" }, { "--commit", "commit" },
+						   { "--tree-name", "tree_name" } };
+	const char *tree = opt(argc, argv, "--tree");
+	const char *matrix = opt(argc, argv, "--matrix");
+	json_t *body, *out = NULL;
+	long status;
+
+	if (!tree || !matrix) {
+		fprintf(stderr, "kmatrixctl: submit needs --tree=URL and --matrix=NAME\n");
+		return 2;
+	}
+	body = json_pack("{s:s,s:s}", "tree", tree, "matrix", matrix);
+	for (size_t k = 0; k < sizeof(optional) / sizeof(optional[0]); k++) {
+		const char *v = opt(argc, argv, optional[k][0]);
+
+		if (v)
+			json_object_set_new(body, optional[k][1], json_string(v));
+	}
+	status = ctl_request(c, "POST", "/api/v1/runs", body, &out);
+	if (status == 201)
+		printf("%lld\n", (long long)json_integer_value(json_object_get(out, "id")));
+	json_decref(body);
+	json_decref(out);
+	return status == 201 ? 0 : 1;
+}
+
+static int cmd_runs(struct ctl *c, int argc, char **argv)
+{
+	char path[512] = "/api/v1/runs?limit=50";
+	const char *tree = opt(argc, argv, "--tree"), *ref = opt(argc, argv, "--ref");
+	json_t *out = NULL, *run;
+	size_t k;
+	long status;
+
+	if (tree)
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "&tree=%s", tree);
+	if (ref)
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "&ref=%s", ref);
+	status = ctl_request(c, "GET", path, NULL, &out);
+	if (status == 200)
+		json_array_foreach(json_object_get(out, "runs"), k, run)
+			ctl_print_run_line(run);
+	json_decref(out);
+	return status == 200 ? 0 : 1;
+}
+
+static int cmd_status(struct ctl *c, int argc, char **argv)
+{
+	return ctl_report_run(c, argv[0]) == 200 ? 0 : 1;
+}
+
+static int cmd_watch(struct ctl *c, int argc, char **argv)
+{
+	const char *iv = opt(argc, argv, "--interval");
+	long interval = iv ? strtol(iv, NULL, 10) : 2;
+
+	return watch(c, argv[0], interval > 0 ? interval : 2);
+}
+
+static int cmd_cancel(struct ctl *c, int argc, char **argv)
+{
+	char path[64];
+	json_t *out = NULL;
+	int rc;
+
+	snprintf(path, sizeof(path), "/api/v1/runs/%s/cancel", argv[0]);
+	rc = post_empty(c, path, 200, &out);
+	json_decref(out);
+	return rc;
+}
+
+/* The commands; argv starts after the command's name, and one that needs an argument gets it as argv[0]. */
+static const struct {
+	const char *name;
+	bool needs_arg;
+	int (*run)(struct ctl *c, int argc, char **argv);
+} commands[] = {
+	{ "worker-add", true, cmd_worker_add },
+	{ "worker-revoke", true, cmd_worker_revoke },
+	{ "suggest", false, ctl_suggest },
+	{ "submit", false, cmd_submit },
+	{ "runs", false, cmd_runs },
+	{ "status", true, cmd_status },
+	{ "watch", true, cmd_watch },
+	{ "kcidb", false, ctl_kcidb },
+	{ "cancel", true, cmd_cancel },
+};
+
+/* The options before the command; *next is the command's index. 0, or the exit status to stop with. */
+static int global_options(struct ctl *c, int argc, char **argv, int *next)
+{
+	int i = 1;
+
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		if (strncmp(argv[i], "--server=", 9) == 0) {
-			c.server = argv[i] + 9;
+			c->server = argv[i] + 9;
 		} else if (strncmp(argv[i], "--token=", 8) == 0) {
-			free(c.token);
-			c.token = xstrdup(argv[i] + 8);
+			free(c->token);
+			c->token = xstrdup(argv[i] + 8);
 		} else if (strncmp(argv[i], "--token-file=", 13) == 0) {
 			FILE *f = fopen(argv[i] + 13, "r");
 			char line[256] = "";
 
 			if (!f || !fgets(line, sizeof(line), f)) {
+				if (f)
+					fclose(f);
 				fprintf(stderr, "kmatrixctl: cannot read %s\n", argv[i] + 13);
 				return 2;
 			}
 			fclose(f);
 			line[strcspn(line, "\r\n")] = '\0';
-			free(c.token);
-			c.token = xstrdup(line);
+			free(c->token);
+			c->token = xstrdup(line);
 		} else if (strcmp(argv[i], "--help") == 0) {
 			usage();
-			return 0;
+			return -1;
 		} else {
 			fprintf(stderr, "kmatrixctl: unknown option %s (see --help)\n", argv[i]);
 			return 2;
 		}
 	}
-	if (i >= argc) {
-		usage();
-		return 2;
-	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	cmd = argv[i++];
-	if (strcmp(cmd, "worker-add") == 0 && i < argc) {
-		body = json_pack("{s:s}", "name", argv[i]);
-		status = ctl_request(&c, "POST", "/api/v1/workers", body, &out);
-		if (status == 201)
-			printf("%s\n", json_string_value(json_object_get(out, "token")));
-		else
-			rc = 1;
-	} else if (strcmp(cmd, "worker-revoke") == 0 && i < argc) {
-		char path[160];
+	*next = i;
+	return 0;
+}
 
-		snprintf(path, sizeof(path), "/api/v1/workers/%s/revoke", argv[i]);
-		body = json_object();
-		status = ctl_request(&c, "POST", path, body, &out);
-		if (status == 200)
-			printf("worker %s revoked; %lld running job(s) back in the queue\n", argv[i],
-			       (long long)json_integer_value(json_object_get(out, "requeued_jobs")));
-		else
-			rc = 1;
-	} else if (strcmp(cmd, "suggest") == 0) {
-		rc = ctl_suggest(&c, argc - i, argv + i);
-	} else if (strcmp(cmd, "submit") == 0) {
-		const char *tree = opt(argc - i, argv + i, "--tree");
-		const char *matrix = opt(argc - i, argv + i, "--matrix");
+int main(int argc, char **argv)
+{
+	struct ctl c = { .server = getenv("KMATRIX_URL") ? getenv("KMATRIX_URL") : "http://127.0.0.1:8080" };
+	int i = 0, rc;
 
-		if (!tree || !matrix) {
-			fprintf(stderr, "kmatrixctl: submit needs --tree=URL and --matrix=NAME\n");
-			rc = 2;
-			goto done;
-		}
-		body = json_pack("{s:s,s:s}", "tree", tree, "matrix", matrix);
-		if (opt(argc - i, argv + i, "--ref"))
-			json_object_set_new(body, "ref", json_string(opt(argc - i, argv + i, "--ref")));
-		if (opt(argc - i, argv + i, "--commit"))
-			json_object_set_new(body, "commit", json_string(opt(argc - i, argv + i, "--commit")));
-		if (opt(argc - i, argv + i, "--tree-name"))
-			json_object_set_new(body, "tree_name", json_string(opt(argc - i, argv + i, "--tree-name")));
-		status = ctl_request(&c, "POST", "/api/v1/runs", body, &out);
-		if (status == 201)
-			printf("%lld\n", (long long)json_integer_value(json_object_get(out, "id")));
-		else
-			rc = 1;
-	} else if (strcmp(cmd, "runs") == 0) {
-		char path[512] = "/api/v1/runs?limit=50";
-		size_t i2;
-		json_t *run;
-
-		if (opt(argc - i, argv + i, "--tree"))
-			snprintf(path + strlen(path), sizeof(path) - strlen(path), "&tree=%s",
-				 opt(argc - i, argv + i, "--tree"));
-		if (opt(argc - i, argv + i, "--ref"))
-			snprintf(path + strlen(path), sizeof(path) - strlen(path), "&ref=%s",
-				 opt(argc - i, argv + i, "--ref"));
-		status = ctl_request(&c, "GET", path, NULL, &out);
-		if (status != 200) {
-			rc = 1;
-			goto done;
-		}
-		json_array_foreach(json_object_get(out, "runs"), i2, run)
-			ctl_print_run_line(run);
-	} else if (strcmp(cmd, "status") == 0 && i < argc) {
-		rc = ctl_report_run(&c, argv[i]) == 200 ? 0 : 1;
-	} else if (strcmp(cmd, "watch") == 0 && i < argc) {
-		const char *iv = opt(argc - i, argv + i, "--interval");
-		long interval = iv ? strtol(iv, NULL, 10) : 2;
-
-		rc = watch(&c, argv[i], interval > 0 ? interval : 2);
-	} else if (strcmp(cmd, "kcidb") == 0) {
-		rc = ctl_kcidb(&c, argc - i, argv + i);
-	} else if (strcmp(cmd, "cancel") == 0 && i < argc) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/api/v1/runs/%s/cancel", argv[i]);
-		body = json_object();
-		status = ctl_request(&c, "POST", path, body, &out);
-		rc = status == 200 ? 0 : 1;
-	} else {
+	if (getenv("KMATRIX_ADMIN_TOKEN"))
+		c.token = xstrdup(getenv("KMATRIX_ADMIN_TOKEN"));
+	rc = global_options(&c, argc, argv, &i);
+	if (rc == 0 && i >= argc) {
 		usage();
 		rc = 2;
 	}
-done:
-	json_decref(out);
-	json_decref(body);
+	if (rc) {
+		free(c.token);
+		return rc < 0 ? 0 : rc;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = -1;
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
+		if (strcmp(argv[i], commands[k].name) != 0 || (commands[k].needs_arg && i + 1 >= argc))
+			continue;
+		rc = commands[k].run(&c, argc - i - 1, argv + i + 1);
+		break;
+	}
+	if (rc < 0) {
+		usage();
+		rc = 2;
+	}
 	free(c.token);
 	curl_global_cleanup();
 	return rc;
