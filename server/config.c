@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "err.h"
 #include "fsutil.h"
+#include "lines.h"
 #include "kcidb.h"
 #include "xalloc.h"
 #include "validate.h"
@@ -110,27 +111,25 @@ static int set_opt(struct server_config *cfg, const struct opt *o, const char *v
 /* Parses 'key = value' lines of text (len bytes; name for messages) into cfg. */
 static int parse_text(struct server_config *cfg, const char *name, const char *text, size_t len)
 {
-	size_t pos = 0;
-	int lineno = 0;
+	struct lines in;
+	const char *raw;
+	size_t n;
 	int rc = 0;
 
-	while (!rc && pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+	lines_init(&in, text, len);
+	while (!rc && lines_next(&in, &raw, &n)) {
 		char line[4096];
 		char where[512];
 		char *s, *eq, *key, *value;
 		const struct opt *o;
 
-		lineno++;
-		snprintf(where, sizeof(where), "%s:%d", name, lineno);
-		if (n >= sizeof(line) || memchr(text + pos, '\0', n)) {
+		snprintf(where, sizeof(where), "%s:%u", name, in.lineno);
+		if (n >= sizeof(line) || memchr(raw, '\0', n)) {
 			rc = err_set(KM_EINVAL, "%s: line too long or not text", where);
 			break;
 		}
-		memcpy(line, text + pos, n);
+		memcpy(line, raw, n);
 		line[n] = '\0';
-		pos += n + 1;
 		s = validate_trim(line);
 		if (!*s || *s == '#')
 			continue;

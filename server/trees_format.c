@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "lines.h"
 #include "log.h"
 #include "mail.h"
 #include "matrix.h"
@@ -414,8 +415,9 @@ void triggers_free(struct triggers *t)
 int triggers_parse(const char *filename, const char *text, size_t len, struct triggers **out)
 {
 	struct parser p;
-	const char *pos = text, *end = text + len;
-	const char *slash;
+	struct lines in;
+	const char *slash, *s;
+	size_t n;
 	int rc = 0;
 
 	*out = NULL;
@@ -434,20 +436,18 @@ int triggers_parse(const char *filename, const char *text, size_t len, struct tr
 	}
 	p.t = xcalloc(1, sizeof(*p.t));
 	p.t->file = xstrdup(p.file);
-	while (!rc && pos < end) {
-		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
-		size_t n = nl ? (size_t)(nl - pos) : (size_t)(end - pos);
+	lines_init(&in, text, len);
+	while (!rc && lines_next(&in, &s, &n)) {
 		char *line;
 
-		p.line++;
+		p.line = in.lineno;
 		if (n > TRIGGERS_MAX_LINE) {
 			rc = perr(&p, "line longer than %d bytes", TRIGGERS_MAX_LINE);
 			break;
 		}
-		line = xstrndup(pos, n);
+		line = xstrndup(s, n);
 		rc = parse_line(&p, line);
 		free(line);
-		pos += n + (nl ? 1 : 0);
 	}
 	if (!rc)
 		rc = finish_tree(&p);

@@ -16,6 +16,7 @@
 #include "expect.h"
 #include "fsutil.h"
 #include "kconfig.h"
+#include "lines.h"
 #include "xalloc.h"
 #include "validate.h"
 
@@ -1210,25 +1211,20 @@ static int key_value(struct parser *p, char *line, unsigned lineno)
  * Reads the next logical line into out: comments removed, continuation lines
  * joined. Returns 1 with *start set to its first line number, 0 at the end.
  */
-static int next_line(struct parser *p, const char *text, size_t len, size_t *pos, unsigned *lineno,
-		     struct buf *out, unsigned *start)
+static int next_line(struct parser *p, struct lines *in, struct buf *out, unsigned *start)
 {
+	unsigned *lineno = &in->lineno;
 	bool cont = false;
+	const char *s;
+	size_t n;
 
 	buf_reset(out);
-	if (*pos >= len)
+	*start = in->lineno + 1;
+	if (!lines_next(in, &s, &n))
 		return 0;
-	*start = *lineno + 1;
-	while (*pos < len) {
-		const char *s = text + *pos;
-		const char *nl = memchr(s, '\n', len - *pos);
-		size_t n = nl ? (size_t)(nl - s) : len - *pos;
+	for (;;) {
 		size_t bad;
 
-		*pos += nl ? n + 1 : n;
-		(*lineno)++;
-		if (n > 0 && s[n - 1] == '\r')
-			n--;
 		for (size_t i = 0; i < n; i++) {
 			unsigned char c = (unsigned char)s[i];
 
@@ -1267,8 +1263,9 @@ static int next_line(struct parser *p, const char *text, size_t len, size_t *pos
 			return perr(p, *start, "line too long");
 		if (!cont)
 			return 1;
+		if (!lines_next(in, &s, &n))
+			return perr(p, *lineno, "'\\' at the end of the last line (expected a line to continue onto)");
 	}
-	return perr(p, *lineno, "'\\' at the end of the last line (expected a line to continue onto)");
 }
 
 static int finish(struct parser *p, unsigned last_line)
@@ -1389,8 +1386,8 @@ int matrix_parse(const char *filename, const char *text, size_t len, struct matr
 {
 	struct parser p = { 0 };
 	struct buf line = BUF_INIT(MATRIX_MAX_BYTES);
-	size_t pos = 0;
-	unsigned lineno = 0, start = 0;
+	struct lines in;
+	unsigned start = 0;
 	int rc = 0;
 
 	*out = NULL;
@@ -1400,12 +1397,13 @@ int matrix_parse(const char *filename, const char *text, size_t len, struct matr
 			       clip(p.file), len, MATRIX_MAX_BYTES);
 	p.m = xcalloc(1, sizeof(*p.m));
 	p.m->file = xstrdup(p.file);
+	lines_init(&in, text, len);
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		pos = 3;
+		in.pos = 3; /* a byte-order mark */
 	for (;;) {
 		char *l;
 
-		rc = next_line(&p, text, len, &pos, &lineno, &line, &start);
+		rc = next_line(&p, &in, &line, &start);
 		if (rc <= 0)
 			break;
 		p.line_base = line.data;
@@ -1417,7 +1415,7 @@ int matrix_parse(const char *filename, const char *text, size_t len, struct matr
 			break;
 	}
 	if (rc == 0)
-		rc = finish(&p, lineno ? lineno : 1);
+		rc = finish(&p, in.lineno ? in.lineno : 1);
 	if (rc == 0) {
 		*out = p.m;
 		p.m = NULL;
