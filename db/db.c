@@ -122,21 +122,41 @@ int db_exec(struct db *db, const char *sql, const char *fmt, ...)
 	return rc;
 }
 
+static int vfirst(struct db *db, sqlite3_stmt **st, const char *sql, const char *fmt, va_list ap)
+{
+	int rc = vprep(db, st, sql, fmt, ap);
+
+	if (rc)
+		return rc;
+	rc = db_step(db, *st);
+	if (rc != 1) {
+		sqlite3_finalize(*st);
+		*st = NULL;
+	}
+	return rc;
+}
+
+int db_first(struct db *db, sqlite3_stmt **st, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfirst(db, st, sql, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 int db_row(struct db *db, sqlite3_stmt **st, const char *what, long id, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vprep(db, st, sql, fmt, ap);
+	rc = vfirst(db, st, sql, fmt, ap);
 	va_end(ap);
-	if (rc)
-		return rc;
-	rc = db_step(db, *st);
 	if (rc == 1)
 		return 0;
-	sqlite3_finalize(*st);
-	*st = NULL;
 	return rc == 0 ? err_set(KM_ENOTFOUND, "no %s %ld", what, id) : rc;
 }
 
@@ -147,19 +167,15 @@ int db_scalar_long(struct db *db, long *out, const char *sql, const char *fmt, .
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vprep(db, &st, sql, fmt, ap);
+	rc = vfirst(db, &st, sql, fmt, ap);
 	va_end(ap);
-	if (rc)
+	if (rc == 0)
+		return err_set(KM_ENOTFOUND, "no such row");
+	if (rc < 0)
 		return rc;
-	rc = db_step(db, st);
-	if (rc == 1) {
-		*out = (long)sqlite3_column_int64(st, 0);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(KM_ENOTFOUND, "no such row");
-	}
+	*out = (long)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 char *db_col_strdup(sqlite3_stmt *st, int col)

@@ -29,6 +29,13 @@ int db_exec(struct db *db, const char *sql, const char *fmt, ...);
 int db_step(struct db *db, sqlite3_stmt *st);
 
 /*
+ * Prepares sql with fmt's arguments and steps to its first row: 1 with *st on
+ * it (the caller reads the row, then finalizes *st), 0 when there is none, or
+ * a db error; *st is NULL but for 1.
+ */
+int db_first(struct db *db, sqlite3_stmt **st, const char *sql, const char *fmt, ...);
+
+/*
  * Prepares sql with fmt's arguments and steps to its row: 0 with *st on it
  * (the caller reads the row, then finalizes *st); KM_ENOTFOUND "no WHAT ID"
  * when there is none, or a db error, with *st finalized and NULL.

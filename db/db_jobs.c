@@ -445,19 +445,16 @@ int db_worker_last_config(struct db *db, long worker_id, long tree_id, const cha
 	int rc;
 
 	*config_text = NULL;
-	rc = db_prep(db, &st,
+	rc = db_first(db, &st,
 		     "SELECT c.config_text FROM builds b JOIN configs c ON c.id = b.config_id"
 		     " JOIN runs r ON r.id = c.run_id"
 		     " WHERE b.worker_id = ? AND r.tree_id = ? AND r.matrix_name = ?"
 		     " ORDER BY b.finished_at DESC, b.job_id DESC LIMIT 1",
 		     "llt", worker_id, tree_id, matrix_name);
-	if (rc)
-		return rc;
-	rc = db_step(db, st);
 	if (rc == 1) {
 		*config_text = db_col_strdup(st, 0);
+		sqlite3_finalize(st);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
 	return rc;
 }

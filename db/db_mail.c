@@ -204,22 +204,20 @@ int db_mail_due(struct db *db, int64_t now, size_t limit, struct db_mail **out, 
 int db_mail_sent_since(struct db *db, const char *address, int64_t since, long *count, int64_t *oldest)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, &st,
-			 "SELECT COUNT(*), COALESCE(MIN(sent_at), 0) FROM mail_recipients"
-			 " WHERE address = ? AND state = 'sent' AND sent_at > ?",
-			 "ti", address, since);
+	int rc;
 
 	*count = 0;
 	*oldest = 0;
-	if (rc)
-		return rc;
-	rc = db_step(db, st);
+	rc = db_first(db, &st,
+			 "SELECT COUNT(*), COALESCE(MIN(sent_at), 0) FROM mail_recipients"
+			 " WHERE address = ? AND state = 'sent' AND sent_at > ?",
+			 "ti", address, since);
 	if (rc == 1) {
 		*count = (long)sqlite3_column_int64(st, 0);
 		*oldest = sqlite3_column_int64(st, 1);
+		sqlite3_finalize(st);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
 	return rc;
 }
 

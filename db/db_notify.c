@@ -7,57 +7,6 @@
 #include "err.h"
 #include "xalloc.h"
 
-int db_notify_run_get(struct db *db, long run_id, struct db_notify_run *out)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	/* The commit's author, as the configure job read it; the payload's only when the commit gave none. */
-	rc = db_row(
-		db, &st, "run", run_id,
-		"SELECT r.id, r.tree_id, t.name, t.url, r.ref, r.commit_id, r.subject, r.state,"
-		" CASE WHEN COALESCE(r.author_email, '') != '' THEN r.author_name ELSE g.author_name END,"
-		" CASE WHEN COALESCE(r.author_email, '') != '' THEN r.author_email ELSE g.author_email END,"
-		" r.matrix_name, r.matrix_bundle"
-		" FROM runs r JOIN trees t ON t.id = r.tree_id LEFT JOIN run_triggers g ON g.run_id = r.id"
-		" WHERE r.id = ?",
-		"l", run_id);
-	if (rc)
-		return rc;
-	out->id = (long)sqlite3_column_int64(st, 0);
-	out->tree_id = (long)sqlite3_column_int64(st, 1);
-	out->tree_name = db_col_strdup(st, 2);
-	out->tree_url = db_col_strdup(st, 3);
-	out->ref = db_col_strdup(st, 4);
-	out->commit_id = db_col_strdup(st, 5);
-	out->subject = db_col_strdup(st, 6);
-	out->state = db_col_strdup(st, 7);
-	out->author_name = db_col_strdup(st, 8);
-	out->author_email = db_col_strdup(st, 9);
-	out->matrix_name = db_col_strdup(st, 10);
-	out->matrix_bundle = db_col_strdup(st, 11);
-	sqlite3_finalize(st);
-	return 0;
-}
-
-void db_notify_run_release(struct db_notify_run *r)
-{
-	if (!r)
-		return;
-	free(r->tree_name);
-	free(r->tree_url);
-	free(r->ref);
-	free(r->commit_id);
-	free(r->subject);
-	free(r->state);
-	free(r->author_name);
-	free(r->author_email);
-	free(r->matrix_name);
-	free(r->matrix_bundle);
-	memset(r, 0, sizeof(*r));
-}
-
 int db_notify_signature_configs(struct db *db, long run_id, long signature_id, long **ids, size_t *n,
 				char **first_lines)
 {
@@ -100,20 +49,18 @@ int db_notify_signature_configs(struct db *db, long run_id, long signature_id, l
 int db_notify_signature_diagnosis(struct db *db, long run_id, long signature_id, char **json)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, &st,
+	int rc;
+
+	*json = NULL;
+	rc = db_first(db, &st,
 			 "SELECT e.diagnosis FROM errors e JOIN jobs j ON j.id = e.job_id WHERE j.run_id = ?"
 			 " AND e.signature_id = ? AND e.diagnosis IS NOT NULL ORDER BY j.config_id LIMIT 1",
 			 "ll", run_id, signature_id);
-
-	*json = NULL;
-	if (rc)
-		return rc;
-	rc = db_step(db, st);
 	if (rc == 1) {
 		*json = db_col_strdup(st, 0);
+		sqlite3_finalize(st);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
 	return rc;
 }
 

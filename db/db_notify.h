@@ -7,16 +7,6 @@
 
 struct db;
 
-/* A run as the notifier needs it; every string the caller's (db_notify_run_release()). */
-struct db_notify_run {
-	long id, tree_id;
-	char *tree_name, *tree_url, *ref, *commit_id, *subject, *state;
-	char *author_name, *author_email; /* from the commit; the payload's when the commit gave none */
-	char *matrix_name, *matrix_bundle;
-};
-int db_notify_run_get(struct db *db, long run_id, struct db_notify_run *out);
-void db_notify_run_release(struct db_notify_run *r);
-
 /*
  * The configs of a run whose build hit a signature, in id order (*ids the
  * caller's), and the first lines of the error in the first of them (the

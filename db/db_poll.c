@@ -10,17 +10,15 @@
 int db_poll_tree_get(struct db *db, long tree_id, char **url)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, &st, "SELECT url FROM poll_trees WHERE tree_id = ?", "l", tree_id);
+	int rc;
 
 	*url = NULL;
-	if (rc)
-		return rc;
-	rc = db_step(db, st);
+	rc = db_first(db, &st, "SELECT url FROM poll_trees WHERE tree_id = ?", "l", tree_id);
 	if (rc == 1) {
 		*url = db_col_strdup(st, 0);
+		sqlite3_finalize(st);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
 	return rc;
 }
 

@@ -295,19 +295,17 @@ done:
 static int one_row(struct db *db, const char *sql, long id, json_t **out)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, &st, sql, "l", id);
+	int rc;
 
 	*out = NULL;
-	if (rc)
-		return rc;
-	rc = db_step(db, st);
+	rc = db_first(db, &st, sql, "l", id);
 	if (rc == 1) {
 		*out = db_row_json(st);
+		sqlite3_finalize(st);
 		rc = 0;
 	} else if (rc == 0) {
 		rc = KM_ENOTFOUND;
 	}
-	sqlite3_finalize(st);
 	return rc;
 }
 

@@ -19,21 +19,19 @@ int db_build_record(struct db *db, const struct db_build_result *b)
 int db_build_of_config(struct db *db, long config_id, long *job_id, char **status)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, &st, "SELECT job_id, status FROM builds WHERE config_id = ? ORDER BY job_id DESC LIMIT 1",
-			 "l", config_id);
+	int rc;
 
 	*status = NULL;
-	if (rc)
-		return rc;
-	rc = db_step(db, st);
+	rc = db_first(db, &st, "SELECT job_id, status FROM builds WHERE config_id = ? ORDER BY job_id DESC LIMIT 1",
+			 "l", config_id);
 	if (rc == 1) {
 		*job_id = (long)sqlite3_column_int64(st, 0);
 		*status = db_col_strdup(st, 1);
+		sqlite3_finalize(st);
 		rc = 0;
 	} else if (rc == 0) {
 		rc = err_set(KM_ENOTFOUND, "config %ld has no build", config_id);
 	}
-	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -93,20 +91,18 @@ int db_artifact_put(struct db *db, long job_id, const char *name, const char *pa
 int db_artifact_get(struct db *db, long job_id, const char *name, char **path, int64_t *size)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, &st, "SELECT path, size FROM artifacts WHERE job_id = ? AND name = ?", "lt", job_id, name);
+	int rc;
 
 	*path = NULL;
-	if (rc)
-		return rc;
-	rc = db_step(db, st);
+	rc = db_first(db, &st, "SELECT path, size FROM artifacts WHERE job_id = ? AND name = ?", "lt", job_id, name);
 	if (rc == 1) {
 		*path = db_col_strdup(st, 0);
 		*size = sqlite3_column_int64(st, 1);
+		sqlite3_finalize(st);
 		rc = 0;
 	} else if (rc == 0) {
 		rc = err_set(KM_ENOTFOUND, "job %ld has no artifact '%s'", job_id, name);
 	}
-	sqlite3_finalize(st);
 	return rc;
 }
 

@@ -97,9 +97,13 @@ int db_run_get(struct db *db, long run_id, struct db_run *out)
 	memset(out, 0, sizeof(*out));
 	rc = db_row(db, &st, "run", run_id,
 		    "SELECT r.id, r.tree_id, t.name, t.url, r.ref, r.commit_id, r.base_commit, r.matrix_name,"
-		    " r.matrix_bundle, r.state, r.author_email, r.pusher_email, r.subject, r.superseded_by,"
-		    " r.created_at, r.finished_at"
-		    " FROM runs r JOIN trees t ON t.id = r.tree_id WHERE r.id = ?",
+		    " r.matrix_bundle, r.state,"
+		    /* The commit's author, as the configure job read it; the push's only when the commit gave none. */
+		    " CASE WHEN COALESCE(r.author_email, '') != '' THEN r.author_email ELSE g.author_email END,"
+		    " r.pusher_email, r.subject, r.superseded_by, r.created_at, r.finished_at,"
+		    " CASE WHEN COALESCE(r.author_email, '') != '' THEN r.author_name ELSE g.author_name END"
+		    " FROM runs r JOIN trees t ON t.id = r.tree_id LEFT JOIN run_triggers g ON g.run_id = r.id"
+		    " WHERE r.id = ?",
 		    "l", run_id);
 	if (rc)
 		return rc;
@@ -119,6 +123,7 @@ int db_run_get(struct db *db, long run_id, struct db_run *out)
 	out->superseded_by = (long)sqlite3_column_int64(st, 13);
 	out->created_at = sqlite3_column_int64(st, 14);
 	out->finished_at = sqlite3_column_int64(st, 15);
+	out->author_name = db_col_strdup(st, 16);
 	sqlite3_finalize(st);
 	return 0;
 }
@@ -134,6 +139,7 @@ void db_run_release(struct db_run *r)
 	free(r->base_commit);
 	free(r->matrix_name);
 	free(r->matrix_bundle);
+	free(r->author_name);
 	free(r->state);
 	free(r->author_email);
 	free(r->pusher_email);
@@ -229,18 +235,16 @@ int db_requests_each(struct db *db, long run_id, void (*fn)(void *ctx, long id, 
 int db_request_point(struct db *db, long run_id, int idx, char *point, size_t size)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, &st, "SELECT point FROM requests WHERE run_id = ? AND idx = ?", "ll", run_id, (long)idx);
+	int rc;
 
-	if (rc)
-		return rc;
-	rc = db_step(db, st);
+	rc = db_first(db, &st, "SELECT point FROM requests WHERE run_id = ? AND idx = ?", "ll", run_id, (long)idx);
 	if (rc == 1) {
 		snprintf(point, size, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
 		rc = 0;
 	} else if (rc == 0) {
 		rc = err_set(KM_ENOTFOUND, "run %ld has no request %d", run_id, idx);
 	}
-	sqlite3_finalize(st);
 	return rc;
 }
 

@@ -47,7 +47,8 @@ struct db_run {
 	char *matrix_name;
 	char *matrix_bundle;
 	char *state;
-	char *author_email, *pusher_email, *subject;
+	char *author_name, *author_email; /* the commit's author; the push's when the commit gave none */
+	char *pusher_email, *subject;
 	long superseded_by;
 	int64_t created_at, finished_at;
 };

@@ -197,14 +197,14 @@ static const char *branch_of(const char *ref)
 
 /* What one run's mail needs, loaded once: the run's facts, and the run as the mail names it. */
 struct mail_run {
-	struct db_notify_run run;
+	struct db_run run;
 	struct run_facts *facts;
 	char *author; /* "Name <addr>" or NULL */
 };
 
 static void mail_run_release(struct mail_run *f)
 {
-	db_notify_run_release(&f->run);
+	db_run_release(&f->run);
 	run_facts_free(f->facts);
 	free(f->author);
 	memset(f, 0, sizeof(*f));
@@ -215,7 +215,7 @@ static int mail_run_load(struct db *db, long run_id, struct mail_run *f)
 	int rc;
 
 	memset(f, 0, sizeof(*f));
-	rc = db_notify_run_get(db, run_id, &f->run);
+	rc = db_run_get(db, run_id, &f->run);
 	if (!rc)
 		rc = run_facts_load(db, run_id, &f->facts);
 	if (!rc)
