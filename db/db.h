@@ -293,6 +293,14 @@ void db_run_configs_free(struct db_run_config *v, size_t n);
 /* Calls fn for each finished boot job of a run, with its config and status. */
 int db_run_boots_each(struct db *db, long run_id, void (*fn)(void *ctx, long config_id, const char *status),
 		      void *ctx);
+/* One finished boot of a run with one of its ranges' owners (role and owner NULL: it reported none). */
+struct db_run_boot_owner {
+	long config_id, job_id;
+	const char *variant, *status, *role, *owner;
+};
+/* Calls fn once per (finished boot job, range) of a run, in job order, then role order. */
+int db_run_boot_owners_each(struct db *db, long run_id, void (*fn)(void *ctx, const struct db_run_boot_owner *b),
+			    void *ctx);
 /* Calls fn for each request of a run that resolved to a config, with its requested point. */
 int db_run_request_points_each(struct db *db, long run_id, void (*fn)(void *ctx, long config_id, const char *point),
 			       void *ctx);
@@ -392,8 +400,8 @@ int db_notify_signature_get(struct db *db, long signature_id, char **type, char 
 
 /* A message for the outbox. Recipients are bare lower-case addresses and the To: forms. */
 struct db_mail_new {
-	const char *message_id, *kind; /* kind: report or fixed */
-	long run_id, tree_id, signature_id;
+	const char *message_id, *kind; /* kind: report, fixed or bisect */
+	long run_id, tree_id, signature_id; /* signature_id 0: none (a bisected boot change) */
 	const char *ref, *commit_id, *in_reply_to;
 	const char *subject, *body, *headers_json;
 	const char *const *addresses;
