@@ -464,7 +464,7 @@ static int advance(struct server *s, struct db *db, long id)
 	} else if (plan.outcome == BISECT_NEXT) {
 		long job = 0;
 
-		rc = db_job_add(db, b.run_id, "bisect", b.config_id, NULL, (int)s->cfg->max_attempts, &job);
+		rc = db_job_add(db, b.run_id, "bisect", b.config_id, b.variant, (int)s->cfg->max_attempts, &job);
 		if (!rc)
 			rc = db_bisect_step_add(db, b.id, job, "step", (long)plan.next, commit_at(&b, commits, (long)plan.next));
 		if (!rc)
