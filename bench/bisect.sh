@@ -12,20 +12,25 @@
 #
 # Each harmless commit appends a comment to a compiled file (so every step
 # recompiles something); commit BAD applies tests/kernel/patches/0001-*.
+# With --fixture-owner the change is a boot's instead: commit BAD applies
+# tests/fixtures/patches/hmem-no-defer.patch, so the owner of the subject
+# range in variant cxl-first changes cxl -> hmem; the farm bisects the boot
+# (each step a build and a boot), the naive way boots each clean build once.
 #
-# Usage: bench/bisect.sh [COMMITS] [BAD]            Linux 6.12 (default 8 commits, commit 5 bad)
-#        bench/bisect.sh --fixture [COMMITS] [BAD]  the fixture tree: checks the script in a minute
+# Usage: bench/bisect.sh [COMMITS] [BAD]                  Linux 6.12 (default 8 commits, commit 5 bad)
+#        bench/bisect.sh --fixture [COMMITS] [BAD]        the fixture tree: checks the script in a minute
+#        bench/bisect.sh --fixture-owner [COMMITS] [BAD]  the fixture tree, an owner change bisected
 # Prints one table: builds and wall time of each way, and their ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-fixture=0
-if [ "${1:-}" = --fixture ]; then
-	fixture=1
-	shift
-fi
+fixture=0 owner=0
+case "${1:-}" in
+--fixture) fixture=1; shift ;;
+--fixture-owner) fixture=1 owner=1; shift ;;
+esac
 commits=${1:-8}
 bad=${2:-5}
-[ "$bad" -ge 1 ] && [ "$bad" -le "$commits" ] || { echo "usage: $0 [--fixture] [COMMITS] [BAD<=COMMITS]" >&2; exit 2; }
+[ "$bad" -ge 1 ] && [ "$bad" -le "$commits" ] || { echo "usage: $0 [--fixture|--fixture-owner] [COMMITS] [BAD<=COMMITS]" >&2; exit 2; }
 if [ $fixture = 1 ]; then
 	build=${KM_BUILD:-build}
 	export KM_SOURCE_DIR=$PWD KM_SERVER=$PWD/$build/server/kmatrix-server KM_WORKER=$PWD/$build/worker/kmatrix-worker \
@@ -53,6 +58,11 @@ if [ $fixture = 1 ]; then
 	cp tests/fixtures/fixture-bisect.matrix tests/fixtures/fixture.config "$MATRICES/"
 	sed -i 's/^DEV_DAX_HMEM .*/DEV_DAX_HMEM = y/' "$MATRICES/fixture-bisect.matrix"
 	make_args=()
+	if [ $owner = 1 ]; then
+		patch=$PWD/tests/fixtures/patches/hmem-no-defer.patch
+		matrix=fixture-bisect-boot
+		cp tests/fixtures/fixture-bisect-boot.matrix "$MATRICES/"
+	fi
 else
 	git clone -q --shared "$LINUX" "$TREE"
 	patch=$PWD/tests/kernel/patches/0001-dax-hmem-call-cxl-region.patch
@@ -86,7 +96,11 @@ log "series: $commits commits on $(git -C "$TREE" log -1 --format=%h "$MASTER"),
 
 # --- the farm -----------------------------------------------------------------------------------
 start_server --long-poll=2
-start_worker bench --boot-slots=0 --build-timeout=3600
+if [ $owner = 1 ]; then
+	start_worker bench --build-timeout=3600 # the comparison needs the boots
+else
+	start_worker bench --boot-slots=0 --build-timeout=3600
+fi
 submit() { "$KM_CTL" submit --tree="$TREE" --ref=series --commit="$1" --matrix="$matrix"; }
 t0=$(now)
 RUN_A=$(submit "$MASTER")
@@ -109,7 +123,9 @@ farm_builds=$(jq -r '.bisections[0].steps_done' <<<"$B")
 farm_id=$(jq -r '.bisections[0].first_bad.id' <<<"$B")
 farm_label=$(jq -r '.bisections[0].first_bad.label' <<<"$B")
 config=$(jq -r '.bisections[0].config_id' <<<"$B")
-log "farm: head run $head_s s, bisection $farm_s s, $farm_builds builds -> $farm_label"
+steps_word=builds
+[ $owner = 1 ] && steps_word="builds and boots"
+log "farm: head run $head_s s, bisection $farm_s s, $farm_builds $steps_word -> $farm_label"
 curl -sf "$URL/api/v1/configs/$config/config" >"$T/bisect.config"
 stop_server
 
@@ -122,10 +138,23 @@ rm -rf "$T/naive-out"
 mkdir -p "$T/naive-out"
 cp "$T/bisect.config" "$T/naive-out/.config"
 make -s -C "$TREE" O="$T/naive-out" ${make_args[*]} olddefconfig >/dev/null 2>&1 || exit 125
+EOF
+if [ $owner = 1 ]; then
+	# The fixture image boots itself, in cxl-first's load order; the subject range's owner decides.
+	cat >>"$T/step.sh" <<EOF
+make -C "$TREE" O="$T/naive-out" -j$jobs $targets >"$T/naive.log" 2>&1 || exit 125
+"$T/naive-out/arch/x86/boot/bzImage" console=ttyS0 kmatrix.load=cxl_acpi,cxl_pci,dax_hmem kmatrix.modprobe=busybox >"$T/naive-console.log" 2>&1 || exit 125
+grep -q "role=subject owner=cxl " "$T/naive-console.log" && exit 0
+grep -q "role=subject owner=hmem " "$T/naive-console.log" && exit 1
+exit 125
+EOF
+else
+	cat >>"$T/step.sh" <<EOF
 if make -C "$TREE" O="$T/naive-out" ${make_args[*]} -j$jobs $targets >"$T/naive.log" 2>&1; then exit 0; fi
 grep -q "undefined reference to .cxl_region_contains_resource" "$T/naive.log" && exit 1
 exit 125
 EOF
+fi
 chmod +x "$T/step.sh"
 : >"$T/naive-steps"
 t0=$(now)
@@ -142,7 +171,7 @@ git -C "$TREE" bisect reset -q >/dev/null 2>&1 || true
 printf '\nbisection of %s commits on %s, first bad commit %s (%s), config %s\n' "$commits" \
 	"$([ $fixture = 1 ] && echo "the fixture tree" || echo "Linux 6.12")" "$farm_label" "${BAD_ID:0:12}" "$matrix"
 printf '%-44s %12s %12s %8s\n' "" farm naive "naive/farm"
-printf '%-44s %12s %12s %8s\n' "builds" "$farm_builds" "$naive_builds" "$(echo "scale=2; $naive_builds / $farm_builds" | bc)"
+printf '%-44s %12s %12s %8s\n' "$steps_word" "$farm_builds" "$naive_builds" "$(echo "scale=2; $naive_builds / $farm_builds" | bc)"
 ratio=n/a
 [ "$farm_s" -gt 0 ] && ratio=$(echo "scale=1; $naive_s / $farm_s" | bc)
 printf '%-44s %12.0f %12.0f %8s\n' "wall time (s)" "$farm_s" "$naive_s" "$ratio"

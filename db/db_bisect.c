@@ -16,9 +16,11 @@ int db_bisection_add(struct db *db, const struct db_bisection_new *b, long *id)
 	*id = 0;
 	rc = db_exec(db,
 		     "INSERT INTO bisections (run_id, base_run, signature_id, config_id, good_commit, bad_commit, state,"
-		     " reason, created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		     "llllttttiI", b->run_id, b->base_run, b->signature_id, b->config_id, b->good_commit, b->bad_commit,
-		     b->state, b->reason, now, strcmp(b->state, "walking") == 0 ? 0L : (long)now);
+		     " reason, created_at, finished_at, kind, variant, role, before_outcome, after_outcome)"
+		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		     "llIlttttiI" "ttttt", b->run_id, b->base_run, b->signature_id, b->config_id, b->good_commit,
+		     b->bad_commit, b->state, b->reason, now, strcmp(b->state, "walking") == 0 ? 0L : (long)now,
+		     b->kind ? b->kind : "build", b->variant, b->role, b->before, b->after);
 	if (rc)
 		return rc;
 	*id = db_last_id(db);
@@ -55,6 +57,11 @@ void db_bisection_release(struct db_bisection *b)
 	free(b->commits);
 	free(b->signature);
 	free(b->signature_message);
+	free(b->kind);
+	free(b->variant);
+	free(b->role);
+	free(b->before);
+	free(b->after);
 	for (size_t i = 0; i < b->nsteps; i++)
 		step_release(&b->steps[i]);
 	free(b->steps);
@@ -105,8 +112,9 @@ int db_bisection_get(struct db *db, long id, struct db_bisection *out)
 	rc = db_prep(db, &st,
 		     "SELECT b.id, b.run_id, b.base_run, b.signature_id, b.config_id, b.good_commit, b.bad_commit, b.state,"
 		     " b.reason, b.commits, b.good_checked, COALESCE(b.first_bad, 0), COALESCE(b.range_first, 0),"
-		     " b.created_at, COALESCE(b.finished_at, 0), s.signature, s.message"
-		     " FROM bisections b JOIN signatures s ON s.id = b.signature_id WHERE b.id = ?",
+		     " b.created_at, COALESCE(b.finished_at, 0), s.signature, s.message, b.kind, b.variant, b.role,"
+		     " b.before_outcome, b.after_outcome"
+		     " FROM bisections b LEFT JOIN signatures s ON s.id = b.signature_id WHERE b.id = ?",
 		     "l", id);
 	if (rc)
 		return rc;
@@ -117,7 +125,7 @@ int db_bisection_get(struct db *db, long id, struct db_bisection *out)
 		out->id = (long)sqlite3_column_int64(st, 0);
 		out->run_id = (long)sqlite3_column_int64(st, 1);
 		out->base_run = (long)sqlite3_column_int64(st, 2);
-		out->signature_id = (long)sqlite3_column_int64(st, 3);
+		out->signature_id = (long)sqlite3_column_int64(st, 3); /* NULL (a boot) reads as 0 */
 		out->config_id = (long)sqlite3_column_int64(st, 4);
 		out->good_commit = db_col_strdup(st, 5);
 		out->bad_commit = db_col_strdup(st, 6);
@@ -131,6 +139,11 @@ int db_bisection_get(struct db *db, long id, struct db_bisection *out)
 		out->finished_at = sqlite3_column_int64(st, 14);
 		out->signature = db_col_strdup(st, 15);
 		out->signature_message = db_col_strdup(st, 16);
+		out->kind = db_col_strdup(st, 17);
+		out->variant = db_col_strdup(st, 18);
+		out->role = db_col_strdup(st, 19);
+		out->before = db_col_strdup(st, 20);
+		out->after = db_col_strdup(st, 21);
 		rc = 0;
 	}
 	sqlite3_finalize(st);

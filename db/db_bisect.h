@@ -1,4 +1,4 @@
-/* Bisections and their steps (migration 006): the rows behind server/bisect.c. */
+/* Bisections and their steps (migrations 006, 007): the rows behind server/bisect.c. */
 #ifndef KM_DB_BISECT_H
 #define KM_DB_BISECT_H
 
@@ -8,12 +8,14 @@
 #include "db.h"
 
 struct db_bisection_new {
-	long run_id, base_run, signature_id, config_id;
+	long run_id, base_run, signature_id, config_id; /* signature_id 0: a boot */
 	const char *good_commit, *bad_commit;
 	const char *state;  /* walking, or skipped with reason */
 	const char *reason;
+	const char *kind;   /* "build" (NULL too) or "boot" */
+	const char *variant, *role, *before, *after; /* boot: variant, range role (NULL: FAIL), outcomes */
 };
-/* Records a bisection; KM_EEXISTS when the run's signature already has one. */
+/* Records a bisection; KM_EEXISTS when the run's signature (or boot change) already has one. */
 int db_bisection_add(struct db *db, const struct db_bisection_new *b, long *id);
 
 /* Records a job of a bisection (op walk or step; position and commit NULL/0 for the walk). */
@@ -32,7 +34,9 @@ struct db_bisect_step {
 struct db_bisection {
 	long id, run_id, base_run, signature_id, config_id;
 	char *good_commit, *bad_commit, *state, *reason, *commits; /* commits: JSON text or NULL */
-	char *signature, *signature_message; /* of signature_id */
+	char *signature, *signature_message; /* of signature_id; NULL for a boot */
+	char *kind;                          /* "build" or "boot" */
+	char *variant, *role, *before, *after; /* boot: variant, role (NULL: the boot fails), base's and run's outcome */
 	int good_checked;
 	long first_bad, range_first; /* 0: none */
 	int64_t created_at, finished_at;

@@ -77,6 +77,34 @@ int db_run_boots_each(struct db *db, long run_id, void (*fn)(void *ctx, long con
 			 run_id, fn, ctx);
 }
 
+int db_run_boot_owners_each(struct db *db, long run_id, void (*fn)(void *ctx, const struct db_run_boot_owner *b),
+			    void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(db, &st,
+			 "SELECT j.config_id, j.id, COALESCE(j.variant, 'default'), j.status, o.role, o.owner"
+			 " FROM jobs j LEFT JOIN ownership o ON o.boot_job_id = j.id"
+			 " WHERE j.run_id = ? AND j.kind = 'boot' AND j.state = 'done' ORDER BY j.id, o.role",
+			 "l", run_id);
+
+	if (rc)
+		return rc;
+	while ((rc = db_step(db, st)) == 1) {
+		struct db_run_boot_owner b = {
+			.config_id = (long)sqlite3_column_int64(st, 0),
+			.job_id = (long)sqlite3_column_int64(st, 1),
+			.variant = (const char *)sqlite3_column_text(st, 2),
+			.status = (const char *)sqlite3_column_text(st, 3),
+			.role = (const char *)sqlite3_column_text(st, 4),
+			.owner = (const char *)sqlite3_column_text(st, 5),
+		};
+
+		fn(ctx, &b);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int db_run_request_points_each(struct db *db, long run_id, void (*fn)(void *ctx, long config_id, const char *point),
 			       void *ctx)
 {

@@ -19,6 +19,14 @@ void db_run_configs_free(struct db_run_config *v, size_t n);
 /* Calls fn for each finished boot job of a run, with its config and status. */
 int db_run_boots_each(struct db *db, long run_id, void (*fn)(void *ctx, long config_id, const char *status),
 		      void *ctx);
+/* One finished boot of a run with one of its ranges' owners (role and owner NULL: it reported none). */
+struct db_run_boot_owner {
+	long config_id, job_id;
+	const char *variant, *status, *role, *owner;
+};
+/* Calls fn once per (finished boot job, range) of a run, in job order, then role order. */
+int db_run_boot_owners_each(struct db *db, long run_id, void (*fn)(void *ctx, const struct db_run_boot_owner *b),
+			    void *ctx);
 /* Calls fn for each request of a run that resolved to a config, with its requested point. */
 int db_run_request_points_each(struct db *db, long run_id, void (*fn)(void *ctx, long config_id, const char *point),
 			       void *ctx);

@@ -25,7 +25,7 @@ int db_mail_enqueue(struct db *db, const struct db_mail_new *m, long *outbox_id)
 		"INSERT INTO mail_outbox (message_id, kind, run_id, tree_id, ref, commit_id, signature_id,"
 		" in_reply_to, subject, body, headers, state, attempts, next_attempt, created_at)"
 		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-		"ttllttlttttii", m->message_id, m->kind, m->run_id, m->tree_id, m->ref, m->commit_id,
+		"ttllttIttttii", m->message_id, m->kind, m->run_id, m->tree_id, m->ref, m->commit_id,
 		m->signature_id, m->in_reply_to, m->subject, m->body,
 		m->headers_json ? m->headers_json : "[]", m->now, m->now);
 	if (rc)

@@ -11,8 +11,8 @@ struct db;
 
 /* A message for the outbox. Recipients are bare lower-case addresses and the To: forms. */
 struct db_mail_new {
-	const char *message_id, *kind; /* kind: report or fixed */
-	long run_id, tree_id, signature_id;
+	const char *message_id, *kind; /* kind: report, fixed or bisect */
+	long run_id, tree_id, signature_id; /* signature_id 0: none (a bisected boot change) */
 	const char *ref, *commit_id, *in_reply_to;
 	const char *subject, *body, *headers_json;
 	const char *const *addresses;

@@ -1,4 +1,4 @@
-/* Bisection of a run's new error signatures over the first-parent commits between its base and its head. */
+/* Bisection of a run's new error signatures and changed boots over the first-parent commits between its base and its head. */
 #include "bisect.h"
 
 #include <stdbool.h>
@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bisect_boot.h"
 #include "bisect_plan.h"
 #include "buf.h"
 #include "config.h"
@@ -41,6 +42,33 @@ static long warmest_config(const struct run_facts *f, const struct db_run_signat
 	return best;
 }
 
+/*
+ * Records a bisection: skipped with the reason when its ends leave nothing
+ * to bisect, else walking with its walk queued (*walking then 1).
+ */
+static int begin(struct server *s, struct db *db, struct db_bisection_new *b, long *id, int *walking)
+{
+	long job = 0;
+	int rc;
+
+	*walking = 0;
+	if (!b->good_commit || !b->bad_commit) {
+		b->state = "skipped";
+		b->reason = "the run or its base has no commit id";
+	} else if (strcmp(b->good_commit, b->bad_commit) == 0) {
+		b->state = "skipped";
+		b->reason = "the base run built the same commit: nothing to bisect";
+	}
+	rc = db_bisection_add(db, b, id);
+	if (rc || strcmp(b->state, "walking") != 0)
+		return rc;
+	rc = db_job_add(db, b->run_id, "bisect", b->config_id, b->variant, (int)s->cfg->max_attempts, &job);
+	if (!rc)
+		rc = db_bisect_step_add(db, *id, job, "walk", 0, NULL);
+	*walking = rc == 0;
+	return rc;
+}
+
 static int start_one(struct server *s, struct db *db, const struct run_facts *f, const struct run_facts *base,
 		     const struct db_run_signature *sig)
 {
@@ -53,27 +81,42 @@ static int start_one(struct server *s, struct db *db, const struct run_facts *f,
 		.bad_commit = f->run.commit_id,
 		.state = "walking",
 	};
-	long id = 0, job = 0;
-	int rc;
+	long id = 0;
+	int walking = 0, rc;
 
 	if (!b.config_id)
 		return 0; /* only failed builds show a signature; nothing to rebuild otherwise */
-	if (!b.good_commit || !b.bad_commit) {
-		b.state = "skipped";
-		b.reason = "the run or its base has no commit id";
-	} else if (strcmp(b.good_commit, b.bad_commit) == 0) {
-		b.state = "skipped";
-		b.reason = "the base run built the same commit: nothing to bisect";
-	}
-	rc = db_bisection_add(db, &b, &id);
-	if (rc || strcmp(b.state, "walking") != 0)
-		return rc;
-	rc = db_job_add(db, f->run.id, "bisect", b.config_id, NULL, (int)s->cfg->max_attempts, &job);
-	if (!rc)
-		rc = db_bisect_step_add(db, id, job, "walk", 0, NULL);
-	if (!rc)
+	rc = begin(s, db, &b, &id, &walking);
+	if (walking)
 		log_info("run=%ld bisection=%ld signature=%ld config=%ld good=%.12s bad=%.12s walking", f->run.id, id,
 			 sig->id, b.config_id, b.good_commit, b.bad_commit);
+	return rc;
+}
+
+/* A boot of one config and variant that changed against the base: built and booted at each step. */
+static int start_boot(struct server *s, struct db *db, const struct run_facts *f, const struct run_facts *base,
+		      const struct run_facts_cmp_boot *c)
+{
+	struct db_bisection_new b = {
+		.run_id = f->run.id,
+		.base_run = base->run.id,
+		.config_id = c->now->row.id,
+		.good_commit = base->run.commit_id,
+		.bad_commit = f->run.commit_id,
+		.state = "walking",
+		.kind = "boot",
+		.variant = c->boot->variant,
+		.role = c->role,
+		.before = c->before,
+		.after = c->after,
+	};
+	long id = 0;
+	int walking = 0, rc = begin(s, db, &b, &id, &walking);
+
+	if (walking)
+		log_info("run=%ld bisection=%ld boot variant=%s role=%s %s->%s config=%ld good=%.12s bad=%.12s walking",
+			 f->run.id, id, b.variant, b.role ? b.role : "-", b.before, b.after, b.config_id, b.good_commit,
+			 b.bad_commit);
 	return rc;
 }
 
@@ -101,6 +144,12 @@ static int start(struct server *s, struct db *db, long run_id, int *started)
 		if (c->change != RUN_FACTS_SIG_NEW || c->sig->secondary)
 			continue;
 		rc = start_one(s, db, f, base, c->sig);
+		if (!rc)
+			(*started)++;
+	}
+	/* Then the boots that changed, within the same --bisect-max. */
+	for (size_t i = 0; !rc && i < cmp->nboots && *started < s->cfg->bisect_max; i++) {
+		rc = start_boot(s, db, f, base, &cmp->boots[i]);
 		if (!rc)
 			(*started)++;
 	}
@@ -163,6 +212,17 @@ static const char *commit_at(const struct db_bisection *b, const json_t *commits
 	return json_string_value(json_object_get(json_array_get(commits, (size_t)position - 1), "id"));
 }
 
+static bool is_boot(const struct db_bisection *b)
+{
+	return b->kind && strcmp(b->kind, "boot") == 0;
+}
+
+/* What a boot bisection looks for, borrowed from the bisection. */
+static struct bisect_boot_target boot_target(const struct db_bisection *b)
+{
+	return (struct bisect_boot_target){ b->variant, b->role, b->before, b->after };
+}
+
 /* The bisection a step job belongs to; KM_ENOTFOUND when the job is not a step of one. */
 static int bisection_of_job(struct db *db, long job_id, struct db_bisection *b)
 {
@@ -199,10 +259,40 @@ int bisect_payload(struct db *db, long job_id, json_t *job)
 					    json_pack("{s:s,s:i,s:i,s:i}", "op", "step", "bisection", (json_int_t)b.id,
 						      "position", (json_int_t)st->position, "of",
 						      (json_int_t)json_array_size(commits)));
+			/* A boot step boots what it built, with the variant, on the same worker. */
+			if (is_boot(&b))
+				json_object_set_new(json_object_get(job, "bisect"), "boot",
+						    json_pack("{s:s}", "variant", b.variant ? b.variant : "default"));
 		}
 	}
 	json_decref(commits);
 	db_bisection_release(&b);
+	return 0;
+}
+
+/* A boot step's "boot": {status, message?, ownership?: [{range, role, owner}]}; absent when it did not boot. */
+static int boot_result_check(const json_t *boot)
+{
+	const char *status = json_string_value(json_object_get(boot, "status"));
+	const json_t *owners = json_object_get(boot, "ownership"), *msg = json_object_get(boot, "message"), *o;
+	size_t i;
+
+	if (!boot)
+		return 0;
+	if (!json_is_object(boot) || !status ||
+	    (strcmp(status, "PASS") != 0 && strcmp(status, "FAIL") != 0 && strcmp(status, "ERROR") != 0))
+		return err_set(KM_EINVAL, "'boot' must be an object whose 'status' is PASS, FAIL or ERROR");
+	if (msg && (!json_is_string(msg) || strlen(json_string_value(msg)) > 4096))
+		return err_set(KM_EINVAL, "'boot.message' must be a string of at most 4096 bytes");
+	if (owners && (!json_is_array(owners) || json_array_size(owners) > 64))
+		return err_set(KM_EINVAL, "'boot.ownership' must be an array of at most 64 ranges");
+	json_array_foreach(owners, i, o) {
+		const char *role = json_string_value(json_object_get(o, "role"));
+		const char *owner = json_string_value(json_object_get(o, "owner"));
+
+		if (!role || !owner || strlen(role) > 32 || strlen(owner) > 32)
+			return err_set(KM_EINVAL, "boot.ownership[%zu]: needs 'role' and 'owner' (at most 32 bytes each)", i);
+	}
 	return 0;
 }
 
@@ -213,7 +303,7 @@ int bisect_result_check(json_t *res)
 	size_t i;
 
 	if (!walk)
-		return 0; /* a step: its errors are checked as a build's */
+		return boot_result_check(json_object_get(res, "boot")); /* a step: its errors are checked as a build's */
 	if (!json_is_object(walk))
 		return err_set(KM_EINVAL, "'walk' must be an object");
 	commits = json_object_get(walk, "commits");
@@ -261,6 +351,30 @@ static const char *step_verdict(const struct db_bisection *b, const json_t *res,
 	}
 	*reason = xasprintf("the farm could not build it: %s", message ? message : "ERROR");
 	return "skip";
+}
+
+/* A boot step's verdict (bisect_boot_verdict()) from its build's status and its "boot" object. */
+static const char *boot_step_verdict(const struct db_bisection *b, const json_t *res, const char *status,
+				     const char *message, char **reason)
+{
+	static const char *const names[] = { [BISECT_GOOD] = "good", [BISECT_BAD] = "bad", [BISECT_SKIP] = "skip" };
+	const json_t *boot = json_object_get(res, "boot"), *o;
+	struct bisect_boot_target t = boot_target(b);
+	struct bisect_boot_step st = {
+		.build_status = status,
+		.build_message = message,
+		.boot_status = json_string_value(json_object_get(boot, "status")),
+		.boot_message = json_string_value(json_object_get(boot, "message")),
+	};
+	size_t i;
+	enum bisect_verdict v;
+
+	json_array_foreach(json_object_get(boot, "ownership"), i, o) {
+		if (t.role && strcmp(json_string_value(json_object_get(o, "role")), t.role) == 0)
+			st.owner = json_string_value(json_object_get(o, "owner"));
+	}
+	v = bisect_boot_verdict(&t, &st, reason);
+	return names[v == BISECT_GOOD || v == BISECT_BAD ? v : BISECT_SKIP];
 }
 
 static int conclude(struct server *s, struct db *db, const struct db_bisection *b, const char *state, long first_bad,
@@ -350,7 +464,7 @@ static int advance(struct server *s, struct db *db, long id)
 	} else if (plan.outcome == BISECT_NEXT) {
 		long job = 0;
 
-		rc = db_job_add(db, b.run_id, "bisect", b.config_id, NULL, (int)s->cfg->max_attempts, &job);
+		rc = db_job_add(db, b.run_id, "bisect", b.config_id, b.variant, (int)s->cfg->max_attempts, &job);
 		if (!rc)
 			rc = db_bisect_step_add(db, b.id, job, "step", (long)plan.next, commit_at(&b, commits, (long)plan.next));
 		if (!rc)
@@ -417,7 +531,8 @@ int bisect_record(struct server *s, struct db *db, long job_id, const json_t *re
 				goto done;
 			}
 		} else {
-			const char *verdict = step_verdict(&b, res, status, message, &reason);
+			const char *verdict = is_boot(&b) ? boot_step_verdict(&b, res, status, message, &reason)
+							  : step_verdict(&b, res, status, message, &reason);
 
 			rc = db_bisect_step_set(db, job_id, verdict, reason);
 		}
@@ -466,6 +581,8 @@ static json_t *reproducer_of(struct db *db, const struct db_bisection *b, size_t
 		if (strcmp(b->steps[i].op, "step") == 0 && b->steps[i].position == b->first_bad)
 			job = b->steps[i].job_id;
 	}
+	if (is_boot(b)) /* the step built and booted it; the head's own boot is on the run's page */
+		return job ? json_sprintf("/api/v1/jobs/%ld/artifacts/boot-reproducer.sh", job) : json_null();
 	if (!job && (size_t)b->first_bad == n && db_build_of_config(db, b->config_id, &job, &status) != 0)
 		job = 0;
 	free(status);
@@ -491,16 +608,31 @@ static json_t *one_json(struct db *db, const struct db_bisection *b)
 				       "verdict", st->verdict, "reason", st->reason, "state", st->job_state, "status",
 				       st->job_status, "message", st->job_message, "log",
 				       json_sprintf("/api/v1/jobs/%ld/artifacts/build.log", st->job_id)));
+		if (is_boot(b) && strcmp(st->op, "step") == 0)
+			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "console",
+					    json_sprintf("/api/v1/jobs/%ld/artifacts/console.log", st->job_id));
 	}
-	o = json_pack("{s:i,s:i,s:i,s:{s:i,s:s,s:s},s:i,s:s,s:s?,s:s,s:s,s:b,s:i,s:i,s:i,s:i,s:o,s:i,s:o?}", "id",
+	o = json_pack("{s:i,s:i,s:i,s:o,s:i,s:s,s:s?,s:s,s:s,s:b,s:i,s:i,s:i,s:i,s:o,s:i,s:o?}", "id",
 		      (json_int_t)b->id, "run_id", (json_int_t)b->run_id, "base_run", (json_int_t)b->base_run,
-		      "signature", "id", (json_int_t)b->signature_id, "signature", b->signature, "message",
-		      b->signature_message, "config_id", (json_int_t)b->config_id, "state", b->state, "reason", b->reason,
+		      "signature",
+		      is_boot(b) ? json_null()
+				 : json_pack("{s:i,s:s,s:s}", "id", (json_int_t)b->signature_id, "signature", b->signature,
+					     "message", b->signature_message),
+		      "config_id", (json_int_t)b->config_id, "state", b->state, "reason", b->reason,
 		      "good_commit", b->good_commit, "bad_commit", b->bad_commit, "good_checked", b->good_checked != 0,
 		      "commits", (json_int_t)n, "steps_done", (json_int_t)steps, "skips", (json_int_t)skips, "max_steps",
 		      (json_int_t)(n ? bisect_max_steps(n, skips) : 0), "steps", arr, "created_at",
 		      (json_int_t)b->created_at, "finished_at",
 		      b->finished_at ? json_integer((json_int_t)b->finished_at) : NULL);
+	json_object_set_new(o, "kind", json_string(is_boot(b) ? "boot" : "build"));
+	if (is_boot(b)) {
+		struct bisect_boot_target t = boot_target(b);
+		char *what = bisect_boot_what(&t);
+
+		json_object_set_new(o, "boot", json_pack("{s:s?,s:s?,s:s?,s:s?,s:s}", "variant", b->variant, "role", b->role,
+							 "before", b->before, "after", b->after, "what", what));
+		free(what);
+	}
 	if (strcmp(b->state, "found") == 0 || strcmp(b->state, "range") == 0) {
 		json_object_set_new(o, "first_bad", strcmp(b->state, "found") == 0 ? commit_json(commits, b->first_bad, n)
 										  : json_null());
@@ -544,9 +676,7 @@ int bisect_report_text(struct db *db, long run_id, long signature_id, const char
 {
 	long *ids = NULL;
 	size_t n = 0;
-	struct db_bisection b;
-	json_t *commits = NULL, *o = NULL;
-	struct buf out;
+	long id;
 	int rc;
 
 	*tag = *text = NULL;
@@ -555,11 +685,29 @@ int bisect_report_text(struct db *db, long run_id, long signature_id, const char
 		free(ids);
 		return rc;
 	}
-	rc = db_bisection_get(db, ids[0], &b);
+	id = ids[0];
 	free(ids);
+	return bisect_report_text_of(db, id, public_url, tag, text);
+}
+
+int bisect_report_text_of(struct db *db, long bisection_id, const char *public_url, char **tag, char **text)
+{
+	struct db_bisection b;
+	json_t *commits = NULL, *o = NULL;
+	struct buf out;
+	char *what = NULL;
+	int rc;
+
+	*tag = *text = NULL;
+	rc = db_bisection_get(db, bisection_id, &b);
 	if (rc)
 		return rc;
 	commits = commits_of(&b);
+	if (is_boot(&b)) {
+		struct bisect_boot_target t = boot_target(&b);
+
+		what = bisect_boot_what(&t);
+	}
 	buf_init(&out, 64 * 1024);
 	if (strcmp(b.state, "found") == 0) {
 		const json_t *c = json_array_get(commits, (size_t)b.first_bad - 1);
@@ -570,30 +718,38 @@ int bisect_report_text(struct db *db, long run_id, long signature_id, const char
 			steps += strcmp(b.steps[i].op, "step") == 0;
 		o = one_json(db, &b);
 		*tag = xasprintf("%ld/%zu", b.first_bad, json_array_size(commits));
-		buf_printf(&out, "The error was bisected to this commit (patch %s of the push, %zu build%s):\n\n", *tag,
-			   steps, steps == 1 ? "" : "s");
+		if (what)
+			buf_printf(&out, "The %s was bisected to this commit (patch %s of the push, %zu build%s and boot%s):\n\n",
+				   what, *tag, steps, steps == 1 ? "" : "s", steps == 1 ? "" : "s");
+		else
+			buf_printf(&out, "The error was bisected to this commit (patch %s of the push, %zu build%s):\n\n",
+				   *tag, steps, steps == 1 ? "" : "s");
 		buf_printf(&out, "  bisected to %.12s %s\n", id ? id : "?",
 			   json_string_value(json_object_get(c, "subject")) ? json_string_value(json_object_get(c, "subject"))
 									     : "");
 		if (json_string_value(json_object_get(c, "author")))
 			buf_printf(&out, "  author: %s\n", json_string_value(json_object_get(c, "author")));
 		if (json_string_value(json_object_get(o, "reproducer")))
-			buf_printf(&out, "  reproducer at that commit: %s%s\n", public_url ? public_url : "",
+			buf_printf(&out, "  %sreproducer at that commit: %s%s\n", what ? "boot " : "", public_url ? public_url : "",
 				   json_string_value(json_object_get(o, "reproducer")));
 	} else if (strcmp(b.state, "range") == 0) {
 		const char *first = json_string_value(json_object_get(json_array_get(commits, (size_t)b.range_first - 1), "id"));
 		const char *last = json_string_value(json_object_get(json_array_get(commits, (size_t)b.first_bad - 1), "id"));
 
 		buf_printf(&out,
-			   "The bisection could not name one commit: %s.\n  first bad commit in %.12s..%.12s (patches %ld..%ld of %zu)\n",
-			   b.reason ? b.reason : "commits were skipped", first ? first : "?", last ? last : "?", b.range_first,
-			   b.first_bad, json_array_size(commits));
+			   "The bisection%s%s could not name one commit: %s.\n  first bad commit in %.12s..%.12s (patches %ld..%ld of %zu)\n",
+			   what ? " of the " : "", what ? what : "", b.reason ? b.reason : "commits were skipped",
+			   first ? first : "?", last ? last : "?", b.range_first, b.first_bad, json_array_size(commits));
 	} else if (strcmp(b.state, "skipped") == 0 || strcmp(b.state, "error") == 0) {
-		buf_printf(&out, "Not bisected: %s.\n", b.reason ? b.reason : b.state);
+		if (what)
+			buf_printf(&out, "The %s was not bisected: %s.\n", what, b.reason ? b.reason : b.state);
+		else
+			buf_printf(&out, "Not bisected: %s.\n", b.reason ? b.reason : b.state);
 	}
 	if (out.len)
 		*text = buf_steal(&out);
 	buf_free(&out);
+	free(what);
 	json_decref(o);
 	json_decref(commits);
 	db_bisection_release(&b);

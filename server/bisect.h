@@ -1,4 +1,4 @@
-/* Bisection: which commit of a push introduced a run's new error signature, found with ordinary leased jobs. */
+/* Bisection: which commit of a push introduced a run's new error signature or changed boot, found with ordinary leased jobs. */
 #ifndef KM_BISECT_H
 #define KM_BISECT_H
 
@@ -9,8 +9,10 @@ struct server;
 
 /*
  * A run became done (inside the caller's transaction): for each error
- * signature new against its base (run_facts_base(), the mail's rule), up to
- * --bisect-max, records a bisection over the failing config last built and
+ * signature new against its base (run_facts_base(), the mail's rule), then
+ * each boot that changed against it (run_facts_compare(): a new FAIL, a
+ * changed owner), up to --bisect-max in all, records a bisection — over the
+ * failing config last built, or the boot's config and variant — and
  * queues its walk. A bisection that cannot start is recorded as skipped
  * with the reason. Failures are logged and undone; the run stays done.
  */
@@ -53,5 +55,8 @@ int bisect_json(struct db *db, long run_id, long signature_id, json_t **out);
  */
 int bisect_report_text(struct db *db, long run_id, long signature_id, const char *public_url, char **tag,
 		       char **text);
+
+/* The same for one bisection by id (a boot's: "The owner change of range subject (cxl → hmem) ... was bisected to"). */
+int bisect_report_text_of(struct db *db, long bisection_id, const char *public_url, char **tag, char **text);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "artifacts.h"
 #include "bisect.h"
+#include "bisect_boot.h"
 #include "buf.h"
 #include "condition.h"
 #include "config.h"
@@ -359,7 +360,8 @@ static char *headers_json(long run_id, long signature_id, const struct mail_run 
 	char *out;
 
 	json_array_append_new(h, json_sprintf("X-Kmatrix-Run: %ld", run_id));
-	json_array_append_new(h, json_sprintf("X-Kmatrix-Signature: %ld", signature_id));
+	if (signature_id) /* a bisected boot change is about no signature */
+		json_array_append_new(h, json_sprintf("X-Kmatrix-Signature: %ld", signature_id));
 	json_array_append_new(h,
 			      json_sprintf("X-Kmatrix-Tree: %s %s", f->run.tree_name, branch_of(f->run.ref)));
 	json_array_append_new(h, json_sprintf("X-Kmatrix-Kind: %s", kind));
@@ -658,6 +660,95 @@ out:
 	return rc;
 }
 
+/*
+ * The mail about a boot bisection that ended found or range: no report is
+ * about a boot change, so it stands alone, to the report's recipients, its
+ * subject tagged with the patch like a report's. Returns 1 when queued, 0
+ * when there is nothing to send (or it was queued before).
+ */
+static int compose_boot_bisection(struct notifier *n, struct db *db, const struct mail_run *f, long bisection_id)
+{
+	struct server *s = n->s;
+	struct db_bisection b;
+	struct rcpts r = { 0 };
+	char *host = public_host(s->cfg->public_url), *base = public_base(s->cfg->public_url);
+	char *tag = NULL, *text = NULL, *what = NULL, *subject = NULL, *body = NULL, *msgid = NULL;
+	const char *point = "?";
+	int rc = db_bisection_get(db, bisection_id, &b);
+
+	if (rc)
+		goto out;
+	if (!b.kind || strcmp(b.kind, "boot") != 0 || (strcmp(b.state, "found") != 0 && strcmp(b.state, "range") != 0))
+		goto done;
+	rc = bisect_report_text_of(db, bisection_id, base, &tag, &text);
+	if (rc || !text)
+		goto done;
+	add_matrix_and_tree_recipients(n, f, &r);
+	if (r.n == 0) {
+		log_warn("run=%ld bisection=%ld: no recipient (no author address, no [notify] to): no mail", f->run.id,
+			 bisection_id);
+		goto done;
+	}
+	for (size_t i = 0; i < f->facts->nconfigs; i++) {
+		if (f->facts->configs[i].row.id == b.config_id && f->facts->configs[i].row.point)
+			point = f->facts->configs[i].row.point;
+	}
+	{
+		struct bisect_boot_target t = { b.variant, b.role, b.before, b.after };
+		struct report_input in = {
+			.tree_name = f->run.tree_name,
+			.branch = f->run.ref,
+			.commit = f->run.commit_id,
+			.series_tag = tag,
+		};
+
+		what = bisect_boot_what(&t);
+		in.error_message = what;
+		subject = report_subject(&in);
+	}
+	body = xasprintf("Run %ld booted config %ld (%s) in variant %s; its base, run %ld, booted the same config.\n\n%s\n"
+			 "-- \nkmatrix, %s/#/run/%ld\n",
+			 f->run.id, b.config_id, point, b.variant ? b.variant : "default", b.base_run, text, base, f->run.id);
+	msgid = xasprintf("<kmatrix-bisect-%ld-boot-%ld@%s>", f->run.id, bisection_id, host);
+	rc = enqueue(db, "bisect", f, 0, msgid, NULL, subject, body, &r);
+	if (rc == 0)
+		rc = 1;
+	else if (rc == 1)
+		rc = 0;
+done:
+	db_bisection_release(&b);
+out:
+	rcpts_free(&r);
+	free(host);
+	free(base);
+	free(tag);
+	free(text);
+	free(what);
+	free(subject);
+	free(body);
+	free(msgid);
+	return rc;
+}
+
+/* The mails about the run's boot bisections (composed with its reports, so after --bisect-wait). */
+static int compose_boot_bisections(struct notifier *n, struct db *db, const struct mail_run *f, int *queued)
+{
+	long *ids = NULL;
+	size_t nids = 0;
+	int rc = db_bisections_find(db, f->run.id, 0, 0, &ids, &nids);
+
+	for (size_t i = 0; !rc && i < nids; i++) {
+		int r = compose_boot_bisection(n, db, f, ids[i]);
+
+		if (r < 0)
+			rc = r;
+		else
+			*queued += r;
+	}
+	free(ids);
+	return rc;
+}
+
 int notifier_bisection_done(struct server *s, struct db *db, long bisection_id)
 {
 	struct notifier *n = s->notifier;
@@ -679,6 +770,14 @@ int notifier_bisection_done(struct server *s, struct db *db, long bisection_id)
 	if (rc || pending)
 		goto out; /* the report is still to be composed, and will say it */
 	rc = mail_run_load(db, b.run_id, &f);
+	if (!rc && b.kind && strcmp(b.kind, "boot") == 0) {
+		/* Ended after the run's mails were composed: its own mail goes now. */
+		rc = compose_boot_bisection(n, db, &f, bisection_id);
+		if (rc > 0)
+			kick(n);
+		rc = rc < 0 ? rc : 0;
+		goto out;
+	}
 	if (!rc)
 		rc = db_mail_last_report(db, f.run.tree_id, f.run.ref, b.signature_id, &report_mail, &report_id, &report_run);
 	if (rc == KM_ENOTFOUND || (!rc && report_run != b.run_id)) {
@@ -784,6 +883,9 @@ int notifier_compose(struct notifier *n, struct db *db, long run_id, int *queued
 		}
 		*queued += r;
 	}
+	rc = compose_boot_bisections(n, db, &f, queued);
+	if (rc)
+		goto done;
 	log_info("run=%ld base=%ld mails=%d composed", run_id, base_id, *queued);
 done:
 	report_sizes_release(&sizes);

@@ -93,6 +93,40 @@ static void add_boot(void *ctx, long config_id, const char *status)
 		combine(c->verdict, status);
 }
 
+/* The newest boot of each variant, with its owners: a later job of a variant replaces the earlier one. */
+static void add_boot_owner(void *ctx, const struct db_run_boot_owner *row)
+{
+	struct run_facts_config *c = find_config(ctx, row->config_id);
+	struct run_facts_boot *b = NULL;
+
+	if (!c || !row->variant)
+		return;
+	for (size_t i = 0; i < c->nboots; i++) {
+		if (strcmp(c->boots[i].variant, row->variant) == 0)
+			b = &c->boots[i];
+	}
+	if (!b) {
+		c->boots = xrealloc(c->boots, (c->nboots + 1) * sizeof(*c->boots));
+		b = &c->boots[c->nboots++];
+		memset(b, 0, sizeof(*b));
+		b->variant = xstrdup(row->variant);
+	}
+	if (b->job_id != row->job_id) {
+		for (size_t k = 0; k < b->nowners; k++) {
+			free(b->owners[k].role);
+			free(b->owners[k].owner);
+		}
+		b->nowners = 0;
+		b->job_id = row->job_id;
+		snprintf(b->status, sizeof(b->status), "%s", row->status ? row->status : "");
+	}
+	if (row->role && row->owner) {
+		b->owners = xrealloc(b->owners, (b->nowners + 1) * sizeof(*b->owners));
+		b->owners[b->nowners].role = xstrdup(row->role);
+		b->owners[b->nowners++].owner = xstrdup(row->owner);
+	}
+}
+
 static void add_request(void *ctx, long config_id, const char *point)
 {
 	struct run_facts_config *c = find_config(ctx, config_id);
@@ -126,6 +160,8 @@ int run_facts_load(struct db *db, long run_id, struct run_facts **out)
 	free(rows); /* the rows' strings now belong to f->configs */
 	rc = db_run_boots_each(db, run_id, add_boot, f);
 	if (!rc)
+		rc = db_run_boot_owners_each(db, run_id, add_boot_owner, f);
+	if (!rc)
 		rc = db_run_request_points_each(db, run_id, add_request, f);
 	if (!rc)
 		rc = db_run_signatures(db, run_id, &f->sigs, &f->nsigs);
@@ -157,6 +193,17 @@ void run_facts_free(struct run_facts *f)
 		for (size_t k = 0; k < f->configs[i].nreq; k++)
 			free(f->configs[i].req_points[k]);
 		free(f->configs[i].req_points);
+		for (size_t k = 0; k < f->configs[i].nboots; k++) {
+			struct run_facts_boot *b = &f->configs[i].boots[k];
+
+			for (size_t o = 0; o < b->nowners; o++) {
+				free(b->owners[o].role);
+				free(b->owners[o].owner);
+			}
+			free(b->owners);
+			free(b->variant);
+		}
+		free(f->configs[i].boots);
 	}
 	free(f->configs);
 	db_run_signatures_free(f->sigs, f->nsigs);
@@ -237,6 +284,63 @@ static enum run_facts_change change_of(const char *now, const char *before)
 	return RUN_FACTS_UNKNOWN;
 }
 
+const char *run_facts_boot_change_name(enum run_facts_boot_change c)
+{
+	return c == RUN_FACTS_BOOT_OWNER ? "owner" : "new-failure";
+}
+
+static const struct run_facts_boot *boot_of(const struct run_facts_config *c, const char *variant)
+{
+	for (size_t i = 0; i < c->nboots; i++) {
+		if (strcmp(c->boots[i].variant, variant) == 0)
+			return &c->boots[i];
+	}
+	return NULL;
+}
+
+static const char *owner_of(const struct run_facts_boot *b, const char *role)
+{
+	for (size_t i = 0; i < b->nowners; i++) {
+		if (strcmp(b->owners[i].role, role) == 0)
+			return b->owners[i].owner;
+	}
+	return NULL;
+}
+
+static void add_boot_change(struct run_facts_cmp *c, const struct run_facts_cmp_config *x,
+			    const struct run_facts_boot *now, const struct run_facts_boot *before,
+			    enum run_facts_boot_change change, const char *role, const char *from, const char *to)
+{
+	struct run_facts_cmp_boot *b;
+
+	c->boots = xrealloc(c->boots, (c->nboots + 1) * sizeof(*c->boots));
+	b = &c->boots[c->nboots++];
+	*b = (struct run_facts_cmp_boot){ x->now, x->base, now, before, change, role, from, to };
+}
+
+/* The boots of one config that changed against the same config (same hash) of the base. */
+static void compare_boots(struct run_facts_cmp *c, const struct run_facts_cmp_config *x)
+{
+	if (!x->base || strcmp(x->now->row.hash, x->base->row.hash) != 0)
+		return; /* another config: its boots would say nothing about the commits */
+	for (size_t i = 0; i < x->now->nboots; i++) {
+		const struct run_facts_boot *now = &x->now->boots[i], *before = boot_of(x->base, now->variant);
+
+		if (!before || strcmp(before->status, "PASS") != 0)
+			continue;
+		if (strcmp(now->status, "FAIL") == 0) {
+			add_boot_change(c, x, now, before, RUN_FACTS_BOOT_NEW_FAILURE, NULL, "PASS", "FAIL");
+			continue;
+		}
+		for (size_t k = 0; strcmp(now->status, "PASS") == 0 && k < now->nowners; k++) {
+			const char *role = now->owners[k].role, *after = now->owners[k].owner, *from = owner_of(before, role);
+
+			if (from && strcmp(from, after) != 0 && strcmp(from, "race") != 0 && strcmp(after, "race") != 0)
+				add_boot_change(c, x, now, before, RUN_FACTS_BOOT_OWNER, role, from, after);
+		}
+	}
+}
+
 struct run_facts_cmp *run_facts_compare(const struct run_facts *now, const struct run_facts *base)
 {
 	struct run_facts_cmp *c = xcalloc(1, sizeof(*c));
@@ -251,6 +355,7 @@ struct run_facts_cmp *run_facts_compare(const struct run_facts *now, const struc
 		c->configs[i].now = &now->configs[i];
 		c->configs[i].base = b;
 		c->configs[i].change = change_of(now->configs[i].verdict, b ? b->verdict : NULL);
+		compare_boots(c, &c->configs[i]);
 	}
 	c->nconfigs = now->nconfigs;
 	c->sigs = xcalloc(now->nsigs + nbase + 1, sizeof(*c->sigs));
@@ -274,12 +379,13 @@ void run_facts_cmp_free(struct run_facts_cmp *c)
 		return;
 	free(c->configs);
 	free(c->sigs);
+	free(c->boots);
 	free(c);
 }
 
 json_t *run_facts_cmp_json(const struct run_facts_cmp *c)
 {
-	json_t *configs = json_array(), *sigs = json_array();
+	json_t *configs = json_array(), *sigs = json_array(), *boots = json_array();
 
 	for (size_t i = 0; i < c->nconfigs; i++) {
 		const struct run_facts_cmp_config *x = &c->configs[i];
@@ -300,9 +406,19 @@ json_t *run_facts_cmp_json(const struct run_facts_cmp *c)
 						      "configs", (json_int_t)s->nconfigs, "secondary", s->secondary,
 						      "change", run_facts_sig_change_name(c->sigs[i].change)));
 	}
-	return json_pack("{s:I,s:o,s:b,s:o,s:o}", "run", (json_int_t)c->now->run.id, "base",
+	for (size_t i = 0; i < c->nboots; i++) {
+		const struct run_facts_cmp_boot *b = &c->boots[i];
+
+		json_array_append_new(boots, json_pack("{s:s,s:I,s:I,s:s,s:s,s:s?,s:s,s:s}", "point", b->now->row.point,
+						       "config_id", (json_int_t)b->now->row.id, "base_config_id",
+						       (json_int_t)b->base->row.id, "variant", b->boot->variant, "change",
+						       run_facts_boot_change_name(b->change), "role", b->role, "before",
+						       b->before, "after", b->after));
+	}
+	return json_pack("{s:I,s:o,s:b,s:o,s:o,s:o}", "run", (json_int_t)c->now->run.id, "base",
 			 c->base ? json_integer(c->base->run.id) : json_null(), "provisional",
-			 !c->now->finished || (c->base && !c->base->finished), "configs", configs, "signatures", sigs);
+			 !c->now->finished || (c->base && !c->base->finished), "configs", configs, "signatures", sigs,
+			 "boots", boots);
 }
 
 /* ---- failure conditions ---------------------------------------------------------------------------- */

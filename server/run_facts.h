@@ -11,12 +11,28 @@
 struct condition_result;
 struct matrix;
 
+/* The owner a boot gave one Soft Reserved range, by its role (subject, control). */
+struct run_facts_owner {
+	char *role, *owner;
+};
+
+/* The newest finished boot of a config in one variant. */
+struct run_facts_boot {
+	long job_id;
+	char *variant;
+	char status[8];                /* PASS, FAIL, ERROR, SKIP, MISS */
+	struct run_facts_owner *owners; /* role order */
+	size_t nowners;
+};
+
 /* A config of the run with what the comparison needs. */
 struct run_facts_config {
 	struct db_run_config row; /* id, hash, point, newest build job and its status ("" unfinished) */
 	char verdict[8];          /* FAIL if the build or a boot failed, else ERROR, else PASS; "" unfinished */
 	char **req_points;        /* the requested points that resolved to this config */
 	size_t nreq;
+	struct run_facts_boot *boots; /* one per variant booted, in job order */
+	size_t nboots;
 };
 
 struct run_facts {
@@ -78,25 +94,48 @@ struct run_facts_cmp_signature {
 	const struct db_run_signature *sig; /* the base's for a gone one */
 	enum run_facts_sig_change change;
 };
+/* A boot of the same config (same hash) and variant that changed against the base. */
+enum run_facts_boot_change {
+	RUN_FACTS_BOOT_NEW_FAILURE, /* FAILs now, passed in the base */
+	RUN_FACTS_BOOT_OWNER,       /* passes in both; the owner of a range (role) changed */
+};
+/* "new-failure", "owner". */
+const char *run_facts_boot_change_name(enum run_facts_boot_change c);
+
+struct run_facts_cmp_boot {
+	const struct run_facts_config *now, *base;
+	const struct run_facts_boot *boot, *base_boot;
+	enum run_facts_boot_change change;
+	const char *role;          /* OWNER: the range's role; NULL for NEW_FAILURE */
+	const char *before, *after; /* OWNER: the owners; NEW_FAILURE: "PASS" and "FAIL" */
+};
+
 struct run_facts_cmp {
 	const struct run_facts *now, *base; /* borrowed; base NULL when there is none */
 	struct run_facts_cmp_config *configs;
 	size_t nconfigs;
 	struct run_facts_cmp_signature *sigs; /* the run's signatures in its order, then the gone ones */
 	size_t nsigs;
+	struct run_facts_cmp_boot *boots; /* changed boots, in config then variant then role order */
+	size_t nboots;
 };
 
 /*
  * Compares two loaded runs (base may be NULL: everything is new). A config
  * matches the base config with the same hash, else the one a request of the
- * same point resolved to. The result borrows from both; free it before them.
+ * same point resolved to. Boots are compared only for a config with the
+ * same hash, variant by variant: a boot that FAILs now and passed in the
+ * base, or, when both passed, each range whose owner differs (a "race" on
+ * either side is the expectations' business, not a change). The result
+ * borrows from both; free it before them.
  */
 struct run_facts_cmp *run_facts_compare(const struct run_facts *now, const struct run_facts *base);
 void run_facts_cmp_free(struct run_facts_cmp *c);
 
 /*
  * {"run","base","provisional","configs":[{point,config_id,base_config_id,status,base_status,change}],
- *  "signatures":[{id,type,message,signature,configs,secondary,change}]}: provisional while either
+ *  "signatures":[{id,type,message,signature,configs,secondary,change}],
+ *  "boots":[{point,config_id,base_config_id,variant,change,role,before,after}]}: provisional while either
  * run is unfinished. A new reference.
  */
 json_t *run_facts_cmp_json(const struct run_facts_cmp *c);

@@ -1,4 +1,4 @@
-/* Bisect jobs: the walk of the first-parent history between a good and a bad commit, or one step's build. */
+/* Bisect jobs: the walk of the first-parent history between a good and a bad commit, or one step's build (and boot). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +48,36 @@ static int walk(struct job *j, const json_t *b, json_t *result)
 	return 0;
 }
 
+/*
+ * A boot bisection's step: the build exactly as a build job does it, then,
+ * when it passes, the boot job's boot of what it staged (the build's own
+ * stage, on this worker), reported under "boot": {status, message, ownership}.
+ */
+static int boot_step(struct job *j, const json_t *boot, json_t *result)
+{
+	const char *variant = json_string_value(json_object_get(boot, "variant"));
+	json_t *booted;
+	int rc = build_run(j, result);
+
+	if (rc || strcmp(json_string_value(json_object_get(result, "status")), "PASS") != 0)
+		return rc;
+	booted = json_object();
+	if (boot_job_boot(j, j->id, variant, booted) != 0 || !json_string_value(json_object_get(booted, "status"))) {
+		/* The farm could not boot it: the server counts the step as skipped. */
+		json_object_set_new(result, "boot",
+				    json_pack("{s:s,s:s}", "status", "ERROR", "message", err_msg()));
+	} else {
+		json_object_set_new(result, "boot",
+				    json_pack("{s:O,s:O?,s:O?}", "status", json_object_get(booted, "status"), "message",
+					      json_object_get(booted, "message"), "ownership",
+					      json_object_get(booted, "ownership")));
+	}
+	log_info("job=%ld bisect step booted variant=%s status=%s", j->id, variant ? variant : "default",
+		 json_string_value(json_object_get(json_object_get(result, "boot"), "status")));
+	json_decref(booted);
+	return 0;
+}
+
 int bisect_job_run(struct job *j, json_t *result)
 {
 	const json_t *b = json_object_get(j->spec, "bisect");
@@ -55,6 +85,8 @@ int bisect_job_run(struct job *j, json_t *result)
 
 	if (op && strcmp(op, "walk") == 0)
 		return walk(j, b, result);
+	if (op && strcmp(op, "step") == 0 && json_object_get(b, "boot"))
+		return boot_step(j, json_object_get(b, "boot"), result);
 	if (op && strcmp(op, "step") == 0)
 		return build_run(j, result); /* the step's commit and the failing config, in the matrix's build directory */
 	return err_set(KM_EINVAL, "bisect job without a known 'bisect.op'");

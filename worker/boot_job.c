@@ -190,12 +190,10 @@ static int boot_repeats(struct job *j, const struct matrix *m, const struct matr
 	return rc;
 }
 
-int boot_job_run(struct job *j, json_t *result)
+int boot_job_boot(struct job *j, long build_job, const char *variant_name, json_t *result)
 {
 	const json_t *spec = j->spec;
 	const json_t *bundle = json_object_get(spec, "matrix");
-	const char *variant_name = json_string_value(json_object_get(spec, "variant"));
-	long build_job = (long)json_integer_value(json_object_get(spec, "build_job"));
 	const struct matrix_variant *variant = NULL;
 	struct matrix *m = NULL;
 	struct boot_input in;
@@ -304,4 +302,10 @@ done:
 	free(repro);
 	free(path);
 	return rc;
+}
+
+int boot_job_run(struct job *j, json_t *result)
+{
+	return boot_job_boot(j, (long)json_integer_value(json_object_get(j->spec, "build_job")),
+			     json_string_value(json_object_get(j->spec, "variant")), result);
 }

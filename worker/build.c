@@ -410,8 +410,12 @@ int build_run(struct job *j, json_t *result)
 	symvers = xasprintf("%s/Module.symvers", out);
 	if (strcmp(status, "PASS") == 0)
 		job_upload(j, "module.symvers", symvers);
-	/* A bisection step is not booted: it only answers whether the build shows the signature. */
-	if (strcmp(status, "PASS") == 0 && m->boot && strcmp(j->kind, "build") == 0) {
+	/*
+	 * A build's boots, or a boot bisection's step, need its boot inputs; a
+	 * step of a signature's bisection only answers whether the build shows it.
+	 */
+	if (strcmp(status, "PASS") == 0 && m->boot &&
+	    (strcmp(j->kind, "build") == 0 || json_object_get(json_object_get(spec, "bisect"), "boot"))) {
 		stage = boot_stage_dir(j->opts, j->id);
 		rc = stage_boot_inputs(j, &k, m, stage);
 		boot_stage_prune(j->opts, j->opts->boot_stages);

@@ -50,7 +50,17 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 int configure_run(struct job *j, json_t *result);
 int build_run(struct job *j, json_t *result);
 int boot_job_run(struct job *j, json_t *result);
-/* A bisect job: op "walk" lists the first-parent commits, op "step" builds one commit like a build job. */
+/*
+ * The boot job's work for the kernel build job build_job left (staged on this
+ * worker, else downloaded) in the matrix variant variant_name: fills *result
+ * as a boot job's (status, message, details, ownership) and uploads the
+ * console, the boot reproducer and the initramfs under job j.
+ */
+int boot_job_boot(struct job *j, long build_job, const char *variant_name, json_t *result);
+/*
+ * A bisect job: op "walk" lists the first-parent commits, op "step" builds one
+ * commit like a build job and, with "boot", boots what it built.
+ */
 int bisect_job_run(struct job *j, json_t *result);
 
 /*

@@ -1,10 +1,11 @@
 // Two runs side by side: per configuration new failure / fixed / still failing / still passing,
-// per error signature new / gone / still, and the matrix coloured by change.
+// per error signature new / gone / still, changed boots (with their bisections), and the matrix coloured by change.
 import { h, replace } from '../dom.js';
 import * as api from '../api.js';
 import { badge, crumbs, commitLine, pointChips, section, emptyNote, branchHref, branchLabel } from '../components.js';
 import { fitGrid } from '../grid.js';
 import { ACTIVE_RUN } from '../status.js';
+import { bisectionLine, bootBisectionOf } from './bisection.js';
 
 export const CHANGES = [
 	['new-failure', 'New failures', 'Fail now; passed in the base run, or were not in it.'],
@@ -24,6 +25,19 @@ const MAIN = ['new-failure', 'fixed', 'still-failing', 'still-passing'];
 const verdictBadge = (s) => (s ? badge(s) : badge('running', 'unfinished'));
 
 const SHOW = 12; // rows of a long group shown before "show all"
+
+/* Boots of the same configuration and variant that changed: a new failure or a range's new owner. */
+function bootsTable(boots, axes, bisections) {
+	if (!boots.length)
+		return emptyNote('No boot changed against the base run.');
+	return h('table', { class: 'cmp boots' },
+		h('thead', null, h('tr', null, h('th', null, 'Configuration'), h('th', null, 'Variant'), h('th', null, 'Change'))),
+		h('tbody', null, boots.map((b) => h('tr', { dataset: { change: b.change, variant: b.variant } },
+			h('td', null, pointChips(b.point, axes), ' ', h('a', { href: `#/config/${b.config_id}` }, `#${b.config_id}`)),
+			h('td', null, b.variant),
+			h('td', null, b.change === 'owner' ? `range ${b.role}: ${b.before} → ${b.after}` : 'boot fails now, passed before',
+				bisectionLine(bootBisectionOf(bisections, b)))))));
+}
 
 function configTable(list, axes, runId, baseId) {
 	const row = (c) => h('tr', { dataset: { change: c.change, point: c.point } },
@@ -60,7 +74,10 @@ export default {
 		const axes = run.axes || [];
 		const body = h('div');
 		const draw = async () => {
-			const [cmp, m] = await Promise.all([api.compare(id, baseId), api.matrix(id)]);
+			const [cmp, m, allBisections] = await Promise.all([api.compare(id, baseId), api.matrix(id),
+				api.bisections(id).catch(() => [])]);
+			/* A run's bisections are against its own base: shown only when that is the run compared with. */
+			const bisections = allBisections.filter((b) => b.base_run === baseId);
 			const groups = new Map(CHANGES.map(([k]) => [k, []]));
 			for (const c of cmp.configs)
 				groups.get(c.change)?.push(c);
@@ -82,6 +99,7 @@ export default {
 						h('td', null, h('a', { href: `#/signature/${s.id}`, class: 'sig-msg' }, s.message)),
 						h('td', null, h('span', { class: 'tag' }, s.type)),
 						h('td', { class: 'num' }, `${s.configs} config${s.configs === 1 ? '' : 's'}`))))) : emptyNote('No errors in either run.')),
+				section('Boots', bootsTable(cmp.boots || [], axes, bisections)),
 				h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', null, 'Matrix by change'),
 					h('span', { class: 'muted small' }, `Cells of run #${id}, coloured by what changed against run #${baseId}.`)),
 				h('div', { class: 'legend' }, CHANGES.filter(([k]) => k !== 'gone' && (groups.get(k).length || MAIN.includes(k))).map(([k, label]) => h('span', { class: 'lg' },

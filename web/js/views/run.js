@@ -6,7 +6,7 @@ import { badge, pills, crumbs, runState, commitLine, pointChips, section, emptyN
 import { fitGrid, OWNER_LETTER, shortNames } from '../grid.js';
 import { ACTIVE_RUN, configStatus, tally } from '../status.js';
 import { conditionBlock } from '../insight.js';
-import { bisectionLine } from './bisection.js';
+import { bisectionLine, bootBisectionsCard } from './bisection.js';
 
 const tip = () => document.getElementById('tip');
 const SHOW = 12; // rows of the problem list shown before "show all"
@@ -114,7 +114,7 @@ function summary(run) {
 }
 
 function signaturesCard(sigs, runId, bisections = []) {
-	const bisectionOf = new Map(bisections.map((b) => [b.signature.id, b]));
+	const bisectionOf = new Map(bisections.filter((b) => b.signature).map((b) => [b.signature.id, b]));
 	if (!sigs.length)
 		return section('Errors', emptyNote('No build errors in this run.'));
 	return section('Errors',
@@ -175,6 +175,7 @@ export default {
 		const controls = h('div', { class: 'controls' });
 		const sigBox = h('div');
 		const probBox = h('div');
+		const bootBox = h('div');
 		const stamp = h('span', { class: 'muted small updated' });
 		const intro = h('span', { class: 'muted small' });
 
@@ -257,6 +258,7 @@ export default {
 				'request; hover for requested vs effective values, click for the configuration.';
 			replace(sum, summary(run));
 			replace(sigBox, signaturesCard(sigs, run.id, bisections));
+			replace(bootBox, bootBisectionsCard(bisections));
 			replace(probBox, problemsCard(m, axes));
 			stamp.textContent = ACTIVE_RUN.has(run.state) ? `live · updated ${new Date().toLocaleTimeString()}` : '';
 		};
@@ -269,7 +271,7 @@ export default {
 			h('section', { class: 'card matrix-card' },
 				h('div', { class: 'card-head' }, h('h2', null, 'Matrix'), intro, stamp),
 				controls, legendBox, gridBox),
-			sigBox, probBox);
+			sigBox, bootBox, probBox);
 		drawGrid();
 
 		if (ACTIVE_RUN.has(run.state)) {
