@@ -120,3 +120,19 @@ start_smtp_sink() {
 	[ -s "$1/port" ] || fail "smtp_sink.py did not start: $(cat "$T/sink.log")"
 	SMTP_PORT=$(cat "$1/port")
 }
+
+# wait_bisections RUN [TRIES]: until none of the run's bisections is walking or stepping (checked every
+# 0.2 s, TRIES times, 600 by default); prints them.
+wait_bisections() {
+	local out
+	for _ in $(seq 1 "${2:-600}"); do
+		out=$(curl -s "$URL/api/v1/runs/$1/bisections")
+		if [ "$(jq '[.bisections[] | select(.state == "walking" or .state == "stepping")] | length' <<<"$out")" = 0 ] &&
+			[ "$(jq '.bisections | length' <<<"$out")" -gt 0 ]; then
+			echo "$out"
+			return 0
+		fi
+		sleep 0.2
+	done
+	fail "run $1: bisections did not end: $out"
+}

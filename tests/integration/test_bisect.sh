@@ -72,20 +72,6 @@ submit() { # submit REF COMMIT: prints the run id
 		jq -r .id
 	expect_status 201 "submit $1 at $2"
 }
-# wait_bisections RUN: until none of the run's bisections is walking or stepping; prints them.
-wait_bisections() {
-	local out
-	for _ in $(seq 1 600); do
-		out=$(curl -s "$URL/api/v1/runs/$1/bisections")
-		if [ "$(jq '[.bisections[] | select(.state == "walking" or .state == "stepping")] | length' <<<"$out")" = 0 ] &&
-			[ "$(jq '.bisections | length' <<<"$out")" -gt 0 ]; then
-			echo "$out"
-			return 0
-		fi
-		sleep 0.2
-	done
-	fail "run $1: bisections did not end: $out"
-}
 
 # ---- 1. 16 commits, commit 11 breaks the link ----------------------------------------------------
 

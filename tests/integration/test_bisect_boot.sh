@@ -62,19 +62,6 @@ submit() { # submit REF COMMIT: prints the run id
 		jq -r .id
 	expect_status 201 "submit $1 at $2"
 }
-wait_bisections() {
-	local out
-	for _ in $(seq 1 900); do
-		out=$(curl -s "$URL/api/v1/runs/$1/bisections")
-		if [ "$(jq '[.bisections[] | select(.state == "walking" or .state == "stepping")] | length' <<<"$out")" = 0 ] &&
-			[ "$(jq '.bisections | length' <<<"$out")" -gt 0 ]; then
-			echo "$out"
-			return 0
-		fi
-		sleep 0.2
-	done
-	fail "run $1: bisections did not end: $out"
-}
 # mail_of RUN KIND: the file of the run's first message of that kind (waits for it).
 mail_of() {
 	local m=
@@ -110,7 +97,7 @@ CMP=$(curl -s "$URL/api/v1/runs/$RUN1/compare")
 [ "$(jq -c '[.boots[] | {variant, change, role, before, after}]' <<<"$CMP")" = \
 	'[{"variant":"cxl-first","change":"owner","role":"subject","before":"cxl","after":"hmem"}]' ] ||
 	fail "the comparison does not show the owner change: $(jq -c .boots <<<"$CMP")"
-B=$(wait_bisections "$RUN1")
+B=$(wait_bisections "$RUN1" 900)
 echo "$B" | jq -c '.bisections[0] | {kind, boot, state, first_bad: .first_bad.label, steps_done, skips, max_steps, reason}'
 [ "$(jq '.bisections | length' <<<"$B")" = 1 ] || fail "one bisection expected: $B"
 [ "$(jq -r '.bisections[0] | "\(.kind) \(.signature) \(.boot.variant) \(.boot.role) \(.boot.before) \(.boot.after)"' <<<"$B")" = \
@@ -178,7 +165,7 @@ RUN3=$(submit oops "$(g rev-parse HEAD)")
 [ "$(wait_run "$RUN3")" = done ] || fail "run $RUN3 did not finish done"
 [ "$(curl -s "$URL/api/v1/runs/$RUN3/compare" | jq -c '[.boots[] | {change, before, after}]')" = \
 	'[{"change":"new-failure","before":"PASS","after":"FAIL"}]' ] || fail "the comparison does not show the new boot failure"
-B=$(wait_bisections "$RUN3")
+B=$(wait_bisections "$RUN3" 900)
 echo "$B" | jq -c '.bisections[0] | {kind, boot, state, first_bad: .first_bad.label, steps_done, max_steps}'
 [ "$(jq -r '.bisections[0] | "\(.kind) \(.boot.role) \(.boot.what)"' <<<"$B")" = "boot null boot failure in variant cxl-first" ] ||
 	fail "the bisection is not of the boot failure: $B"
