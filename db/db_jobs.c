@@ -187,6 +187,62 @@ int db_job_add_done(struct db *db, long run_id, const char *kind, long config_id
 	return 0;
 }
 
+int db_job_add_waiting(struct db *db, long run_id, long config_id, const char *variant, int max_attempts,
+		       long same_boot_as, long *job_id)
+{
+	int rc = db_exec(db,
+			 "INSERT INTO jobs (run_id, kind, config_id, variant, state, max_attempts, same_boot_as, created_at)"
+			 " VALUES (?, 'boot', ?, ?, 'queued', ?, ?, ?)",
+			 "lltlli", run_id, config_id, variant, (long)max_attempts, same_boot_as, db_now());
+
+	if (rc)
+		return rc;
+	if (job_id)
+		*job_id = db_last_id(db);
+	return 0;
+}
+
+int db_jobs_waiting_boot(struct db *db, long job_id, long **ids, char ***variants, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*ids = NULL;
+	*variants = NULL;
+	*n = 0;
+	rc = db_prep(db, &st, "SELECT id, variant FROM jobs WHERE same_boot_as = ? AND state = 'queued' ORDER BY id", "l",
+		     job_id);
+	if (rc)
+		return rc;
+	while ((rc = db_step(db, st)) == 1) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			*ids = xrealloc(*ids, cap * sizeof(**ids));
+			*variants = xrealloc(*variants, cap * sizeof(**variants));
+		}
+		(*ids)[*n] = (long)sqlite3_column_int64(st, 0);
+		(*variants)[(*n)++] = db_col_strdup(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_job_finish_shared(struct db *db, long job_id, const char *status, const char *message)
+{
+	int64_t now = db_now();
+
+	return db_exec(db,
+		       "UPDATE jobs SET state = 'done', status = ?, message = ?, started_at = ?, finished_at = ?"
+		       " WHERE id = ? AND state = 'queued'",
+		       "ttiil", status, message, now, now, job_id);
+}
+
+int db_jobs_stop_waiting(struct db *db, long job_id)
+{
+	return db_exec(db, "UPDATE jobs SET same_boot_as = NULL WHERE same_boot_as = ? AND state = 'queued'", "l", job_id);
+}
+
 int db_jobs_queued(struct db *db, const char *const *kinds, size_t limit, struct db_job **jobs, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
@@ -209,7 +265,7 @@ int db_jobs_queued(struct db *db, const char *const *kinds, size_t limit, struct
 		     " r.tree_id, r.matrix_name, r.created_at,"
 		     " COALESCE((SELECT b.worker_id FROM builds b WHERE b.config_id = j.config_id), 0)"
 		     " FROM jobs j JOIN runs r ON r.id = j.run_id"
-		     " WHERE j.state = 'queued' AND j.kind IN (?, ?, ?, ?)"
+		     " WHERE j.state = 'queued' AND j.same_boot_as IS NULL AND j.kind IN (?, ?, ?, ?)"
 		     " ORDER BY CASE j.kind WHEN 'configure' THEN 0 WHEN ? THEN 1 WHEN ? THEN 2 WHEN ? THEN 3 ELSE 4 END,"
 		     " j.run_id, j.id LIMIT ?",
 		     "ttttttt" "l", k[0], k[1], k[2], k[3], k[0], k[1], k[2], (long)limit);
@@ -338,9 +394,10 @@ int db_job_retry_or_fail(struct db *db, long job_id, const char *message, bool *
 			       "UPDATE jobs SET state = 'queued', lease_id = NULL, lease_expires = NULL,"
 			       " worker_id = NULL, message = ? WHERE id = ?",
 			       "tl", message, job_id);
-	return db_exec(db,
-		       "UPDATE jobs SET state = 'done', status = 'ERROR', message = ?, finished_at = ? WHERE id = ?",
-		       "til", message, db_now(), job_id);
+	rc = db_exec(db, "UPDATE jobs SET state = 'done', status = 'ERROR', message = ?, finished_at = ? WHERE id = ?",
+		     "til", message, db_now(), job_id);
+	/* Its boot never comes: the jobs waiting for it boot on their own. */
+	return rc ? rc : db_jobs_stop_waiting(db, job_id);
 }
 
 int db_leases_expire(struct db *db, int64_t now, int *requeued, int *errored, void (*fn)(void *ctx, long run_id),

@@ -41,7 +41,21 @@ int db_job_add(struct db *db, long run_id, const char *kind, long config_id, con
 int db_job_add_done(struct db *db, long run_id, const char *kind, long config_id, const char *variant,
 		    const char *status, const char *message, long *job_id);
 
-/* Queued jobs of the given kinds (NULL-terminated list, in order of preference after configure jobs), oldest run first, at most limit. Caller frees with db_jobs_free. */
+/*
+ * Boots shared between variants (migration 008): a boot job that waits for
+ * the boot of job same_boot_as, which is the same experiment, and is never
+ * claimed. When that boot is recorded its waiting jobs are recorded from it
+ * (db_jobs_waiting_boot, db_job_finish_shared); when it ends without a boot
+ * to share, db_jobs_stop_waiting lets them boot on their own.
+ */
+int db_job_add_waiting(struct db *db, long run_id, long config_id, const char *variant, int max_attempts,
+		       long same_boot_as, long *job_id);
+/* The queued jobs waiting for job's boot, and their variants: caller frees ids and each variant. */
+int db_jobs_waiting_boot(struct db *db, long job_id, long **ids, char ***variants, size_t *n);
+int db_job_finish_shared(struct db *db, long job_id, const char *status, const char *message);
+int db_jobs_stop_waiting(struct db *db, long job_id);
+
+/* Queued jobs of the given kinds (NULL-terminated list, in order of preference after configure jobs), oldest run first, at most limit; jobs waiting for a shared boot are not among them. Caller frees with db_jobs_free. */
 int db_jobs_queued(struct db *db, const char *const *kinds, size_t limit, struct db_job **jobs, size_t *n);
 void db_jobs_free(struct db_job *jobs, size_t n);
 

@@ -230,7 +230,8 @@ int db_run_matrix_json(struct db *db, long run_id, json_t **out)
 	rc = db_prep(db, &st,
 		     "SELECT j.config_id, j.id, j.variant, CASE WHEN j.state = 'done' THEN j.status ELSE j.state END,"
 		     " (SELECT o.owner FROM ownership o WHERE o.boot_job_id = j.id AND o.role = 'subject' LIMIT 1),"
-		     " (SELECT o.owner FROM ownership o WHERE o.boot_job_id = j.id AND o.role = 'control' LIMIT 1)"
+		     " (SELECT o.owner FROM ownership o WHERE o.boot_job_id = j.id AND o.role = 'control' LIMIT 1),"
+		     " j.same_boot_as"
 		     " FROM jobs j WHERE j.run_id = ? AND j.kind = 'boot' ORDER BY j.config_id, j.id",
 		     "l", run_id);
 	if (rc)
@@ -241,9 +242,10 @@ int db_run_matrix_json(struct db *db, long run_id, json_t **out)
 		if (!c)
 			continue;
 		json_array_append_new(json_object_get(c, "boots"),
-				      json_pack("{s:o,s:o,s:o,s:o,s:o}", "job_id", db_col_json(st, 1), "variant",
+				      json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "job_id", db_col_json(st, 1), "variant",
 						db_col_json(st, 2), "status", db_col_json(st, 3), "owner",
-						db_col_json(st, 4), "control_owner", db_col_json(st, 5)));
+						db_col_json(st, 4), "control_owner", db_col_json(st, 5), "same_boot_as",
+						db_col_json(st, 6)));
 	}
 	sqlite3_finalize(st);
 	st = NULL;
@@ -370,7 +372,8 @@ int db_config_json(struct db *db, long config_id, json_t **out)
 
 	rc = db_prep(db, &st,
 		     "SELECT j.id AS job_id, j.variant, CASE WHEN j.state = 'done' THEN j.status ELSE j.state END"
-		     " AS status, COALESCE(b.message, j.message) AS message, b.wall_s, b.warnings, b.details"
+		     " AS status, COALESCE(b.message, j.message) AS message, b.wall_s, b.warnings, b.details,"
+		     " j.same_boot_as, (SELECT p.variant FROM jobs p WHERE p.id = j.same_boot_as) AS same_boot_variant"
 		     " FROM jobs j LEFT JOIN boots b ON b.job_id = j.id"
 		     " WHERE j.config_id = ? AND j.kind = 'boot' ORDER BY j.id",
 		     "l", config_id);
@@ -382,7 +385,10 @@ int db_config_json(struct db *db, long config_id, json_t **out)
 		sqlite3_stmt *ost = NULL;
 		json_t *owners = json_array();
 
+		long booted = sqlite3_column_type(st, 7) == SQLITE_NULL ? job : (long)sqlite3_column_int64(st, 7);
+
 		json_object_set_new(boot, "details", db_col_parsed(st, 6));
+		/* A boot shared with an earlier variant (same_boot_as): its console and initramfs are that job's. */
 		if (db_prep(db, &ost,
 			    "SELECT range_text AS range, role, owner, evidence FROM ownership WHERE boot_job_id = ?"
 			    " ORDER BY role DESC, range_text",
@@ -392,7 +398,7 @@ int db_config_json(struct db *db, long config_id, json_t **out)
 			sqlite3_finalize(ost);
 		}
 		json_object_set_new(boot, "ownership", owners);
-		json_object_set_new(boot, "artifacts", job_artifacts(db, job));
+		json_object_set_new(boot, "artifacts", job_artifacts(db, booted));
 		json_array_append_new(boots, boot);
 	}
 	sqlite3_finalize(st);

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "bisect.h"
+#include "boot_share.h"
 #include "db.h"
 #include "err.h"
 #include "expect_results.h"
@@ -337,9 +338,42 @@ static int record_errors(struct db *db, long job_id, const json_t *errors)
 	return 0;
 }
 
+/*
+ * The boot jobs of a passed build: one per variant, but a variant whose boot
+ * is the same experiment as an earlier one's (boot_share.h) waits for that
+ * boot instead of booting again. modules: the build's "modules" (NULL: it
+ * did not say, every variant boots).
+ */
+static int queue_boots(struct server *s, struct db *db, const struct db_run *run, const struct matrix *m,
+		       long config_id, const json_t *modules, long *queued)
+{
+	size_t nv = m->boot->nvariants, nmods = json_is_array(modules) ? json_array_size(modules) : 0;
+	long *same = xcalloc(nv, sizeof(*same)), *ids = xcalloc(nv, sizeof(*ids));
+	const char **names = xcalloc(nmods + 1, sizeof(*names));
+	int rc = 0;
+
+	for (size_t i = 0; i < nmods; i++)
+		names[i] = json_string_value(json_array_get(modules, i));
+	boot_share_plan(m->boot, json_is_array(modules) ? names : NULL, nmods, same);
+	for (size_t i = 0; !rc && i < nv; i++) {
+		const char *variant = m->boot->variants[i].name;
+
+		if (same[i] >= 0)
+			rc = db_job_add_waiting(db, run->id, config_id, variant, (int)s->cfg->max_attempts,
+						ids[same[i]], &ids[i]);
+		else
+			rc = db_job_add(db, run->id, "boot", config_id, variant, (int)s->cfg->max_attempts, &ids[i]);
+		(*queued)++;
+	}
+	free(same);
+	free(ids);
+	free(names);
+	return rc;
+}
+
 /* After a build: its boots are queued, skipped (build failed) or missed (build errored). */
 static int follow_build(struct server *s, struct db *db, const struct db_run *run, const struct matrix *m,
-			long config_id, const char *status, long *queued)
+			long config_id, const char *status, const json_t *modules, long *queued)
 {
 	bool live = strcmp(run->state, "superseded") != 0 && strcmp(run->state, "cancelled") != 0;
 	int rc = 0;
@@ -347,18 +381,16 @@ static int follow_build(struct server *s, struct db *db, const struct db_run *ru
 	*queued = 0;
 	if (!m->boot)
 		return 0;
+	if (strcmp(status, "PASS") == 0 && live)
+		return queue_boots(s, db, run, m, config_id, modules, queued);
 	for (size_t i = 0; !rc && i < m->boot->nvariants; i++) {
 		const char *variant = m->boot->variants[i].name;
 
-		if (strcmp(status, "PASS") == 0 && live) {
-			rc = db_job_add(db, run->id, "boot", config_id, variant, (int)s->cfg->max_attempts, NULL);
-			(*queued)++;
-		} else if (strcmp(status, "FAIL") == 0) {
+		if (strcmp(status, "FAIL") == 0)
 			rc = db_job_add_done(db, run->id, "boot", config_id, variant, "SKIP", "the build failed", NULL);
-		} else {
+		else
 			rc = db_job_add_done(db, run->id, "boot", config_id, variant, "MISS",
 					     live ? "the build did not complete" : "the run was superseded", NULL);
-		}
 	}
 	return rc;
 }
@@ -380,7 +412,7 @@ int sched_boots_missed(struct server *s, struct db *db, long run_id)
 		goto done;
 	rc = run_facts_matrix(&run, NULL, &m);
 	for (size_t i = 0; !rc && i < n; i++)
-		rc = follow_build(s, db, &run, m, configs[i], "ERROR", &queued);
+		rc = follow_build(s, db, &run, m, configs[i], "ERROR", NULL, &queued);
 done:
 	free(configs);
 	db_run_release(&run);
@@ -412,6 +444,49 @@ static int record_ownership(struct db *db, long job_id, const json_t *owners)
 			return rc;
 	}
 	return 0;
+}
+
+/*
+ * After job's boot b is recorded: the jobs waiting for it (same experiment,
+ * another variant) get the same boot, ownership and their own expectations.
+ * A boot that ERRORed answers for nobody: they boot on their own.
+ */
+static int record_shared_boots(struct db *db, const struct matrix *m, const struct db_boot_result *b,
+			       const json_t *ownership)
+{
+	long *ids = NULL;
+	char **variants = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (strcmp(b->status, "PASS") != 0 && strcmp(b->status, "FAIL") != 0)
+		return db_jobs_stop_waiting(db, b->job_id);
+	rc = db_jobs_waiting_boot(db, b->job_id, &ids, &variants, &n);
+	for (size_t i = 0; !rc && i < n; i++) {
+		const char *variant = variants[i] ? variants[i] : "default";
+		char *message = xasprintf("the same boot as variant %s (job %ld): the same modules load in the same order",
+					  b->variant, b->job_id);
+		struct db_boot_result copy = *b;
+
+		/* No wall time of its own: it took none, and the run's estimates must not think so. */
+		copy.job_id = ids[i];
+		copy.variant = variant;
+		copy.message = message;
+		copy.wall_s = 0;
+		rc = db_boot_record(db, &copy);
+		if (!rc)
+			rc = record_ownership(db, ids[i], ownership);
+		if (!rc)
+			rc = expect_results_boot(db, m, b->config_id, ids[i], variant, ownership);
+		if (!rc)
+			rc = db_job_finish_shared(db, ids[i], b->status, message);
+		free(message);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(variants[i]);
+	free(variants);
+	free(ids);
+	return rc;
 }
 
 static int record_result(struct server *s, struct db *db, long worker_id, long job_id, json_t *res,
@@ -469,6 +544,23 @@ static int check_items(const json_t *o, const char *key, const char *const *keys
 	return 0;
 }
 
+/* A build's "modules": absent, or an array of module names. */
+static int check_modules(const json_t *modules)
+{
+	size_t i;
+	json_t *e;
+
+	if (!modules)
+		return 0;
+	if (!json_is_array(modules) || json_array_size(modules) > 8192)
+		return err_set(KM_EINVAL, "'modules' must be an array of at most 8192 module names");
+	json_array_foreach(modules, i, e) {
+		if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) > 64)
+			return err_set(KM_EINVAL, "modules[%zu] must be a module name of 1 to 64 bytes", i);
+	}
+	return 0;
+}
+
 int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *res)
 {
 	const char *status;
@@ -521,6 +613,8 @@ int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *r
 		static const size_t max[] = { 1024, 64, 4096, 1024, 1024, 8192 };
 
 		rc = check_items(res, "errors", keys, max, 6, 3);
+		if (!rc)
+			rc = check_modules(json_object_get(res, "modules"));
 		if (!rc && strcmp(kind, "bisect") == 0)
 			rc = bisect_result_check(res);
 	} else {
@@ -643,7 +737,7 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 		if (!rc)
 			rc = expect_results_build(db, m, job.config_id, job_id, status);
 		if (!rc)
-			rc = follow_build(s, db, &run, m, job.config_id, status, &followups);
+			rc = follow_build(s, db, &run, m, job.config_id, status, json_object_get(res, "modules"), &followups);
 	} else if (strcmp(job.kind, "bisect") == 0) {
 		/* The step is finished before the bisection looks at its steps for the next one. */
 		rc = db_job_finish(db, job_id, lease, status, message);
@@ -675,6 +769,8 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 			rc = record_ownership(db, job_id, json_object_get(res, "ownership"));
 		if (!rc)
 			rc = expect_results_boot(db, m, job.config_id, job_id, b.variant, json_object_get(res, "ownership"));
+		if (!rc)
+			rc = record_shared_boots(db, m, &b, json_object_get(res, "ownership"));
 		free(details_text);
 	}
 	if (!rc)

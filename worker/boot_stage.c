@@ -9,6 +9,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "fsutil.h"
 #include "log.h"
 #include "proc.h"
 #include "worker.h"
@@ -81,4 +84,38 @@ void boot_stage_prune(const struct worker_opts *o, long keep)
 	}
 	free(jobs);
 	free(root);
+}
+
+#define MODULES_MAX 8192 /* a kernel with more is not a slim matrix kernel; the rest are not listed */
+
+json_t *boot_stage_modules(const char *out)
+{
+	char *path = xasprintf("%s/modules.order", out);
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	json_t *names = json_array();
+
+	if (fs_read_file(path, 4u << 20, &text, &len) != 0) {
+		free(path);
+		return names;
+	}
+	for (line = strtok_r(text, "\n", &save); line && json_array_size(names) < MODULES_MAX;
+	     line = strtok_r(NULL, "\n", &save)) {
+		/* drivers/cxl/cxl_acpi.o (Linux 6.2 and later) or drivers/cxl/cxl_acpi.ko */
+		const char *base = strrchr(line, '/') ? strrchr(line, '/') + 1 : line;
+		char *name = xstrdup(base);
+		char *dot = strrchr(name, '.');
+
+		if (dot)
+			*dot = '\0';
+		for (char *c = name; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		if (*name)
+			json_array_append_new(names, json_string(name));
+		free(name);
+	}
+	free(text);
+	free(path);
+	return names;
 }

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
 struct worker_opts;
 
 /* WORK/boots/job-N: the stage of build job N. Returns the caller's string. */
@@ -23,5 +25,12 @@ void boot_stage_release(int fd);
  * modules from the server instead, so pruning costs time, never a result.
  */
 void boot_stage_prune(const struct worker_opts *o, long keep);
+
+/*
+ * The loadable modules a build made, by module name ("cxl_acpi"; '-' read
+ * as '_'), from OUT/modules.order: a JSON array, empty when the build made
+ * none. The server compares boot variants' load lists with it.
+ */
+json_t *boot_stage_modules(const char *out);
 
 #endif

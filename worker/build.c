@@ -419,6 +419,7 @@ int build_run(struct job *j, json_t *result)
 		stage = boot_stage_dir(j->opts, j->id);
 		rc = stage_boot_inputs(j, &k, m, stage);
 		boot_stage_prune(j->opts, j->opts->boot_stages);
+		json_object_set_new(result, "modules", boot_stage_modules(out));
 		if (rc) {
 			status = "ERROR";
 			snprintf(message, sizeof(message), "could not stage boot inputs: %s", err_msg());

@@ -124,6 +124,30 @@ owner() { jq -r --arg p "$1" --arg v "$2" '.configs[] | select(.point == $p) | .
 	"$T/matrix.json")" = 0 ] || fail "without HMEM nobody owns the subject range"
 pass "boots: SKIP after failed builds; ownership per config and load order"
 
+# Shared boots: hmem-first loads what cxl-first loads, in the same order, unless HMEM and a CXL
+# driver are both modules; then it waits for cxl-first's boot and is recorded from it. kmod (another
+# modprobe) and cxl-first always boot.
+jq -e '[.configs[] | select(.build.status == "PASS") | .effective as $e | (.boots | map({(.variant): .}) | add) as $b
+	| ((($e.DEV_DAX_HMEM == "m") and ($e.CXL_ACPI == "m" or $e.CXL_PCI == "m")) | not) as $same
+	| $b["cxl-first"].same_boot_as == null and $b.kmod.same_boot_as == null
+	  and (if $same then $b["hmem-first"].same_boot_as == $b["cxl-first"].job_id
+		and $b["hmem-first"].owner == $b["cxl-first"].owner and $b["hmem-first"].status == $b["cxl-first"].status
+	       else $b["hmem-first"].same_boot_as == null end)] | all' "$T/matrix.json" >/dev/null ||
+	fail "hmem-first shares cxl-first's boot exactly where the modules load in the same order"
+shared=$(jq '[.configs[].boots[] | select(.same_boot_as != null)] | length' "$T/matrix.json")
+[ "$shared" -gt 0 ] || fail "some boots are shared"
+booted=$(sqlite3 "$T/data/kmatrix.db" "SELECT COUNT(*) FROM jobs WHERE kind = 'boot' AND worker_id IS NOT NULL")
+[ "$booted" = $((243 - $(jq '[.configs[] | select(.build.status == "FAIL") | .boots[]] | length' "$T/matrix.json") - shared)) ] ||
+	fail "workers booted $booted times: every boot but the skipped and the shared ones"
+id=$(jq '.configs[] | select(.point == "yyyyy") | .id' "$T/matrix.json")
+api GET "/api/v1/configs/$id" | jq -e '(.boots | map({(.variant): .}) | add) as $b
+	| $b["hmem-first"].same_boot_as == $b["cxl-first"].job_id and $b["hmem-first"].same_boot_variant == "cxl-first"
+	  and $b["hmem-first"].wall_s == 0 and ($b["hmem-first"].artifacts | has("console.log"))
+	  and ($b["hmem-first"].message | startswith("the same boot as variant cxl-first"))
+	  and $b["hmem-first"].ownership == $b["cxl-first"].ownership' >/dev/null ||
+	fail "a shared boot's config view: $(api GET "/api/v1/configs/$id" | jq -c '.boots[] | select(.variant == "hmem-first")')"
+pass "boots shared between variants: $shared of 243, $booted booted by the workers"
+
 workers=$(for id in $(jq '.configs[].id' "$T/matrix.json"); do curl -s "$URL/api/v1/configs/$id" | jq -r .build.worker; done | sort -u | wc -l)
 [ "$workers" = 2 ] || fail "builds spread over both workers ($workers)"
 pass "builds spread over both workers"

@@ -150,6 +150,48 @@ static void lease__lifecycle(void **state)
 	}
 }
 
+/* A boot waiting for another variant's boot is never claimed; it boots itself once that one ends without a boot. */
+static void shared_boot__waits_then_boots_itself(void **state)
+{
+	struct fixture *f = *state;
+	long run = make_run(f->db, "refs/heads/main"), cfg = 0, first = 0, second = 0, w = 0, *ids = NULL;
+	const char *kinds[] = { "boot", NULL };
+	struct db_job *jobs = NULL;
+	char **variants = NULL;
+	size_t n = 0;
+	bool created = false, requeued = true;
+	int64_t now = (int64_t)time(NULL);
+
+	assert_int_equal(db_worker_create(f->db, "w", "hash", &w), 0);
+	assert_int_equal(db_config_ensure(f->db, run, "h1", "yy", "{}", "CONFIG_A=y\n", &cfg, &created), 0);
+	assert_int_equal(db_job_add(f->db, run, "boot", cfg, "cxl-first", 1, &first), 0);
+	assert_int_equal(db_job_add_waiting(f->db, run, cfg, "hmem-first", 1, first, &second), 0);
+	assert_int_equal(db_jobs_queued(f->db, kinds, 10, &jobs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(jobs[0].id, first);
+	db_jobs_free(jobs, n);
+	assert_int_equal(db_jobs_waiting_boot(f->db, first, &ids, &variants, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], second);
+	assert_string_equal(variants[0], "hmem-first");
+	free(variants[0]);
+	free(variants);
+	free(ids);
+
+	/* Out of attempts: the first job ends as ERROR, and the second is claimable. */
+	assert_int_equal(db_job_lease(f->db, first, w, "L1", now + 100), 0);
+	assert_int_equal(db_job_retry_or_fail(f->db, first, "lost", &requeued), 0);
+	assert_false(requeued);
+	assert_int_equal(db_jobs_waiting_boot(f->db, first, &ids, &variants, &n), 0);
+	assert_int_equal(n, 0);
+	free(variants);
+	free(ids);
+	assert_int_equal(db_jobs_queued(f->db, kinds, 10, &jobs, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(jobs[0].id, second);
+	db_jobs_free(jobs, n);
+}
+
 static void lease__finished_result_is_a_duplicate(void **state)
 {
 	struct fixture *f = *state;
@@ -230,6 +272,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(config__same_hash_is_one_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(lease__lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(lease__finished_result_is_a_duplicate, setup, teardown),
+		cmocka_unit_test_setup_teardown(shared_boot__waits_then_boots_itself, setup, teardown),
 		cmocka_unit_test_setup_teardown(supersede__cancels_queued_jobs_of_older_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(errors__signature_shared_across_jobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(transaction__rollback_discards, setup, teardown),

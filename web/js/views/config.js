@@ -122,7 +122,7 @@ function bootsCard(boots) {
 				return h('tr', { dataset: { variant: b.variant } }, h('td', null, h('b', null, b.variant)), h('td', null, badge(b.status)),
 					h('td', null, subj ? h('span', { class: `owner o-${subj.owner}` }, subj.owner) : '—'),
 					h('td', null, ctl ? h('span', { class: `owner o-${ctl.owner}` }, ctl.owner) : '—'),
-					h('td', null, duration(b.wall_s)), h('td', { class: 'small' }, b.message || ''));
+					h('td', null, b.same_boot_as ? 'shared' : duration(b.wall_s)), h('td', { class: 'small' }, b.message || ''));
 			}))));
 	for (const b of boots) {
 		/* Console details: scalars and short lists; the ranges are the ownership table already. */
@@ -131,13 +131,16 @@ function bootsCard(boots) {
 			.map(([k, v]) => [k.replace(/_/g, ' '), typeof v === 'boolean' ? (v ? 'yes' : 'no') : Array.isArray(v) &&
 				v.every((x) => typeof x !== 'object') ? v.join(', ') || '—' : v]) : [];
 		const con = b.artifacts && b.artifacts['console.log'] !== undefined;
+		/* A boot shared with an earlier variant shows that boot's console and artifacts. */
+		const booted = b.same_boot_as || b.job_id;
+		const whose = b.same_boot_as ? ` of ${b.same_boot_variant}` : '';
 		const d = h('details', { class: 'boot', dataset: { variant: b.variant } },
 			h('summary', null, h('b', null, b.variant), ' ', badge(b.status), ' ',
-				h('span', { class: 'muted' }, con ? `console log, ${bytes(b.artifacts['console.log'])}` : 'no console log')));
+				h('span', { class: 'muted' }, con ? `console log${whose}, ${bytes(b.artifacts['console.log'])}` : 'no console log')));
 		const body = h('div', { class: 'boot-body' },
 			ownershipTable(b.ownership),
 			details.length ? kv(details.map(([k, v]) => [k, typeof v === 'object' ? h('code', null, JSON.stringify(v)) : String(v)])) : null,
-			h('div', { class: 'small' }, 'Artifacts: ', artifactLinks(b.job_id, b.artifacts)));
+			h('div', { class: 'small' }, `Artifacts${whose}: `, artifactLinks(booted, b.artifacts)));
 		d.append(body);
 		if (con) {
 			let loaded = false;
@@ -148,7 +151,7 @@ function bootsCard(boots) {
 				const slot = h('p', { class: 'muted' }, 'Loading the console log…');
 				body.append(slot);
 				try {
-					const text = await api.artifact(b.job_id, 'console.log');
+					const text = await api.artifact(booted, 'console.log');
 					const marks = new Map();
 					text.split('\n').forEach((l, i) => {
 						if (/^KMATRIX /.test(l))
