@@ -10,10 +10,11 @@ int db_build_record(struct db *db, const struct db_build_result *b)
 {
 	return db_exec(db,
 		       "INSERT OR REPLACE INTO builds (job_id, config_id, worker_id, status, message, wall_s, cpu_s,"
-		       " ccache_hits, ccache_misses, warnings, log_lines, make_cmd, finished_at)"
-		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       "llIttddllllti", b->job_id, b->config_id, b->worker_id, b->status, b->message, b->wall_s,
-		       b->cpu_s, b->ccache_hits, b->ccache_misses, b->warnings, b->log_lines, b->make_cmd, db_now());
+		       " ccache_hits, ccache_misses, ccache_remote_hits, warnings, log_lines, make_cmd, finished_at)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       "llIttddlllllti", b->job_id, b->config_id, b->worker_id, b->status, b->message, b->wall_s,
+		       b->cpu_s, b->ccache_hits, b->ccache_misses, b->ccache_remote_hits, b->warnings, b->log_lines,
+		       b->make_cmd, db_now());
 }
 
 int db_build_of_config(struct db *db, long config_id, long *job_id, char **status)

@@ -12,7 +12,7 @@ struct db_build_result {
 	long job_id, config_id, worker_id;
 	const char *status, *message;
 	double wall_s, cpu_s;
-	long ccache_hits, ccache_misses, warnings, log_lines;
+	long ccache_hits, ccache_misses, ccache_remote_hits, warnings, log_lines;
 	const char *make_cmd;
 };
 int db_build_record(struct db *db, const struct db_build_result *b);

@@ -726,6 +726,7 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 			.cpu_s = num_field(res, "cpu_s"),
 			.ccache_hits = int_field(ccache, "hits"),
 			.ccache_misses = int_field(ccache, "misses"),
+			.ccache_remote_hits = int_field(ccache, "remote_hits"),
 			.warnings = int_field(res, "warnings"),
 			.log_lines = int_field(res, "log_lines"),
 			.make_cmd = str_field(res, "make_cmd", 4096),

@@ -444,7 +444,6 @@ int build_run(struct job *j, json_t *result)
 			 cc1.remote_errors - cc0.remote_errors);
 	json_object_set_new(result, "warnings", json_integer((json_int_t)buildlog_warning_count(o.scan)));
 	json_object_set_new(result, "log_lines", json_integer((json_int_t)buildlog_line_count(o.scan)));
-	json_object_set_new(result, "log_bytes", json_integer((json_int_t)total));
 	json_object_set_new(result, "make_cmd", json_string(make_line));
 	json_object_set_new(result, "errors", buildlog_errors_json(o.scan));
 	if (strcmp(status, "FAIL") == 0)

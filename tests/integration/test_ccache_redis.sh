@@ -45,7 +45,8 @@ builds() {
 	local id
 	for id in $(api GET "/api/v1/runs/$1/matrix" | jq '.configs[].id'); do
 		api GET "/api/v1/configs/$id" |
-			jq -r '[.config.id, .build.worker, .build.status, .build.ccache_hits, .build.ccache_misses] | @tsv'
+			jq -r '[.config.id, .build.worker, .build.status, .build.ccache_hits, .build.ccache_misses,
+				.build.ccache_remote_hits] | @tsv'
 	done
 }
 
@@ -97,9 +98,11 @@ first=$(api GET "/api/v1/runs/$RUN2/matrix" | jq '[.configs[] | select(.build.jo
 fh=$(awk -v id="$first" '$1 == id { print $4 }' "$T/builds2")
 fm=$(awk -v id="$first" '$1 == id { print $5 }' "$T/builds2")
 [ "$fh" -gt 0 ] && [ "$fm" = 0 ] || fail "worker b's first build (config $first) is all hits: hits $fh misses $fm"
-# The worker counts remote hits per build too (its log; the server keeps hits and misses).
+# The worker counts remote hits per build too (its log), and the server keeps them with the build.
 remote_logged=$(grep -o 'remote_hits=[0-9]*' "$T/worker-b.log" | cut -d= -f2 | sum 1)
 [ "$remote_logged" = "$remote_b" ] || fail "worker b logs $remote_logged remote hits, ccache says $remote_b"
+remote_api=$(sum 6 <"$T/builds2")
+[ "$remote_api" = "$remote_b" ] || fail "the API shows $remote_api remote hits for run 2, ccache says $remote_b"
 [ "$misses2" -lt "$misses1" ] || fail "fewer compiles in run 2 ($misses2) than in run 1 ($misses1)"
 pass "worker b (new work dir, empty local ccache): $hits2 hits ($remote_b from Redis), $misses2 misses; first build $fh/$fh"
 
