@@ -27,6 +27,8 @@ sample=${2:-2}
 jobs=$(nproc)
 targets=$(sed -n 's/^targets *= *\([^#]*\).*/\1/p' "matrices/$matrix.matrix")
 now() { date +%s.%N; }
+# CPU seconds of a process and of every child it has waited for (make and its compilers, QEMU).
+tree_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13 + $14 + $15) / hz }' "/proc/$1/stat"; }
 secs() { echo "$2 - $1" | bc; }
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 
@@ -89,8 +91,10 @@ for sym in $axes; do
 done
 make -s -C "$TREE" O="$out" ARCH=x86_64 olddefconfig >/dev/null 2>&1
 t0=$(now)
-make -s -C "$TREE" O="$out" ARCH=x86_64 -j"$jobs" $targets >"$T/cold.log" 2>&1 || fail "cold build failed: $(tail -5 "$T/cold.log")"
+/usr/bin/time -f '%U %S' -o "$T/cold.time" make -s -C "$TREE" O="$out" ARCH=x86_64 -j"$jobs" $targets >"$T/cold.log" 2>&1 ||
+	fail "cold build failed: $(tail -5 "$T/cold.log")"
 cold=$(secs "$t0" "$(now)")
+cold_cpu=$(awk '{ print $1 + $2 }' "$T/cold.time")
 rm -rf "$out"
 log "cold build: $cold s"
 
@@ -99,10 +103,12 @@ export KM_CCACHE_DIR=$T/ccache
 start_server --long-poll=2
 start_worker farm --work-dir="$T/work-farm" --build-timeout=7200
 log "full matrix through the farm"
+cpu0=$(tree_cpu "$LAST_WORKER_PID")
 t0=$(now)
 run1=$("$KM_CTL" submit --tree="$TREE" --ref=master --matrix="$matrix")
 wait_state "$run1" done
 full=$(secs "$t0" "$(now)")
+cpu1=$(tree_cpu "$LAST_WORKER_PID")
 hashes "$run1" >"$T/farm.hashes"
 same=$(comm -12 "$T/make.hashes" "$T/farm.hashes" | wc -l)
 farm_conf_job=$(conf_secs "$run1")
@@ -113,6 +119,7 @@ stats() { # RUN -> builds build_s boots boot_s hits misses
 		|| (SELECT ' ' || SUM(b.ccache_hits) || ' ' || SUM(b.ccache_misses) FROM builds b JOIN jobs j ON j.id = b.job_id WHERE j.run_id = $1)"
 }
 read -r f_builds f_build_s f_boots f_boot_s f_hits f_misses <<<"$(stats "$run1")"
+f_shared=$(db "SELECT COUNT(*) FROM jobs WHERE run_id = $run1 AND kind = 'boot' AND same_boot_as IS NOT NULL")
 f_status=$(db "SELECT kind || ' ' || status || ' ' || COUNT(*) FROM jobs WHERE run_id = $run1 GROUP BY kind, status" | tr '\n' ',')
 log "full matrix: $full s ($f_status)"
 
@@ -122,6 +129,7 @@ t0=$(now)
 run2=$("$KM_CTL" submit --tree="$TREE" --ref=push2 --matrix="$matrix")
 wait_state "$run2" done
 push2=$(secs "$t0" "$(now)")
+cpu2=$(tree_cpu "$LAST_WORKER_PID")
 read -r p_builds p_build_s p_boots p_boot_s p_hits p_misses <<<"$(stats "$run2")"
 p_fail=$(db "SELECT COUNT(*) FROM jobs WHERE run_id = $run2 AND kind = 'build' AND status = 'FAIL'")
 log "second push: $push2 s, $p_fail builds fail"
@@ -171,6 +179,7 @@ printf "| %-52s | %12s | %-28s |\n" "figure" "value" "goal"
 printf "|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..54})" "$(printf -- '-%.0s' {1..14})" "$(printf -- '-%.0s' {1..30})"
 row() { printf "| %-52s | %12s | %-28s |\n" "$1" "$2" "$3"; }
 row "cold build of $point (no ccache), s" "$cold" ""
+row "  its CPU time (user + system), s" "$cold_cpu" ""
 row "configure per request: make olddefconfig, s" "$per_make" ""
 row "configure per request: farm (whole resolution / requests), s" "$per_farm" ""
 row "configure speed-up (make / farm)" "$(ratio "$per_make" "$per_farm")x" ">= 20x"
@@ -178,10 +187,16 @@ row "requests with the same hash both ways" "$same/$requests" "all"
 row "full matrix wall (submit to done), s" "$full" ""
 row "  builds: sum of build job walls, s" "$f_build_s" ""
 row "  boots: sum of boot job walls, s" "$f_boot_s" ""
+row "  boots booted / shared with another variant" "$f_boots / $f_shared" ""
 row "  ccache hit rate over all builds" "$(pct "$f_hits" "$f_misses") %" ""
+f_cpu=$(echo "$cpu1 - $cpu0" | bc)
+row "  CPU time of the worker and its children, s" "$f_cpu" ""
+row "  cores busy: CPU time / ($jobs x wall)" "$(echo "scale=0; 100 * $f_cpu / ($jobs * $full)" | bc) %" ""
+row "  floor on $jobs cores: CPU time / $jobs / cold build" "$(ratio "$(echo "$f_cpu / $jobs" | bc -l)" "$cold")x" ""
 row "full matrix / cold build" "$(ratio "$full" "$cold")x" "<= 5x"
 row "second push wall, s" "$push2" ""
 row "  builds / boots job walls, s" "$p_build_s / $p_boot_s" ""
+row "  CPU time of the worker and its children, s" "$(echo "$cpu2 - $cpu1" | bc)" ""
 row "second push / cold build" "$(ratio "$push2" "$cold")x" "<= 1.5x"
 row "first build, second tree name: ccache hits" "$(pct "$n_hits" "$n_misses") %" ">= 90 %"
 row "first build, second matrix ($other_matrix): ccache hits" "$(pct "$m_hits" "$m_misses") %" ">= 90 %"
