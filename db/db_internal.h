@@ -8,6 +8,12 @@
 
 #include "db.h"
 
+/*
+ * The job whose artifacts job ? has, binding the job id twice: its own, or for
+ * a boot shared with an earlier variant (jobs.same_boot_as) the booted job's.
+ */
+#define DB_BOOTED_JOB "COALESCE((SELECT same_boot_as FROM jobs WHERE id = ?), ?)"
+
 struct db {
 	sqlite3 *h;
 	char *path;

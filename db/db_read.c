@@ -118,7 +118,8 @@ static json_t *job_artifacts(struct db *db, long job_id)
 	sqlite3_stmt *st = NULL;
 	json_t *arts = json_object();
 
-	if (db_prep(db, &st, "SELECT name, size FROM artifacts WHERE job_id = ? ORDER BY name", "l", job_id))
+	if (db_prep(db, &st, "SELECT name, size FROM artifacts WHERE job_id = " DB_BOOTED_JOB " ORDER BY name", "ll", job_id,
+		    job_id))
 		return arts;
 	while (db_step(db, st) == 1)
 		json_object_set_new(arts, (const char *)sqlite3_column_text(st, 0), db_col_json(st, 1));
@@ -385,10 +386,7 @@ int db_config_json(struct db *db, long config_id, json_t **out)
 		sqlite3_stmt *ost = NULL;
 		json_t *owners = json_array();
 
-		long booted = sqlite3_column_type(st, 7) == SQLITE_NULL ? job : (long)sqlite3_column_int64(st, 7);
-
 		json_object_set_new(boot, "details", db_col_parsed(st, 6));
-		/* A boot shared with an earlier variant (same_boot_as): its console and initramfs are that job's. */
 		if (db_prep(db, &ost,
 			    "SELECT range_text AS range, role, owner, evidence FROM ownership WHERE boot_job_id = ?"
 			    " ORDER BY role DESC, range_text",
@@ -398,7 +396,7 @@ int db_config_json(struct db *db, long config_id, json_t **out)
 			sqlite3_finalize(ost);
 		}
 		json_object_set_new(boot, "ownership", owners);
-		json_object_set_new(boot, "artifacts", job_artifacts(db, booted));
+		json_object_set_new(boot, "artifacts", job_artifacts(db, job));
 		json_array_append_new(boots, boot);
 	}
 	sqlite3_finalize(st);

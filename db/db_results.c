@@ -95,7 +95,8 @@ int db_artifact_get(struct db *db, long job_id, const char *name, char **path, i
 	int rc;
 
 	*path = NULL;
-	rc = db_first(db, &st, "SELECT path, size FROM artifacts WHERE job_id = ? AND name = ?", "lt", job_id, name);
+	rc = db_first(db, &st, "SELECT path, size FROM artifacts WHERE job_id = " DB_BOOTED_JOB " AND name = ?", "llt",
+		      job_id, job_id, name);
 	if (rc == 1) {
 		*path = db_col_strdup(st, 0);
 		*size = sqlite3_column_int64(st, 1);

@@ -45,7 +45,7 @@ int db_error_add(struct db *db, long job_id, long signature_id, long count, long
 int db_builds_missing_boots(struct db *db, long run_id, long **config_ids, size_t *n);
 
 int db_artifact_put(struct db *db, long job_id, const char *name, const char *path, int64_t size, const char *sha256);
-/* The stored path (relative to the data dir) and size of a job's artifact. */
+/* The stored path (relative to the data dir) and size of a job's artifact (a shared boot's are its booted job's). */
 int db_artifact_get(struct db *db, long job_id, const char *name, char **path, int64_t *size);
 
 #endif
