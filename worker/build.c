@@ -248,227 +248,271 @@ static void add_timestamp(char *out, size_t size, int64_t when)
 	strftime(out, size, "%a %b %e %H:%M:%S UTC %Y", &tm);
 }
 
-int build_run(struct job *j, json_t *result)
-{
-	const json_t *spec = j->spec;
-	const json_t *tree = json_object_get(spec, "tree");
-	const json_t *cfg = json_object_get(spec, "config");
-	const char *config_text = json_string_value(json_object_get(cfg, "text"));
-	const char *commit = json_string_value(json_object_get(spec, "commit"));
-	struct matrix *m = NULL;
+/* One build job's state, from its payload to its result; build_run() goes through it in steps. */
+struct build {
+	struct job *job;
+	const json_t *tree;
+	const char *config_text, *commit;
+	struct matrix *m;
 	struct checkout_info info;
 	struct build_output o;
 	struct kmake k;
 	struct proc_result pr;
-	char *tree_key = NULL, *matrix_key = NULL, *src = NULL, *out = NULL, *config_path = NULL;
-	char *log_path = NULL, *repro_path = NULL, *repro = NULL, *make_line = NULL, *final_config = NULL;
-	char *symvers = NULL, *stage = NULL, *cc = NULL, *md_path = NULL;
-	json_t *md = NULL;
-	const char **targets = NULL;
+	char *src, *out, *config_path, *log_path, *make_line, *cc, *md_path;
+	json_t *md;
+	const char **targets;
 	char stamp[64];
 	struct ccache_stats cc0, cc1;
-	unsigned long long total = 0, stored = 0;
 	const char *status;
-	char message[512] = "";
-	const struct buildlog_error *first_primary = NULL;
-	size_t nprimary = 0;
-	int rc;
+	char message[512];
+	size_t nprimary;
+	const struct buildlog_error *first_primary;
+};
 
-	memset(&info, 0, sizeof(info));
-	memset(&o, 0, sizeof(o));
-	rc = matrix_bundle_parse(json_object_get(spec, "matrix"), &m);
+static void build_release(struct build *b)
+{
+	unsigned long long total = 0, stored = 0;
+
+	if (b->o.cap)
+		logcap_close(b->o.cap, &total, &stored);
+	buildlog_free(b->o.scan);
+	checkout_info_release(&b->info);
+	matrix_free(b->m);
+	free(b->targets);
+	free(b->src);
+	free(b->out);
+	free(b->config_path);
+	free(b->log_path);
+	free(b->make_line);
+	free(b->cc);
+	free(b->md_path);
+	json_decref(b->md);
+}
+
+/* Checks out the commit, writes the reproducer (before anything can fail later) and the .config. */
+static int build_prepare(struct build *b)
+{
+	struct job *j = b->job;
+	const json_t *spec = j->spec;
+	char *tree_key = NULL, *matrix_key = NULL, *repro = NULL, *repro_path = NULL;
+	int rc = matrix_bundle_parse(json_object_get(spec, "matrix"), &b->m);
+
 	if (rc)
-		goto done;
-	if (!config_text || !commit) {
-		rc = err_set(KM_EINVAL, "build job without a config or a commit");
-		goto done;
-	}
-	tree_key = job_safe_name(json_string_value(json_object_get(tree, "name")));
-	matrix_key = job_safe_name(m->name);
-	src = worker_tree_dir(j->opts, tree_key);
+		return rc;
+	if (!b->config_text || !b->commit)
+		return err_set(KM_EINVAL, "build job without a config or a commit");
+	tree_key = job_safe_name(json_string_value(json_object_get(b->tree, "name")));
+	matrix_key = job_safe_name(b->m->name);
+	b->src = worker_tree_dir(j->opts, tree_key);
 	/* One persistent build directory per tree, arch and matrix: Kbuild rebuilds only what a config change touches. */
-	out = worker_build_dir(j->opts, tree_key, m->arch, matrix_key);
-	config_path = xasprintf("%s/.config", out);
-	rc = fs_mkdirs(out);
+	b->out = worker_build_dir(j->opts, tree_key, b->m->arch, matrix_key);
+	b->config_path = xasprintf("%s/.config", b->out);
+	free(tree_key);
+	free(matrix_key);
+	rc = fs_mkdirs(b->out);
 	if (!rc)
-		rc = checkout_tree(json_string_value(json_object_get(tree, "url")), src,
-				   json_string_value(json_object_get(spec, "ref")), commit, &info);
+		rc = checkout_tree(json_string_value(json_object_get(b->tree, "url")), b->src,
+				   json_string_value(json_object_get(spec, "ref")), b->commit, &b->info);
 	if (rc)
-		goto done;
+		return rc;
 
-	memset(&k, 0, sizeof(k));
-	k.src = src;
-	k.out = out;
-	k.arch = m->arch;
-	cc = xstrdup("ccache gcc");
-	k.cc = cc;
-	k.jobs = j->opts->make_jobs;
-	add_timestamp(stamp, sizeof(stamp), info.time);
-	k.timestamp = stamp;
-	targets = xcalloc(m->ntargets + 1, sizeof(*targets));
-	for (size_t i = 0; i < m->ntargets; i++)
-		targets[i] = m->targets[i];
-	make_line = kmake_command(&k, targets);
+	b->k.src = b->src;
+	b->k.out = b->out;
+	b->k.arch = b->m->arch;
+	b->cc = xstrdup("ccache gcc");
+	b->k.cc = b->cc;
+	b->k.jobs = j->opts->make_jobs;
+	add_timestamp(b->stamp, sizeof(b->stamp), b->info.time);
+	b->k.timestamp = b->stamp;
+	b->targets = xcalloc(b->m->ntargets + 1, sizeof(*b->targets));
+	for (size_t i = 0; i < b->m->ntargets; i++)
+		b->targets[i] = b->m->targets[i];
+	b->make_line = kmake_command(&b->k, b->targets);
 
-	/* The reproducer exists before the build starts, whatever happens next. */
-	repro = reproducer(spec, m, info.commit, config_text, make_line);
+	repro = reproducer(spec, b->m, b->info.commit, b->config_text, b->make_line);
 	repro_path = xasprintf("%s/reproducer.sh", j->dir);
 	rc = fs_write_file(repro_path, repro, strlen(repro));
 	if (!rc) {
 		chmod(repro_path, 0755);
 		job_upload(j, "reproducer.sh", repro_path);
-		rc = fs_write_file(config_path, config_text, strlen(config_text));
+		rc = fs_write_file(b->config_path, b->config_text, strlen(b->config_text));
 	}
-	if (rc)
-		goto done;
+	free(repro);
+	free(repro_path);
+	return rc;
+}
 
-	log_path = xasprintf("%s/build.log", j->dir);
-	rc = logcap_open(log_path, 4u << 20, 4u << 20, 8u << 20, &o.cap);
-	if (rc)
-		goto done;
-	o.scan = buildlog_new();
-	o.job = j;
-	ccache_counts(&cc0);
+/* Runs make on the build targets, its output captured, scanned for errors and counted by ccache. */
+static int build_make(struct build *b)
+{
+	struct job *j = b->job;
+	/* Paths under the work dir hash as relative ones: another worker directory can hit. */
+	char *basedir_env = xasprintf("CCACHE_BASEDIR=%s", j->opts->work_dir);
+	const char *env[] = { basedir_env, "CCACHE_NOHASHDIR=1", NULL };
+	const json_t *spec = j->spec;
+	unsigned long long total = 0, stored = 0;
+	int rc;
+
+	b->log_path = xasprintf("%s/build.log", j->dir);
+	rc = logcap_open(b->log_path, 4u << 20, 4u << 20, 8u << 20, &b->o.cap);
+	if (rc) {
+		free(basedir_env);
+		return rc;
+	}
+	b->o.scan = buildlog_new();
+	b->o.job = j;
+	ccache_counts(&b->cc0);
 	{
-		/* Paths under the work dir hash as relative ones: another worker directory can hit. */
-		char *basedir_env = xasprintf("CCACHE_BASEDIR=%s", j->opts->work_dir);
-		const char *env[] = { basedir_env, "CCACHE_NOHASHDIR=1", NULL };
-		struct metadata_start ms = { m, &k, env, json_string_value(json_object_get(tree, "url")),
-					     json_string_value(json_object_get(spec, "ref")), info.commit, j->id,
+		struct metadata_start ms = { b->m, &b->k, env, json_string_value(json_object_get(b->tree, "url")),
+					     json_string_value(json_object_get(spec, "ref")), b->info.commit, j->id,
 					     (long)json_integer_value(json_object_get(spec, "run_id")) };
 
 		/* metadata.json's build group is on disk (and on the server) before make starts: it survives a kill. */
-		md = metadata_start(&ms);
-		md_path = xasprintf("%s/metadata.json", j->dir);
-		if (metadata_write(md, md_path) == 0)
-			job_upload(j, "metadata.json", md_path);
-
-		/*
-		 * No olddefconfig first: the build targets run syncconfig on the new
-		 * .config anyway, which resolves it the same way, so a separate call
-		 * would only parse the tree's Kconfig a second time.
-		 */
-		rc = run_logged(j, &k, targets, env, &o, &pr);
-		free(basedir_env);
+		b->md = metadata_start(&ms);
+		b->md_path = xasprintf("%s/metadata.json", j->dir);
+		if (metadata_write(b->md, b->md_path) == 0)
+			job_upload(j, "metadata.json", b->md_path);
 	}
-	buildlog_finish(o.scan);
-	logcap_close(o.cap, &total, &stored);
-	o.cap = NULL;
-	ccache_counts(&cc1);
-	if (rc)
-		goto done;
-
-	for (size_t i = 0; i < buildlog_error_count(o.scan); i++) {
-		if (buildlog_error_at(o.scan, i)->secondary)
+	/*
+	 * No olddefconfig first: the build targets run syncconfig on the new
+	 * .config anyway, which resolves it the same way, so a separate call
+	 * would only parse the tree's Kconfig a second time.
+	 */
+	rc = run_logged(j, &b->k, b->targets, env, &b->o, &b->pr);
+	free(basedir_env);
+	buildlog_finish(b->o.scan);
+	logcap_close(b->o.cap, &total, &stored);
+	b->o.cap = NULL;
+	ccache_counts(&b->cc1);
+	for (size_t i = 0; i < buildlog_error_count(b->o.scan); i++) {
+		if (buildlog_error_at(b->o.scan, i)->secondary)
 			continue;
-		if (!nprimary++)
-			first_primary = buildlog_error_at(o.scan, i);
+		if (!b->nprimary++)
+			b->first_primary = buildlog_error_at(b->o.scan, i);
 	}
-	if (job_should_stop(j)) {
-		rc = err_set(KM_EBUSY, "the build was stopped");
-		goto done;
-	} else if (pr.timed_out) {
-		status = "ERROR";
-		snprintf(message, sizeof(message), "build timed out after %ld s and was killed", j->opts->build_timeout_s);
+	return rc;
+}
+
+/* PASS, FAIL (the kernel's) or ERROR (the farm's, retryable) from how make ended and what it printed. */
+static int build_judge(struct build *b, json_t *result)
+{
+	const struct proc_result *pr = &b->pr;
+
+	if (job_should_stop(b->job))
+		return err_set(KM_EBUSY, "the build was stopped");
+	if (pr->timed_out) {
+		b->status = "ERROR";
+		snprintf(b->message, sizeof(b->message), "build timed out after %ld s and was killed",
+			 b->job->opts->build_timeout_s);
 		json_object_set_new(result, "retryable", json_true());
-	} else if (pr.exit_code == 0) {
-		status = "PASS";
-	} else if (o.infra) {
-		status = "ERROR";
-		snprintf(message, sizeof(message), "%s", o.infra_msg);
+	} else if (pr->exit_code == 0) {
+		b->status = "PASS";
+	} else if (b->o.infra) {
+		b->status = "ERROR";
+		snprintf(b->message, sizeof(b->message), "%s", b->o.infra_msg);
 		json_object_set_new(result, "retryable", json_true());
-	} else if (pr.exit_code < 0 || pr.term_signal) {
-		status = "ERROR";
-		snprintf(message, sizeof(message), "make was killed by signal %d", pr.term_signal);
+	} else if (pr->exit_code < 0 || pr->term_signal) {
+		b->status = "ERROR";
+		snprintf(b->message, sizeof(b->message), "make was killed by signal %d", pr->term_signal);
 		json_object_set_new(result, "retryable", json_true());
 	} else {
-		status = "FAIL";
-		if (nprimary)
-			snprintf(message, sizeof(message), "%zu error%s: %s", nprimary, nprimary == 1 ? "" : "s",
-				 first_primary->message);
+		b->status = "FAIL";
+		if (b->nprimary)
+			snprintf(b->message, sizeof(b->message), "%zu error%s: %s", b->nprimary,
+				 b->nprimary == 1 ? "" : "s", b->first_primary->message);
 		else
-			snprintf(message, sizeof(message), "make exited with status %d", pr.exit_code);
+			snprintf(b->message, sizeof(b->message), "make exited with status %d", pr->exit_code);
 	}
+	return 0;
+}
 
-	final_config = xasprintf("%s/config", j->dir);
-	{
-		const char *cp[] = { "cp", config_path, final_config, NULL };
+/* Uploads the config, log, metadata and symbols; stages the boot inputs a passing build's boots need. */
+static void build_keep_outputs(struct build *b, json_t *result)
+{
+	struct job *j = b->job;
+	char *final_config = xasprintf("%s/config", j->dir);
+	char *symvers = xasprintf("%s/Module.symvers", b->out);
+	const char *cp[] = { "cp", b->config_path, final_config, NULL };
+	struct metadata_result mr = { b->status, b->pr.wall_s, b->pr.cpu_s, (long)b->nprimary,
+				      (long)buildlog_warning_count(b->o.scan), b->cc1.hits - b->cc0.hits,
+				      b->cc1.misses - b->cc0.misses, b->out };
 
-		if (proc_run_simple(cp, NULL, 30) == 0)
-			job_upload(j, "config", final_config);
-	}
-	job_upload(j, "build.log", log_path);
-	{
-		struct metadata_result mr = { status, pr.wall_s, pr.cpu_s, (long)nprimary,
-					      (long)buildlog_warning_count(o.scan), cc1.hits - cc0.hits,
-					      cc1.misses - cc0.misses, out };
-
-		metadata_finish(md, &mr);
-		if (metadata_write(md, md_path) == 0)
-			job_upload(j, "metadata.json", md_path);
-	}
-	symvers = xasprintf("%s/Module.symvers", out);
-	if (strcmp(status, "PASS") == 0)
+	if (proc_run_simple(cp, NULL, 30) == 0)
+		job_upload(j, "config", final_config);
+	job_upload(j, "build.log", b->log_path);
+	metadata_finish(b->md, &mr);
+	if (metadata_write(b->md, b->md_path) == 0)
+		job_upload(j, "metadata.json", b->md_path);
+	if (strcmp(b->status, "PASS") == 0)
 		job_upload(j, "module.symvers", symvers);
 	/*
 	 * A build's boots, or a boot bisection's step, need its boot inputs; a
 	 * step of a signature's bisection only answers whether the build shows it.
 	 */
-	if (strcmp(status, "PASS") == 0 && m->boot &&
-	    (strcmp(j->kind, "build") == 0 || json_object_get(json_object_get(spec, "bisect"), "boot"))) {
-		stage = boot_stage_dir(j->opts, j->id);
-		rc = stage_boot_inputs(j, &k, m, stage);
-		boot_stage_prune(j->opts, j->opts->boot_stages);
-		json_object_set_new(result, "modules", boot_stage_modules(out));
-		if (rc) {
-			status = "ERROR";
-			snprintf(message, sizeof(message), "could not stage boot inputs: %s", err_msg());
-			json_object_set_new(result, "retryable", json_true());
-			rc = 0;
-		}
-	}
+	if (strcmp(b->status, "PASS") == 0 && b->m->boot &&
+	    (strcmp(j->kind, "build") == 0 || json_object_get(json_object_get(j->spec, "bisect"), "boot"))) {
+		char *stage = boot_stage_dir(j->opts, j->id);
 
-	json_object_set_new(result, "status", json_string(status));
-	if (*message)
-		json_object_set_new(result, "message", json_string(message));
-	json_object_set_new(result, "wall_s", json_real(pr.wall_s));
-	json_object_set_new(result, "cpu_s", json_real(pr.cpu_s));
-	json_object_set_new(result, "ccache",
-			    json_pack("{s:i,s:i,s:i}", "hits", (json_int_t)(cc1.hits - cc0.hits), "misses",
-				      (json_int_t)(cc1.misses - cc0.misses), "remote_hits",
-				      (json_int_t)(cc1.remote_hits - cc0.remote_hits)));
-	log_info("job=%ld ccache hits=%ld misses=%ld remote_hits=%ld", j->id, cc1.hits - cc0.hits,
-		 cc1.misses - cc0.misses, cc1.remote_hits - cc0.remote_hits);
-	if (cc1.remote_errors > cc0.remote_errors)
-		log_warn("job=%ld ccache remote storage failed %ld times: check --ccache-remote", j->id,
-			 cc1.remote_errors - cc0.remote_errors);
-	json_object_set_new(result, "warnings", json_integer((json_int_t)buildlog_warning_count(o.scan)));
-	json_object_set_new(result, "log_lines", json_integer((json_int_t)buildlog_line_count(o.scan)));
-	json_object_set_new(result, "make_cmd", json_string(make_line));
-	json_object_set_new(result, "errors", buildlog_errors_json(o.scan));
-	if (strcmp(status, "FAIL") == 0)
-		add_diagnoses(json_object_get(result, "errors"), o.scan, src, out, m->arch, config_text);
-done:
-	if (o.cap)
-		logcap_close(o.cap, &total, &stored);
-	buildlog_free(o.scan);
-	checkout_info_release(&info);
-	matrix_free(m);
-	free(targets);
-	free(tree_key);
-	free(matrix_key);
-	free(src);
-	free(out);
-	free(config_path);
-	free(log_path);
-	free(repro_path);
-	free(repro);
-	free(make_line);
+		if (stage_boot_inputs(j, &b->k, b->m, stage) != 0) {
+			b->status = "ERROR";
+			snprintf(b->message, sizeof(b->message), "could not stage boot inputs: %s", err_msg());
+			json_object_set_new(result, "retryable", json_true());
+		}
+		boot_stage_prune(j->opts, j->opts->boot_stages);
+		json_object_set_new(result, "modules", boot_stage_modules(b->out));
+		free(stage);
+	}
 	free(final_config);
 	free(symvers);
-	free(stage);
-	free(cc);
-	free(md_path);
-	json_decref(md);
+}
+
+static void build_fill_result(struct build *b, json_t *result)
+{
+	const struct ccache_stats *c0 = &b->cc0, *c1 = &b->cc1;
+	long id = b->job->id;
+
+	json_object_set_new(result, "status", json_string(b->status));
+	if (*b->message)
+		json_object_set_new(result, "message", json_string(b->message));
+	json_object_set_new(result, "wall_s", json_real(b->pr.wall_s));
+	json_object_set_new(result, "cpu_s", json_real(b->pr.cpu_s));
+	json_object_set_new(result, "ccache",
+			    json_pack("{s:i,s:i,s:i}", "hits", (json_int_t)(c1->hits - c0->hits), "misses",
+				      (json_int_t)(c1->misses - c0->misses), "remote_hits",
+				      (json_int_t)(c1->remote_hits - c0->remote_hits)));
+	log_info("job=%ld ccache hits=%ld misses=%ld remote_hits=%ld", id, c1->hits - c0->hits, c1->misses - c0->misses,
+		 c1->remote_hits - c0->remote_hits);
+	if (c1->remote_errors > c0->remote_errors)
+		log_warn("job=%ld ccache remote storage failed %ld times: check --ccache-remote", id,
+			 c1->remote_errors - c0->remote_errors);
+	json_object_set_new(result, "warnings", json_integer((json_int_t)buildlog_warning_count(b->o.scan)));
+	json_object_set_new(result, "log_lines", json_integer((json_int_t)buildlog_line_count(b->o.scan)));
+	json_object_set_new(result, "make_cmd", json_string(b->make_line));
+	json_object_set_new(result, "errors", buildlog_errors_json(b->o.scan));
+	if (strcmp(b->status, "FAIL") == 0)
+		add_diagnoses(json_object_get(result, "errors"), b->o.scan, b->src, b->out, b->m->arch,
+			      b->config_text);
+}
+
+int build_run(struct job *j, json_t *result)
+{
+	struct build b;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	b.job = j;
+	b.tree = json_object_get(j->spec, "tree");
+	b.config_text = json_string_value(json_object_get(json_object_get(j->spec, "config"), "text"));
+	b.commit = json_string_value(json_object_get(j->spec, "commit"));
+	rc = build_prepare(&b);
+	if (!rc)
+		rc = build_make(&b);
+	if (!rc)
+		rc = build_judge(&b, result);
+	if (!rc) {
+		build_keep_outputs(&b, result);
+		build_fill_result(&b, result);
+	}
+	build_release(&b);
 	return rc;
 }
