@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "ctl.h"
 #include "err.h"
+#include "jobtypes.h"
 #include "xalloc.h"
 
 static void usage(void)
@@ -141,11 +142,12 @@ static int watch(struct ctl *c, const char *run, long interval)
 			printf("%s%s\n", line, eta); /* the estimate alone changing is no news */
 		memcpy(last, line, sizeof(last));
 		fflush(stdout);
-		if (strcmp(state, "done") == 0 || strcmp(state, "error") == 0 || strcmp(state, "superseded") == 0 ||
-		    strcmp(state, "cancelled") == 0) {
+		enum run_state rs;
+
+		if (run_state_parse(state, &rs) && run_state_final(rs)) {
 			if (tty)
 				printf("\n");
-			if (strcmp(state, "error") == 0)
+			if (run_state_is(state, RUN_ERROR))
 				rc = 3;
 			else if (ctl_count(counts, "build", "FAIL") || ctl_count(counts, "boot", "FAIL") ||
 				 ctl_count(counts, "build", "ERROR") || ctl_count(counts, "boot", "ERROR"))

@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "err.h"
 #include "fsutil.h"
+#include "jobtypes.h"
 #include "log.h"
 #include "sched.h"
 #include "server.h"
@@ -90,9 +91,9 @@ static int parse_kinds(const json_t *body, const char *kinds[5])
 		return err_set(KM_EINVAL, "'kinds' must be a non-empty array of configure, build, bisect, boot");
 	json_array_foreach(arr, i, k) {
 		const char *v = json_string_value(k);
+		enum job_kind kind;
 
-		if (!v || (strcmp(v, "configure") != 0 && strcmp(v, "build") != 0 && strcmp(v, "boot") != 0 &&
-			   strcmp(v, "bisect") != 0))
+		if (!job_kind_parse(v, &kind))
 			return err_set(KM_EINVAL, "'kinds'[%zu]: expected configure, build, bisect or boot", i);
 		kinds[n++] = v;
 	}

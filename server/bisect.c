@@ -1,5 +1,6 @@
 /* Bisection of a run's new error signatures and changed boots over the first-parent commits between its base and its head. */
 #include "bisect.h"
+#include "jobtypes.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@ static long warmest_config(const struct run_facts *f, const struct db_run_signat
 		const struct db_run_config *c = &f->configs[i].row;
 
 		for (size_t k = 0; k < sig->nconfigs; k++) {
-			if (sig->config_ids[k] == c->id && strcmp(c->build, "FAIL") == 0 && c->build_job > best_job) {
+			if (sig->config_ids[k] == c->id && job_status_is(c->build, STATUS_FAIL) && c->build_job > best_job) {
 				best_job = c->build_job;
 				best = c->id;
 			}
@@ -214,7 +215,7 @@ static const char *commit_at(const struct db_bisection *b, const json_t *commits
 
 static bool is_boot(const struct db_bisection *b)
 {
-	return b->kind && strcmp(b->kind, "boot") == 0;
+	return b->kind && job_kind_is(b->kind, JOB_BOOT);
 }
 
 /* What a boot bisection looks for, borrowed from the bisection. */
@@ -275,12 +276,13 @@ static int boot_result_check(const json_t *boot)
 {
 	const char *status = json_string_value(json_object_get(boot, "status"));
 	const json_t *owners = json_object_get(boot, "ownership"), *msg = json_object_get(boot, "message"), *o;
+	enum job_status st;
 	size_t i;
 
 	if (!boot)
 		return 0;
 	if (!json_is_object(boot) || !status ||
-	    (strcmp(status, "PASS") != 0 && strcmp(status, "FAIL") != 0 && strcmp(status, "ERROR") != 0))
+	    !job_status_parse(status, &st) || !job_status_reportable(st))
 		return err_set(KM_EINVAL, "'boot' must be an object whose 'status' is PASS, FAIL or ERROR");
 	if (msg && (!json_is_string(msg) || strlen(json_string_value(msg)) > 4096))
 		return err_set(KM_EINVAL, "'boot.message' must be a string of at most 4096 bytes");
@@ -333,9 +335,9 @@ static const char *step_verdict(const struct db_bisection *b, const json_t *res,
 	size_t i;
 
 	*reason = NULL;
-	if (strcmp(status, "PASS") == 0)
+	if (job_status_is(status, STATUS_PASS))
 		return "good";
-	if (strcmp(status, "FAIL") == 0) {
+	if (job_status_is(status, STATUS_FAIL)) {
 		json_array_foreach(errors, i, e) {
 			const char *sig = json_string_value(json_object_get(e, "signature"));
 
@@ -513,7 +515,7 @@ int bisect_record(struct server *s, struct db *db, long job_id, const json_t *re
 			const json_t *walk = json_object_get(res, "walk");
 			char *text;
 
-			if (strcmp(status, "PASS") != 0 || !walk) {
+			if (!job_status_is(status, STATUS_PASS) || !walk) {
 				reason = xasprintf("the walk of the history failed: %s", message ? message : status);
 				rc = conclude(s, db, &b, "error", 0, 0, reason);
 				goto done;

@@ -1,5 +1,6 @@
 /* Matrix expectations judged by the server as configure, build and boot results arrive; violations are stored as errors. */
 #include "expect_results.h"
+#include "jobtypes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,18 +34,18 @@ static const struct expect_rule *rule_named(const struct matrix *m, const char *
 int expect_results_counts(const struct matrix *m, const char *type, const char *rule, const char *build_status)
 {
 	const struct expect_rule *r;
-	bool built = build_status && (strcmp(build_status, "PASS") == 0 || strcmp(build_status, "FAIL") == 0);
+	bool built = build_status && (job_status_is(build_status, STATUS_PASS) || job_status_is(build_status, STATUS_FAIL));
 
 	if (!expect_results_is_finding(type))
 		return -1;
 	if (strcmp(type, "race") == 0)
-		return build_status && strcmp(build_status, "PASS") == 0;
+		return build_status && job_status_is(build_status, STATUS_PASS);
 	r = rule_named(m, rule);
 	if (!r || expect_is_config_rule(r))
 		return 1;
 	if (r->kind == EXPECT_BUILDS)
 		return built;
-	return build_status && strcmp(build_status, "PASS") == 0;
+	return build_status && job_status_is(build_status, STATUS_PASS);
 }
 
 /*
@@ -172,7 +173,7 @@ int expect_results_build(struct db *db, const struct matrix *m, long config_id, 
 
 	for (size_t i = 0; i < m->nexpects; i++)
 		any = any || m->expects[i].kind == EXPECT_BUILDS;
-	if (!any || strcmp(status, "FAIL") != 0)
+	if (!any || !job_status_is(status, STATUS_FAIL))
 		return 0;
 	rc = config_env(db, config_id, &kc, &env);
 	for (size_t i = 0; !rc && i < m->nexpects; i++) {
@@ -269,7 +270,7 @@ bool expect_results_rejudged(const struct run_facts_cmp *cmp, const struct db_ru
 		for (size_t r = 0; had && r < b->nreq; r++) {
 			const struct run_facts_config *now = resolved_to(cmp->now, b->req_points[r]);
 
-			if (!now || (strcmp(now->verdict, "PASS") != 0 && strcmp(now->verdict, "FAIL") != 0))
+			if (!now || (!job_status_is(now->verdict, STATUS_PASS) && !job_status_is(now->verdict, STATUS_FAIL)))
 				return false;
 			judged++;
 		}

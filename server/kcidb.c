@@ -1,4 +1,5 @@
 /* Renders a run as a KCIDB I/O v5.3 document from the farm's read views (docs/kcidb.md). */
+#include "jobtypes.h"
 #include "kcidb.h"
 
 #include <stdarg.h>
@@ -218,18 +219,14 @@ struct exporter {
 	struct matrix *matrix; /* the run's snapshot, NULL when it cannot be read */
 };
 
-static bool is_final(const char *status)
-{
-	return status && (!strcmp(status, "PASS") || !strcmp(status, "FAIL") || !strcmp(status, "ERROR") ||
-			  !strcmp(status, "MISS") || !strcmp(status, "SKIP"));
-}
-
 /* A job's status for KCIDB: the recorded one, MISS for a cancelled job, NULL while it is not final. */
 static const char *final_status(const char *status)
 {
-	if (status && strcmp(status, "cancelled") == 0)
-		return "MISS";
-	return is_final(status) ? status : NULL;
+	enum job_status st;
+
+	if (status && strcmp(status, job_state_name(JOB_CANCELLED)) == 0)
+		return job_status_name(STATUS_MISS);
+	return job_status_parse(status, &st) ? status : NULL;
 }
 
 static void add_issue(struct exporter *x, const json_t *e, long build_job)
@@ -493,8 +490,8 @@ static json_t *checkout(struct exporter *x, const json_t *m)
 	const char *url = str_of(tree, "url"), *ref = str_of(run, "ref"), *commit = str_of(run, "commit_id");
 	const char *state = str_of(run, "state"), *subject = str_of(run, "subject");
 	const json_t *cj = json_object_get(run, "configure_job");
-	bool finished = state && (!strcmp(state, "done") || !strcmp(state, "error") ||
-				  !strcmp(state, "superseded") || !strcmp(state, "cancelled"));
+	enum run_state rs;
+	bool finished = run_state_parse(state, &rs) && run_state_final(rs);
 	bool complete = finished && x->pending_builds == 0 && x->pending_tests == 0;
 	char *dash = xasprintf("%s/#/run/%ld", o->public_url, x->checkout_run);
 	json_t *co, *misc;

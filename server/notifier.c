@@ -1,4 +1,5 @@
 /* Composes report mails into the outbox when runs finish (the sending thread is notifier_send.c). */
+#include "jobtypes.h"
 #include "notifier.h"
 #include "notifier_internal.h"
 
@@ -310,7 +311,7 @@ static char *diagnosis(struct server *s, struct db *db, const struct run_facts *
 
 		const struct db_run_config *c = &f->configs[i].row;
 
-		if (strcmp(c->build, "PASS") != 0)
+		if (!job_status_is(c->build, STATUS_PASS))
 			continue;
 		text = artifacts_read(db, s->cfg->data_dir, c->build_job, "module.symvers", MAX_SYMVERS, NULL);
 		if (!text)
@@ -539,7 +540,7 @@ static bool rebuilt(const struct run_facts_cmp *cmp, const struct db_run_signatu
 
 		if (!c->base || !id_in(gone->config_ids, gone->nconfigs, c->base->row.id))
 			continue;
-		if (strcmp(status, "PASS") != 0 && strcmp(status, "FAIL") != 0)
+		if (!job_status_is(status, STATUS_PASS) && !job_status_is(status, STATUS_FAIL))
 			return false;
 		matched++;
 	}
@@ -655,7 +656,7 @@ static int compose_boot_bisection(struct notifier *n, struct db *db, const struc
 
 	if (rc)
 		goto out;
-	if (!b.kind || strcmp(b.kind, "boot") != 0 || (strcmp(b.state, "found") != 0 && strcmp(b.state, "range") != 0))
+	if (!b.kind || !job_kind_is(b.kind, JOB_BOOT) || (strcmp(b.state, "found") != 0 && strcmp(b.state, "range") != 0))
 		goto done;
 	rc = bisect_report_text_of(db, bisection_id, base, &tag, &text);
 	if (rc || !text)
@@ -747,7 +748,7 @@ int notifier_bisection_done(struct server *s, struct db *db, long bisection_id)
 	if (rc || pending)
 		goto out; /* the report is still to be composed, and will say it */
 	rc = mail_run_load(db, b.run_id, &f);
-	if (!rc && b.kind && strcmp(b.kind, "boot") == 0) {
+	if (!rc && b.kind && job_kind_is(b.kind, JOB_BOOT)) {
 		/* Ended after the run's mails were composed: its own mail goes now. */
 		rc = compose_boot_bisection(n, db, &f, bisection_id);
 		if (rc > 0)
@@ -827,7 +828,7 @@ int notifier_compose(struct notifier *n, struct db *db, long run_id, int *queued
 	rc = mail_run_load(db, run_id, &f);
 	if (rc)
 		goto done;
-	if (strcmp(f.run.state, "done") != 0)
+	if (!run_state_is(f.run.state, RUN_DONE))
 		goto done;
 	rc = run_facts_base(db, run_id, &base_id);
 	if (!rc && base_id)

@@ -1,4 +1,5 @@
 /* Composes report e-mails: subject, body with the y/m/n table, and the "fixed" notice; text only, no I/O. */
+#include "jobtypes.h"
 #include "report.h"
 
 #include <ctype.h>
@@ -850,7 +851,7 @@ char *report_fixed_body(const struct report_input *in, const char *fixed_commit)
 		char status[9];
 
 		status_of(&in->configs[i], status);
-		other_fail += strcmp(status, "PASS") != 0;
+		other_fail += !job_status_is(status, STATUS_PASS);
 	}
 	buf_printf(&b, "Hi %s,\n\n", name ? name : "there");
 	buf_puts(&b, "The error kmatrix reported earlier is gone:\n\n");

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "err.h"
 #include "expect_results.h"
+#include "jobtypes.h"
 #include "kconfig.h"
 #include "log.h"
 #include "matrix.h"
@@ -375,18 +376,18 @@ static int queue_boots(struct server *s, struct db *db, const struct db_run *run
 static int follow_build(struct server *s, struct db *db, const struct db_run *run, const struct matrix *m,
 			long config_id, const char *status, const json_t *modules, long *queued)
 {
-	bool live = strcmp(run->state, "superseded") != 0 && strcmp(run->state, "cancelled") != 0;
+	bool live = !run_state_is(run->state, RUN_SUPERSEDED) && !run_state_is(run->state, RUN_CANCELLED);
 	int rc = 0;
 
 	*queued = 0;
 	if (!m->boot)
 		return 0;
-	if (strcmp(status, "PASS") == 0 && live)
+	if (job_status_is(status, STATUS_PASS) && live)
 		return queue_boots(s, db, run, m, config_id, modules, queued);
 	for (size_t i = 0; !rc && i < m->boot->nvariants; i++) {
 		const char *variant = m->boot->variants[i].name;
 
-		if (strcmp(status, "FAIL") == 0)
+		if (job_status_is(status, STATUS_FAIL))
 			rc = db_job_add_done(db, run->id, "boot", config_id, variant, "SKIP", "the build failed", NULL);
 		else
 			rc = db_job_add_done(db, run->id, "boot", config_id, variant, "MISS",
@@ -459,7 +460,7 @@ static int record_shared_boots(struct db *db, const struct matrix *m, const stru
 	size_t n = 0;
 	int rc;
 
-	if (strcmp(b->status, "PASS") != 0 && strcmp(b->status, "FAIL") != 0)
+	if (!job_status_is(b->status, STATUS_PASS) && !job_status_is(b->status, STATUS_FAIL))
 		return db_jobs_stop_waiting(db, b->job_id);
 	rc = db_jobs_waiting_boot(db, b->job_id, &ids, &variants, &n);
 	for (size_t i = 0; !rc && i < n; i++) {
@@ -564,6 +565,7 @@ static int check_modules(const json_t *modules)
 int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *res)
 {
 	const char *status;
+	enum job_status st;
 	int rc = 0;
 
 	if (!json_is_object(res))
@@ -572,11 +574,11 @@ int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *r
 	status = str_field(res, "status", 8);
 	if (!str_field(res, "lease", 64))
 		return err_set(KM_EINVAL, "result needs the 'lease' it was done under");
-	if (!status || (strcmp(status, "PASS") != 0 && strcmp(status, "FAIL") != 0 && strcmp(status, "ERROR") != 0))
+	if (!job_status_parse(status, &st) || !job_status_reportable(st))
 		return err_set(KM_EINVAL, "'status' must be PASS, FAIL or ERROR (SKIP and MISS are the server's)");
 	if (json_object_get(res, "message") && !str_field(res, "message", 4096))
 		return err_set(KM_EINVAL, "'message' must be a string of at most 4096 bytes");
-	if (strcmp(kind, "configure") == 0) {
+	if (job_kind_is(kind, JOB_CONFIGURE)) {
 		const json_t *commit = json_object_get(res, "commit");
 		const json_t *configs = json_object_get(res, "configs");
 		const json_t *requests = json_object_get(res, "requests");
@@ -585,7 +587,7 @@ int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *r
 
 		if (commit && (!json_is_string(commit) || !validate_commit(json_string_value(commit), false)))
 			return err_set(KM_EINVAL, "'commit' must be a full commit id (40 or 64 lower-case hex digits)");
-		if (strcmp(status, "PASS") != 0)
+		if (!job_status_is(status, STATUS_PASS))
 			return 0;
 		if (!json_is_array(configs) || !json_is_array(requests))
 			return err_set(KM_EINVAL, "configure result needs 'configs' and 'requests' arrays");
@@ -608,14 +610,14 @@ int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *r
 				return err_set(KM_EINVAL, "requests[%zu]: needs 'idx' and 'hash'", i);
 		}
 		rc = check_request_indexes(requests, nrequests);
-	} else if (strcmp(kind, "build") == 0 || strcmp(kind, "bisect") == 0) {
+	} else if (job_kind_is(kind, JOB_BUILD) || job_kind_is(kind, JOB_BISECT)) {
 		static const char *const keys[] = { "signature", "type", "message", "symbol", "file", "first_lines" };
 		static const size_t max[] = { 1024, 64, 4096, 1024, 1024, 8192 };
 
 		rc = check_items(res, "errors", keys, max, 6, 3);
 		if (!rc)
 			rc = check_modules(json_object_get(res, "modules"));
-		if (!rc && strcmp(kind, "bisect") == 0)
+		if (!rc && job_kind_is(kind, JOB_BISECT))
 			rc = bisect_result_check(res);
 	} else {
 		static const char *const keys[] = { "range", "role", "owner", "evidence" };
@@ -641,6 +643,7 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 	struct db_run run;
 	struct matrix *m = NULL;
 	long followups = 0, nrequests = 0;
+	enum job_status st;
 	bool requeued = false;
 	int rc;
 
@@ -651,7 +654,7 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 		return err_set(KM_EINVAL, "result must be a JSON object");
 	if (!lease)
 		return err_set(KM_EINVAL, "result needs the 'lease' it was done under");
-	if (!status || (strcmp(status, "PASS") != 0 && strcmp(status, "FAIL") != 0 && strcmp(status, "ERROR") != 0))
+	if (!job_status_parse(status, &st) || !job_status_reportable(st))
 		return err_set(KM_EINVAL, "'status' must be PASS, FAIL or ERROR (SKIP and MISS are the server's)");
 	if (json_object_get(res, "message") && !message)
 		return err_set(KM_EINVAL, "'message' must be a string of at most 4096 bytes");
@@ -675,7 +678,7 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 	rc = run_facts_matrix(&run, NULL, &m);
 	if (rc)
 		goto fail;
-	if (strcmp(job.kind, "configure") == 0)
+	if (job_kind_is(job.kind, JOB_CONFIGURE))
 		rc = db_request_count(db, run.id, &nrequests);
 	/* The whole result is checked before anything of it is recorded. */
 	if (!rc)
@@ -683,7 +686,7 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 	if (rc)
 		goto fail;
 
-	if (strcmp(status, "ERROR") == 0 && retryable) {
+	if (job_status_is(status, STATUS_ERROR) && retryable) {
 		char *why = xasprintf("%s (will retry)", message ? message : "infrastructure error");
 
 		rc = db_job_retry_or_fail(db, job_id, why, &requeued);
@@ -698,7 +701,7 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 		}
 	}
 
-	if (strcmp(job.kind, "configure") == 0) {
+	if (job_kind_is(job.kind, JOB_CONFIGURE)) {
 		const char *commit = str_field(res, "commit", 64);
 
 		if (json_object_get(res, "commit") && (!commit || !validate_commit(commit, false))) {
@@ -712,9 +715,9 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 
 		rc = db_run_set_commit(db, run.id, commit, str_field(res, "subject", 1024),
 				       str_field(res, "author_name", 256), str_field(res, "author_email", 256));
-		if (!rc && strcmp(status, "PASS") == 0)
+		if (!rc && job_status_is(status, STATUS_PASS))
 			rc = record_configure(s, db, &run, m, res, &followups);
-	} else if (strcmp(job.kind, "build") == 0) {
+	} else if (job_kind_is(job.kind, JOB_BUILD)) {
 		const json_t *ccache = json_object_get(res, "ccache");
 		struct db_build_result b = {
 			.job_id = job_id,
@@ -739,7 +742,7 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 			rc = expect_results_build(db, m, job.config_id, job_id, status);
 		if (!rc)
 			rc = follow_build(s, db, &run, m, job.config_id, status, json_object_get(res, "modules"), &followups);
-	} else if (strcmp(job.kind, "bisect") == 0) {
+	} else if (job_kind_is(job.kind, JOB_BISECT)) {
 		/* The step is finished before the bisection looks at its steps for the next one. */
 		rc = db_job_finish(db, job_id, lease, status, message);
 		if (!rc)

@@ -1,4 +1,5 @@
 /* A run's facts, loaded once, and what follows from them: the comparison base, the typed comparison and the failure conditions. */
+#include "jobtypes.h"
 #include "run_facts.h"
 
 #include <stdlib.h>
@@ -89,7 +90,7 @@ static void add_boot(void *ctx, long config_id, const char *status)
 {
 	struct run_facts_config *c = find_config(ctx, config_id);
 
-	if (c && strcmp(c->verdict, "PASS") == 0)
+	if (c && job_status_is(c->verdict, STATUS_PASS))
 		combine(c->verdict, status);
 }
 
@@ -269,17 +270,17 @@ static const struct run_facts_config *match(const struct run_facts_config *c, co
 
 static enum run_facts_change change_of(const char *now, const char *before)
 {
-	bool fail_now = strcmp(now, "FAIL") == 0, fail_before = before && strcmp(before, "FAIL") == 0;
+	bool fail_now = job_status_is(now, STATUS_FAIL), fail_before = before && job_status_is(before, STATUS_FAIL);
 
 	if (!before)
 		return fail_now ? RUN_FACTS_NEW_FAILURE : RUN_FACTS_NEW;
 	if (fail_now && fail_before)
 		return RUN_FACTS_STILL_FAILING;
 	if (fail_now)
-		return strcmp(before, "PASS") == 0 ? RUN_FACTS_NEW_FAILURE : RUN_FACTS_FAILING;
-	if (fail_before && strcmp(now, "PASS") == 0)
+		return job_status_is(before, STATUS_PASS) ? RUN_FACTS_NEW_FAILURE : RUN_FACTS_FAILING;
+	if (fail_before && job_status_is(now, STATUS_PASS))
 		return RUN_FACTS_FIXED;
-	if (strcmp(now, "PASS") == 0 && strcmp(before, "PASS") == 0)
+	if (job_status_is(now, STATUS_PASS) && job_status_is(before, STATUS_PASS))
 		return RUN_FACTS_STILL_PASSING;
 	return RUN_FACTS_UNKNOWN;
 }
@@ -326,13 +327,13 @@ static void compare_boots(struct run_facts_cmp *c, const struct run_facts_cmp_co
 	for (size_t i = 0; i < x->now->nboots; i++) {
 		const struct run_facts_boot *now = &x->now->boots[i], *before = boot_of(x->base, now->variant);
 
-		if (!before || strcmp(before->status, "PASS") != 0)
+		if (!before || !job_status_is(before->status, STATUS_PASS))
 			continue;
-		if (strcmp(now->status, "FAIL") == 0) {
+		if (job_status_is(now->status, STATUS_FAIL)) {
 			add_boot_change(c, x, now, before, RUN_FACTS_BOOT_NEW_FAILURE, NULL, "PASS", "FAIL");
 			continue;
 		}
-		for (size_t k = 0; strcmp(now->status, "PASS") == 0 && k < now->nowners; k++) {
+		for (size_t k = 0; job_status_is(now->status, STATUS_PASS) && k < now->nowners; k++) {
 			const char *role = now->owners[k].role, *after = now->owners[k].owner, *from = owner_of(before, role);
 
 			if (from && strcmp(from, after) != 0 && strcmp(from, "race") != 0 && strcmp(after, "race") != 0)

@@ -1,4 +1,5 @@
 /* A run's state, recomputed from its jobs whenever one of them changes, and what happens when it is done. */
+#include "jobtypes.h"
 #include "sched.h"
 
 #include <string.h>
@@ -13,13 +14,13 @@ int sched_advance(struct server *s, struct db *db, long run_id)
 {
 	struct db_run_counts c;
 	struct db_run run;
+	enum run_state rs;
 	const char *state;
 	int rc = db_run_get(db, run_id, &run);
 
 	if (rc)
 		return rc;
-	if (strcmp(run.state, "superseded") == 0 || strcmp(run.state, "cancelled") == 0 ||
-	    strcmp(run.state, "error") == 0 || strcmp(run.state, "done") == 0)
+	if (!run_state_parse(run.state, &rs) || run_state_final(rs))
 		goto done;
 	rc = db_run_counts(db, run_id, &c);
 	if (rc)
@@ -38,12 +39,12 @@ int sched_advance(struct server *s, struct db *db, long run_id)
 		state = "done";
 	if (strcmp(state, run.state) != 0) {
 		rc = db_run_set_state(db, run_id, state,
-				      strcmp(state, "error") == 0 ? "the configure job ended in ERROR" : NULL);
+				      run_state_is(state, RUN_ERROR) ? "the configure job ended in ERROR" : NULL);
 		if (!rc)
 			log_info("run=%ld state=%s", run_id, state);
-		if (!rc && strcmp(state, "done") == 0)
+		if (!rc && run_state_is(state, RUN_DONE))
 			bisect_run_done(s, db, run_id); /* before the notifier: the report may wait for it */
-		if (!rc && strcmp(state, "done") == 0 && sched_on_run_done)
+		if (!rc && run_state_is(state, RUN_DONE) && sched_on_run_done)
 			sched_on_run_done(s, db, run_id);
 	}
 done:

@@ -1,4 +1,5 @@
 /* Turns pushes of configured trees into runs, cancellations or a reasoned no; keeps the database's trees level with the file. */
+#include "jobtypes.h"
 #include "triggers.h"
 
 #include <stdio.h>
@@ -78,8 +79,8 @@ static int already_run(struct db *db, long tree_id, const struct triggers_push *
 	}
 	if (rc)
 		return rc;
-	live = strcmp(state, "cancelled") != 0 && strcmp(state, "superseded") != 0 &&
-	       strcmp(state, "error") != 0;
+	live = !run_state_is(state, RUN_CANCELLED) && !run_state_is(state, RUN_SUPERSEDED) &&
+	       !run_state_is(state, RUN_ERROR);
 	if (live && commit && strcasecmp(commit, p->after) == 0)
 		covered = true;
 	/* A tag's commit is only known once the configure job peeled it. */

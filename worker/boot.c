@@ -1,5 +1,6 @@
 /* Boots a built kernel as a matrix's [boot] section says, captures its console and reaches a verdict. */
 #include "boot.h"
+#include "jobtypes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -384,7 +385,7 @@ static int run_attempt(const struct matrix_boot *boot, const struct matrix_varia
 		first_line(a->console->oops, a->detail, sizeof(a->detail));
 	else if (!a->console->kernel_started)
 		first_output_line(&k, a->detail, sizeof(a->detail));
-	if (k.write_error && strcmp(a->status, "PASS") == 0) {
+	if (k.write_error && job_status_is(a->status, STATUS_PASS)) {
 		a->status = "ERROR";
 		a->reason = "cannot write the console log";
 		snprintf(a->detail, sizeof(a->detail), "%s: %s", in->console_path, strerror(k.write_error));
@@ -444,7 +445,7 @@ int boot_run(const struct matrix_boot *boot, const struct matrix_variant *varian
 		free(out->reason);
 		out->reason = a.detail[0] ? xasprintf("%s: %s%s", a.reason, a.detail, earlier) :
 					    xasprintf("%s%s", a.reason, earlier);
-		if (strcmp(a.status, "ERROR") != 0 || !a.retry)
+		if (!job_status_is(a.status, STATUS_ERROR) || !a.retry)
 			break;
 		snprintf(earlier, sizeof(earlier), " (after a retry; attempt 1: %s%s%s)", a.reason,
 			 a.detail[0] ? ": " : "", a.detail);

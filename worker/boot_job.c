@@ -13,6 +13,7 @@
 #include "err.h"
 #include "expect.h"
 #include "fsutil.h"
+#include "jobtypes.h"
 #include "log.h"
 #include "matrix.h"
 #include "proc.h"
@@ -83,7 +84,7 @@ done:
 /* Worst first: one FAIL or ERROR among the repeats decides the job's status. */
 static int status_rank(const char *s)
 {
-	return strcmp(s, "ERROR") == 0 ? 2 : strcmp(s, "FAIL") == 0 ? 1 : 0;
+	return job_status_is(s, STATUS_ERROR) ? 2 : job_status_is(s, STATUS_FAIL) ? 1 : 0;
 }
 
 /* What one boot showed, to tell repeats apart: its status and every range's owner. */
@@ -256,7 +257,7 @@ int boot_job_boot(struct job *j, long build_job, const char *variant_name, json_
 
 	json_object_set_new(result, "status", json_string(out.status));
 	/* A kernel that failed to boot is debugged with its vmlinux (decode_stacktrace.sh, gdb). */
-	if (strcmp(out.status, "FAIL") == 0 && vmlinux)
+	if (job_status_is(out.status, STATUS_FAIL) && vmlinux)
 		job_upload(j, "vmlinux", vmlinux);
 	if (out.reason)
 		json_object_set_new(result, "message", json_string(out.reason));
@@ -285,7 +286,7 @@ int boot_job_boot(struct job *j, long build_job, const char *variant_name, json_
 	}
 	json_object_set(result, "ownership", owners);
 	/* An ERROR after boot_run's own retry is the farm's: let the server try another worker. */
-	if (strcmp(out.status, "ERROR") == 0)
+	if (job_status_is(out.status, STATUS_ERROR))
 		json_object_set_new(result, "retryable", json_true());
 done:
 	boot_stage_release(hold);

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "fsutil.h"
 #include "insight.h"
+#include "jobtypes.h"
 #include "kconfig.h"
 #include "kmake.h"
 #include "log.h"
@@ -443,14 +444,14 @@ static void build_keep_outputs(struct build *b, json_t *result)
 	metadata_finish(b->md, &mr);
 	if (metadata_write(b->md, b->md_path) == 0)
 		job_upload(j, "metadata.json", b->md_path);
-	if (strcmp(b->status, "PASS") == 0)
+	if (job_status_is(b->status, STATUS_PASS))
 		job_upload(j, "module.symvers", symvers);
 	/*
 	 * A build's boots, or a boot bisection's step, need its boot inputs; a
 	 * step of a signature's bisection only answers whether the build shows it.
 	 */
-	if (strcmp(b->status, "PASS") == 0 && b->m->boot &&
-	    (strcmp(j->kind, "build") == 0 || json_object_get(json_object_get(j->spec, "bisect"), "boot"))) {
+	if (job_status_is(b->status, STATUS_PASS) && b->m->boot &&
+	    (job_kind_is(j->kind, JOB_BUILD) || json_object_get(json_object_get(j->spec, "bisect"), "boot"))) {
 		char *stage = boot_stage_dir(j->opts, j->id);
 
 		if (stage_boot_inputs(j, &b->k, b->m, stage) != 0) {
@@ -489,7 +490,7 @@ static void build_fill_result(struct build *b, json_t *result)
 	json_object_set_new(result, "log_lines", json_integer((json_int_t)buildlog_line_count(b->o.scan)));
 	json_object_set_new(result, "make_cmd", json_string(b->make_line));
 	json_object_set_new(result, "errors", buildlog_errors_json(b->o.scan));
-	if (strcmp(b->status, "FAIL") == 0)
+	if (job_status_is(b->status, STATUS_FAIL))
 		add_diagnoses(json_object_get(result, "errors"), b->o.scan, b->src, b->out, b->m->arch,
 			      b->config_text);
 }

@@ -11,6 +11,7 @@
 #include "client.h"
 #include "err.h"
 #include "fsutil.h"
+#include "jobtypes.h"
 #include "log.h"
 #include "proc.h"
 #include "worker.h"
@@ -62,6 +63,24 @@ static void remove_tree(const char *dir)
 		proc_run_simple(argv, NULL, 600);
 }
 
+/* The runner of each kind of job. */
+static int run_kind(enum job_kind kind, struct job *j, json_t *result)
+{
+	switch (kind) {
+	case JOB_CONFIGURE:
+		return configure_run(j, result);
+	case JOB_BUILD:
+		return build_run(j, result);
+	case JOB_BOOT:
+		return boot_job_run(j, result);
+	case JOB_BISECT:
+		return bisect_job_run(j, result);
+	case JOB_KIND_COUNT:
+		break;
+	}
+	return err_set(KM_EINVAL, "unknown job kind %d", (int)kind);
+}
+
 int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, volatile sig_atomic_t *stop)
 {
 	struct job j;
@@ -70,6 +89,7 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 	json_t *result = json_object();
 	const json_t *lease = json_object_get(payload, "lease");
 	struct timespec t0, t1;
+	enum job_kind kind;
 	int rc;
 
 	memset(&j, 0, sizeof(j));
@@ -108,16 +128,10 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	json_object_set_new(result, "lease", json_string(j.lease));
 	err_clear();
-	if (strcmp(j.kind, "configure") == 0)
-		rc = configure_run(&j, result);
-	else if (strcmp(j.kind, "build") == 0)
-		rc = build_run(&j, result);
-	else if (strcmp(j.kind, "boot") == 0)
-		rc = boot_job_run(&j, result);
-	else if (strcmp(j.kind, "bisect") == 0)
-		rc = bisect_job_run(&j, result);
-	else
+	if (!job_kind_parse(j.kind, &kind))
 		rc = err_set(KM_EINVAL, "unknown job kind '%s'", j.kind);
+	else
+		rc = run_kind(kind, &j, result);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!json_object_get(result, "wall_s"))
 		json_object_set_new(result, "wall_s", json_real((double)(t1.tv_sec - t0.tv_sec) +

@@ -14,6 +14,7 @@
 #include "client.h"
 #include "err.h"
 #include "fsutil.h"
+#include "jobtypes.h"
 #include "log.h"
 #include "worker.h"
 #include "xalloc.h"
@@ -242,13 +243,13 @@ static int main_kinds(const struct worker_opts *opts, char *list, const char **k
 	bool boot = false;
 
 	for (char *k = strtok(list, ","); k; k = strtok(NULL, ",")) {
-		if ((strcmp(k, "configure") != 0 && strcmp(k, "build") != 0 && strcmp(k, "boot") != 0 &&
-		     strcmp(k, "bisect") != 0) ||
-		    (n == 3 && strcmp(k, "boot") != 0)) {
+		enum job_kind kind;
+
+		if (!job_kind_parse(k, &kind) || (n == 3 && kind != JOB_BOOT)) {
 			fprintf(stderr, "kmatrix-worker: --kinds: '%s' is not configure, build, bisect or boot\n", k);
 			return 2;
 		}
-		if (strcmp(k, "boot") == 0)
+		if (kind == JOB_BOOT)
 			boot = true;
 		else
 			kinds[n++] = k;
@@ -295,7 +296,7 @@ int main(int argc, char **argv)
 		return 2;
 	boots = false;
 	for (size_t i = 0; main_slot.kinds[i]; i++)
-		boots |= strcmp(main_slot.kinds[i], "boot") == 0;
+		boots |= job_kind_is(main_slot.kinds[i], JOB_BOOT);
 	if (!boots)
 		opts.boot_slots = 0;
 	if (opts.ccache_dir)

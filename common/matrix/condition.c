@@ -1,5 +1,6 @@
 /* States the condition of a failure: the simplest formula over axis values separating failing from passing configs. */
 #include "condition.h"
+#include "jobtypes.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -539,9 +540,9 @@ bool condition_build_counts(const char *build_status, bool shows_error)
 {
 	if (!build_status)
 		return false;
-	if (strcmp(build_status, "PASS") == 0)
+	if (job_status_is(build_status, STATUS_PASS))
 		return true;
-	return shows_error && strcmp(build_status, "FAIL") == 0;
+	return shows_error && job_status_is(build_status, STATUS_FAIL);
 }
 
 int condition_find(const char *const *axes, size_t naxes, const struct condition_config *configs,
