@@ -1,6 +1,5 @@
 /* Bisection of a run's new error signatures and changed boots over the first-parent commits between its base and its head. */
 #include "bisect.h"
-#include "jobtypes.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "db.h"
 #include "db_bisect.h"
 #include "err.h"
+#include "jobtypes.h"
 #include "log.h"
 #include "run_facts.h"
 #include "sched.h"

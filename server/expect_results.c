@@ -1,6 +1,5 @@
 /* Matrix expectations judged by the server as configure, build and boot results arrive; violations are stored as errors. */
 #include "expect_results.h"
-#include "jobtypes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include "clamp_explain.h"
 #include "err.h"
 #include "expect.h"
+#include "jobtypes.h"
 #include "kconfig.h"
 #include "matrix.h"
 #include "run_facts.h"

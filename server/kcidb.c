@@ -1,5 +1,4 @@
 /* Renders a run as a KCIDB I/O v5.3 document from the farm's read views (docs/kcidb.md). */
-#include "jobtypes.h"
 #include "kcidb.h"
 
 #include <stdarg.h>
@@ -13,6 +12,7 @@
 #include "buf.h"
 #include "db.h"
 #include "err.h"
+#include "jobtypes.h"
 #include "matrix.h"
 #include "utf8.h"
 #include "xalloc.h"

@@ -1,5 +1,4 @@
 /* Composes report mails into the outbox when runs finish (the sending thread is notifier_send.c). */
-#include "jobtypes.h"
 #include "notifier.h"
 #include "notifier_internal.h"
 
@@ -23,6 +22,7 @@
 #include "db_bisect.h"
 #include "err.h"
 #include "expect_results.h"
+#include "jobtypes.h"
 #include "log.h"
 #include "mail.h"
 #include "matrix.h"
@@ -871,6 +871,15 @@ done:
 	run_facts_free(base);
 	mail_run_release(&f);
 	return rc;
+}
+
+int64_t notifier_backoff(int failures)
+{
+	int64_t d = NOTIFIER_RETRY_FIRST_S;
+
+	for (int i = 1; i < failures && d < NOTIFIER_RETRY_MAX_S; i++)
+		d *= 2;
+	return d < NOTIFIER_RETRY_MAX_S ? d : NOTIFIER_RETRY_MAX_S;
 }
 
 void notifier_kick(struct notifier *n)

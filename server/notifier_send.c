@@ -22,15 +22,6 @@
 #define BATCH       20 /* messages per round */
 #define IDLE_WAIT_S 2  /* longest sleep: other threads' transactions commit new mail */
 
-int64_t notifier_backoff(int failures)
-{
-	int64_t d = NOTIFIER_RETRY_FIRST_S;
-
-	for (int i = 1; i < failures && d < NOTIFIER_RETRY_MAX_S; i++)
-		d *= 2;
-	return d < NOTIFIER_RETRY_MAX_S ? d : NOTIFIER_RETRY_MAX_S;
-}
-
 static int with_tx(struct db *db, int rc_of_body)
 {
 	if (rc_of_body) {

@@ -1,5 +1,4 @@
 /* Composes report e-mails: subject, body with the y/m/n table, and the "fixed" notice; text only, no I/O. */
-#include "jobtypes.h"
 #include "report.h"
 
 #include <ctype.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "jobtypes.h"
 #include "utf8.h"
 #include "xalloc.h"
 

@@ -631,174 +631,191 @@ int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *r
 	return rc;
 }
 
+/* A result being recorded: the job it is for, with its run and matrix, and what the worker reported. */
+struct recording {
+	struct server *s;
+	struct db *db;
+	long worker_id, job_id;
+	json_t *res;
+	const char *lease, *status, *message;
+	struct db_job_info job;
+	struct db_run run;
+	struct matrix *m;
+	long followups; /* jobs queued or unblocked: the queue is woken */
+};
+
+static int record_configure_result(struct recording *r)
+{
+	const char *commit = str_field(r->res, "commit", 64);
+	int rc;
+
+	if (json_object_get(r->res, "commit") && (!commit || !validate_commit(commit, false)))
+		return err_set(KM_EINVAL, "'commit' must be a full commit id (40 or 64 lower-case hex digits)");
+	if (commit && r->run.commit_id && strncmp(commit, r->run.commit_id, strlen(r->run.commit_id)) != 0)
+		return err_set(KM_EINVAL, "'commit' %s is not the run's commit %s", commit, r->run.commit_id);
+	rc = db_run_set_commit(r->db, r->run.id, commit, str_field(r->res, "subject", 1024),
+			       str_field(r->res, "author_name", 256), str_field(r->res, "author_email", 256));
+	if (!rc && job_status_is(r->status, STATUS_PASS))
+		rc = record_configure(r->s, r->db, &r->run, r->m, r->res, &r->followups);
+	return rc;
+}
+
+static int record_build_result(struct recording *r)
+{
+	const json_t *ccache = json_object_get(r->res, "ccache");
+	struct db_build_result b = {
+		.job_id = r->job_id,
+		.config_id = r->job.config_id,
+		.worker_id = r->worker_id,
+		.status = r->status,
+		.message = r->message,
+		.wall_s = num_field(r->res, "wall_s"),
+		.cpu_s = num_field(r->res, "cpu_s"),
+		.ccache_hits = int_field(ccache, "hits"),
+		.ccache_misses = int_field(ccache, "misses"),
+		.ccache_remote_hits = int_field(ccache, "remote_hits"),
+		.warnings = int_field(r->res, "warnings"),
+		.log_lines = int_field(r->res, "log_lines"),
+		.make_cmd = str_field(r->res, "make_cmd", 4096),
+	};
+	int rc = db_build_record(r->db, &b);
+
+	if (!rc)
+		rc = record_errors(r->db, r->job_id, json_object_get(r->res, "errors"));
+	if (!rc)
+		rc = expect_results_build(r->db, r->m, r->job.config_id, r->job_id, r->status);
+	if (!rc)
+		rc = follow_build(r->s, r->db, &r->run, r->m, r->job.config_id, r->status,
+				  json_object_get(r->res, "modules"), &r->followups);
+	return rc;
+}
+
+static int record_boot_result(struct recording *r)
+{
+	const json_t *details = json_object_get(r->res, "details"), *owners = json_object_get(r->res, "ownership");
+	char *details_text = json_is_object(details) ? json_dumps(details, JSON_COMPACT) : NULL;
+	struct db_boot_result b = {
+		.job_id = r->job_id,
+		.config_id = r->job.config_id,
+		.variant = r->job.variant ? r->job.variant : "default",
+		.status = r->status,
+		.message = r->message,
+		.wall_s = num_field(r->res, "wall_s"),
+		.warnings = int_field(r->res, "warnings"),
+		.details = details_text,
+	};
+	int rc = 0;
+
+	if (details_text && strlen(details_text) > 1024 * 1024)
+		rc = err_set(KM_ETOOBIG, "'details' over 1 MiB");
+	if (!rc)
+		rc = db_boot_record(r->db, &b);
+	if (!rc)
+		rc = record_ownership(r->db, r->job_id, owners);
+	if (!rc)
+		rc = expect_results_boot(r->db, r->m, r->job.config_id, r->job_id, b.variant, owners);
+	if (!rc)
+		rc = record_shared_boots(r->db, r->m, &b, owners);
+	free(details_text);
+	return rc;
+}
+
+/* The job, its run and the run's matrix; the whole result checked against them before anything is recorded. */
+static int record_load(struct recording *r)
+{
+	long nrequests = 0;
+	int rc = db_job_get(r->db, r->job_id, &r->job);
+
+	if (!rc)
+		rc = db_run_get(r->db, r->job.run_id, &r->run);
+	if (!rc)
+		rc = run_facts_matrix(&r->run, NULL, &r->m);
+	if (!rc && job_kind_is(r->job.kind, JOB_CONFIGURE))
+		rc = db_request_count(r->db, r->run.id, &nrequests);
+	if (!rc)
+		rc = sched_result_check(r->job.kind, r->m->naxes, nrequests, r->res);
+	return rc;
+}
+
+/* Records the result by its job's kind and finishes the job (a bisect step is finished before it is judged). */
+static int record_by_kind(struct recording *r)
+{
+	int rc;
+
+	if (job_kind_is(r->job.kind, JOB_BISECT)) {
+		rc = db_job_finish(r->db, r->job_id, r->lease, r->status, r->message);
+		if (!rc)
+			rc = bisect_record(r->s, r->db, r->job_id, r->res, r->status, r->message);
+		r->followups = 1;
+		return rc;
+	}
+	if (job_kind_is(r->job.kind, JOB_CONFIGURE))
+		rc = record_configure_result(r);
+	else if (job_kind_is(r->job.kind, JOB_BUILD))
+		rc = record_build_result(r);
+	else
+		rc = record_boot_result(r);
+	return rc ? rc : db_job_finish(r->db, r->job_id, r->lease, r->status, r->message);
+}
+
 /* Records a result whose strings clean_strings() saw, in one transaction: all of it or nothing. */
 static int record_result(struct server *s, struct db *db, long worker_id, long job_id, json_t *res,
 			 json_t **reply)
 {
-	const char *lease = str_field(res, "lease", 64);
-	const char *status = str_field(res, "status", 8);
-	const char *message = str_field(res, "message", 4096);
-	bool retryable = json_is_true(json_object_get(res, "retryable"));
-	struct db_job_info job;
-	struct db_run run;
-	struct matrix *m = NULL;
-	long followups = 0, nrequests = 0;
+	struct recording r = { .s = s, .db = db, .worker_id = worker_id, .job_id = job_id, .res = res };
+	bool retryable = json_is_true(json_object_get(res, "retryable")), requeued = false;
 	enum job_status st;
-	bool requeued = false;
 	int rc;
 
-	memset(&job, 0, sizeof(job));
-	memset(&run, 0, sizeof(run));
 	*reply = NULL;
 	if (!json_is_object(res))
 		return err_set(KM_EINVAL, "result must be a JSON object");
-	if (!lease)
+	r.lease = str_field(res, "lease", 64);
+	r.status = str_field(res, "status", 8);
+	r.message = str_field(res, "message", 4096);
+	if (!r.lease)
 		return err_set(KM_EINVAL, "result needs the 'lease' it was done under");
-	if (!job_status_parse(status, &st) || !job_status_reportable(st))
+	if (!job_status_parse(r.status, &st) || !job_status_reportable(st))
 		return err_set(KM_EINVAL, "'status' must be PASS, FAIL or ERROR (SKIP and MISS are the server's)");
-	if (json_object_get(res, "message") && !message)
+	if (json_object_get(res, "message") && !r.message)
 		return err_set(KM_EINVAL, "'message' must be a string of at most 4096 bytes");
 
 	rc = db_begin(db);
 	if (rc)
 		return rc;
-	rc = db_job_check_lease(db, job_id, worker_id, lease, (int64_t)time(NULL));
+	rc = db_job_check_lease(db, job_id, worker_id, r.lease, (int64_t)time(NULL));
 	if (rc == KM_EEXISTS) {
 		db_rollback(db);
 		*reply = json_pack("{s:b,s:b,s:s}", "recorded", 0, "duplicate", 1, "message", err_msg());
 		return 0;
 	}
-	if (rc)
-		goto fail;
-	rc = db_job_get(db, job_id, &job);
 	if (!rc)
-		rc = db_run_get(db, job.run_id, &run);
-	if (rc)
-		goto fail;
-	rc = run_facts_matrix(&run, NULL, &m);
-	if (rc)
-		goto fail;
-	if (job_kind_is(job.kind, JOB_CONFIGURE))
-		rc = db_request_count(db, run.id, &nrequests);
-	/* The whole result is checked before anything of it is recorded. */
-	if (!rc)
-		rc = sched_result_check(job.kind, m->naxes, nrequests, res);
-	if (rc)
-		goto fail;
-
-	if (job_status_is(status, STATUS_ERROR) && retryable) {
-		char *why = xasprintf("%s (will retry)", message ? message : "infrastructure error");
+		rc = record_load(&r);
+	if (!rc && st == STATUS_ERROR && retryable) {
+		char *why = xasprintf("%s (will retry)", r.message ? r.message : "infrastructure error");
 
 		rc = db_job_retry_or_fail(db, job_id, why, &requeued);
 		free(why);
-		if (rc)
-			goto fail;
-		if (requeued) {
-			rc = db_job_mark_delivered(db, job_id, lease);
-			if (rc)
-				goto fail;
-			goto advance;
-		}
+		if (!rc && requeued)
+			rc = db_job_mark_delivered(db, job_id, r.lease);
 	}
-
-	if (job_kind_is(job.kind, JOB_CONFIGURE)) {
-		const char *commit = str_field(res, "commit", 64);
-
-		if (json_object_get(res, "commit") && (!commit || !validate_commit(commit, false))) {
-			rc = err_set(KM_EINVAL, "'commit' must be a full commit id (40 or 64 lower-case hex digits)");
-			goto fail;
-		}
-		if (commit && run.commit_id && strncmp(commit, run.commit_id, strlen(run.commit_id)) != 0) {
-			rc = err_set(KM_EINVAL, "'commit' %s is not the run's commit %s", commit, run.commit_id);
-			goto fail;
-		}
-
-		rc = db_run_set_commit(db, run.id, commit, str_field(res, "subject", 1024),
-				       str_field(res, "author_name", 256), str_field(res, "author_email", 256));
-		if (!rc && job_status_is(status, STATUS_PASS))
-			rc = record_configure(s, db, &run, m, res, &followups);
-	} else if (job_kind_is(job.kind, JOB_BUILD)) {
-		const json_t *ccache = json_object_get(res, "ccache");
-		struct db_build_result b = {
-			.job_id = job_id,
-			.config_id = job.config_id,
-			.worker_id = worker_id,
-			.status = status,
-			.message = message,
-			.wall_s = num_field(res, "wall_s"),
-			.cpu_s = num_field(res, "cpu_s"),
-			.ccache_hits = int_field(ccache, "hits"),
-			.ccache_misses = int_field(ccache, "misses"),
-			.ccache_remote_hits = int_field(ccache, "remote_hits"),
-			.warnings = int_field(res, "warnings"),
-			.log_lines = int_field(res, "log_lines"),
-			.make_cmd = str_field(res, "make_cmd", 4096),
-		};
-
-		rc = db_build_record(db, &b);
-		if (!rc)
-			rc = record_errors(db, job_id, json_object_get(res, "errors"));
-		if (!rc)
-			rc = expect_results_build(db, m, job.config_id, job_id, status);
-		if (!rc)
-			rc = follow_build(s, db, &run, m, job.config_id, status, json_object_get(res, "modules"), &followups);
-	} else if (job_kind_is(job.kind, JOB_BISECT)) {
-		/* The step is finished before the bisection looks at its steps for the next one. */
-		rc = db_job_finish(db, job_id, lease, status, message);
-		if (!rc)
-			rc = bisect_record(s, db, job_id, res, status, message);
-		followups = 1;
-		if (rc)
-			goto fail;
-		goto advance;
-	} else {
-		json_t *details = json_object_get(res, "details");
-		char *details_text = json_is_object(details) ? json_dumps(details, JSON_COMPACT) : NULL;
-		struct db_boot_result b = {
-			.job_id = job_id,
-			.config_id = job.config_id,
-			.variant = job.variant ? job.variant : "default",
-			.status = status,
-			.message = message,
-			.wall_s = num_field(res, "wall_s"),
-			.warnings = int_field(res, "warnings"),
-			.details = details_text,
-		};
-
-		if (details_text && strlen(details_text) > 1024 * 1024)
-			rc = err_set(KM_ETOOBIG, "'details' over 1 MiB");
-		if (!rc)
-			rc = db_boot_record(db, &b);
-		if (!rc)
-			rc = record_ownership(db, job_id, json_object_get(res, "ownership"));
-		if (!rc)
-			rc = expect_results_boot(db, m, job.config_id, job_id, b.variant, json_object_get(res, "ownership"));
-		if (!rc)
-			rc = record_shared_boots(db, m, &b, json_object_get(res, "ownership"));
-		free(details_text);
-	}
+	if (!rc && !requeued)
+		rc = record_by_kind(&r);
 	if (!rc)
-		rc = db_job_finish(db, job_id, lease, status, message);
-	if (rc)
-		goto fail;
-advance:
-	rc = sched_advance(s, db, run.id);
-	if (rc)
-		goto fail;
-	rc = db_commit(db);
-	if (rc)
-		goto out;
-	log_info("job=%ld run=%ld kind=%s status=%s%s followups=%ld", job_id, run.id, job.kind, status,
-		 requeued ? " requeued" : "", followups);
-	if (followups || requeued)
-		sched_notify();
-	*reply = json_pack("{s:b,s:b,s:b}", "recorded", 1, "duplicate", 0, "requeued", requeued);
-	goto out;
-fail:
-	db_rollback(db);
-out:
-	db_job_info_release(&job);
-	db_run_release(&run);
-	matrix_free(m);
+		rc = sched_advance(s, db, r.run.id);
+	if (!rc)
+		rc = db_commit(db);
+	else
+		db_rollback(db);
+	if (!rc) {
+		log_info("job=%ld run=%ld kind=%s status=%s%s followups=%ld", job_id, r.run.id, r.job.kind, r.status,
+			 requeued ? " requeued" : "", r.followups);
+		if (r.followups || requeued)
+			sched_notify();
+		*reply = json_pack("{s:b,s:b,s:b}", "recorded", 1, "duplicate", 0, "requeued", requeued);
+	}
+	db_job_info_release(&r.job);
+	db_run_release(&r.run);
+	matrix_free(r.m);
 	return rc;
 }

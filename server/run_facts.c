@@ -1,5 +1,4 @@
 /* A run's facts, loaded once, and what follows from them: the comparison base, the typed comparison and the failure conditions. */
-#include "jobtypes.h"
 #include "run_facts.h"
 
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 #include "condition.h"
 #include "err.h"
 #include "expect_results.h"
+#include "jobtypes.h"
 #include "matrix.h"
 #include "xalloc.h"
 

@@ -1,11 +1,11 @@
 /* A run's state, recomputed from its jobs whenever one of them changes, and what happens when it is done. */
-#include "jobtypes.h"
 #include "sched.h"
 
 #include <string.h>
 
 #include "bisect.h"
 #include "db.h"
+#include "jobtypes.h"
 #include "log.h"
 
 void (*sched_on_run_done)(struct server *s, struct db *db, long run_id);

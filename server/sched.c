@@ -95,7 +95,7 @@ static int submit_auto(struct server *s, struct db *db, const struct sched_submi
 	return rc;
 }
 
-int sched_submit(struct server *s, struct db *db, const struct sched_submit *in, long *run_id)
+int sched_submit_in(struct server *s, struct db *db, const struct sched_submit *in, long *run_id)
 {
 	json_t *bundle = NULL;
 	struct matrix *m = NULL;
@@ -141,9 +141,6 @@ int sched_submit(struct server *s, struct db *db, const struct sched_submit *in,
 	bundle_text = json_dumps(bundle, JSON_COMPACT);
 	tree_name = in->tree_name ? xstrdup(in->tree_name) : NULL;
 
-	rc = db_begin(db);
-	if (rc)
-		goto done;
 	if (tree_name) {
 		rc = db_tree_ensure(db, tree_name, in->tree_url, &tree_id);
 	} else {
@@ -197,16 +194,9 @@ int sched_submit(struct server *s, struct db *db, const struct sched_submit *in,
 			log_info("run=%ld cancelled %d bisection%s of older runs of %s", *run_id, stopped,
 				 stopped == 1 ? "" : "s", ref);
 	}
-	if (rc) {
-		db_rollback(db);
-		goto done;
-	}
-	rc = db_commit(db);
-	if (rc)
-		goto done;
-	log_info("run=%ld tree=%ld ref=%s matrix=%s requests=%zu superseded=%d trigger=%s", *run_id, tree_id, ref,
-		 in->matrix_name, npoints, superseded, in->trigger ? in->trigger : "api");
-	sched_notify();
+	if (!rc)
+		log_info("run=%ld tree=%ld ref=%s matrix=%s requests=%zu superseded=%d trigger=%s", *run_id, tree_id,
+			 ref, in->matrix_name, npoints, superseded, in->trigger ? in->trigger : "api");
 done:
 	json_decref(bundle);
 	matrix_free(m);
@@ -214,6 +204,23 @@ done:
 	free(bundle_text);
 	free(tree_name);
 	free(ref);
+	return rc;
+}
+
+int sched_submit(struct server *s, struct db *db, const struct sched_submit *in, long *run_id)
+{
+	int rc = db_begin(db);
+
+	if (rc)
+		return rc;
+	rc = sched_submit_in(s, db, in, run_id);
+	if (rc) {
+		db_rollback(db);
+		return rc;
+	}
+	rc = db_commit(db);
+	if (!rc)
+		sched_notify();
 	return rc;
 }
 

@@ -23,8 +23,13 @@ struct sched_submit {
 
 /*
  * Records a run with one request per matrix point and queues its configure
- * job, superseding unfinished runs of the same tree and ref. One transaction.
+ * job, superseding unfinished runs of the same tree and ref, inside the
+ * caller's transaction (a push that runs several matrices records all of
+ * its runs or none). The caller commits, then calls sched_notify().
  */
+int sched_submit_in(struct server *s, struct db *db, const struct sched_submit *in, long *run_id);
+
+/* sched_submit_in() in a transaction of its own, and the queue woken. */
 int sched_submit(struct server *s, struct db *db, const struct sched_submit *in, long *run_id);
 
 /*

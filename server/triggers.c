@@ -1,5 +1,4 @@
 /* Turns pushes of configured trees into runs, cancellations or a reasoned no; keeps the database's trees level with the file. */
-#include "jobtypes.h"
 #include "triggers.h"
 
 #include <stdio.h>
@@ -9,6 +8,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "jobtypes.h"
 #include "log.h"
 #include "matrix.h"
 #include "sched.h"
@@ -131,7 +131,9 @@ int triggers_push(struct server *s, struct db *db, const struct triggers_tree *t
 
 	runs = json_array();
 	skipped = json_array();
-	for (size_t i = 0; i < nmatrices; i++) {
+	/* One transaction for the whole push: every matrix's run is recorded, or none is. */
+	rc = db_begin(db);
+	for (size_t i = 0; !rc && i < nmatrices; i++) {
 		struct sched_submit in = {
 			.tree_name = tree->name,
 			.tree_url = tree->urls[0],
@@ -170,17 +172,15 @@ int triggers_push(struct server *s, struct db *db, const struct triggers_tree *t
 					  "reason", "the newest run of this ref already has this commit"));
 			continue;
 		}
-		rc = sched_submit(s, db, &in, &run_id);
-		if (rc)
+		rc = sched_submit_in(s, db, &in, &run_id);
+		if (rc) {
+			char *why = xstrdup(err_msg());
+
+			rc = err_set(rc, "matrix '%s': %s (the push was not recorded)", matrices[i], why);
+			free(why);
 			break;
-		rc = db_begin(db);
-		if (!rc) {
-			rc = db_run_trigger_add(db, run_id, &trig);
-			if (rc)
-				db_rollback(db);
-			else
-				rc = db_commit(db);
 		}
+		rc = db_run_trigger_add(db, run_id, &trig);
 		if (rc)
 			break;
 		if (replay)
@@ -191,10 +191,21 @@ int triggers_push(struct server *s, struct db *db, const struct triggers_tree *t
 	}
 	free(base_ref);
 	if (rc) {
+		db_rollback(db);
+		log_warn("tree=%s ref=%s commit=%.12s source=%s not recorded: %s", tree->name, p->ref, p->after,
+			 p->source, err_msg());
 		json_decref(runs);
 		json_decref(skipped);
 		return rc;
 	}
+	rc = db_commit(db);
+	if (rc) {
+		json_decref(runs);
+		json_decref(skipped);
+		return rc;
+	}
+	if (json_array_size(runs) > 0)
+		sched_notify();
 	if (json_array_size(runs) == 0) {
 		*reply = json_pack("{s:s,s:s,s:o}", "status", "ignored", "reason",
 				   "already queued or built: the newest run of this ref has this commit",

@@ -1,6 +1,5 @@
 /* Boots a built kernel as a matrix's [boot] section says, captures its console and reaches a verdict. */
 #include "boot.h"
-#include "jobtypes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +15,7 @@
 #include "buf.h"
 #include "err.h"
 #include "initramfs.h"
+#include "jobtypes.h"
 #include "proc.h"
 #include "xalloc.h"
 

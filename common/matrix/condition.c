@@ -1,6 +1,5 @@
 /* States the condition of a failure: the simplest formula over axis values separating failing from passing configs. */
 #include "condition.h"
-#include "jobtypes.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "jobtypes.h"
 #include "xalloc.h"
 
 #define NODE_BUDGET 4000000u /* cube enumeration and cover search steps */

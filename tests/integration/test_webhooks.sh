@@ -188,6 +188,23 @@ expect_status 202 "GitLab branch deletion"
 [ "$(echo "$R" | jq -r .status)" = cancelled ] || fail "GitLab deletion: $R"
 pass "GitLab: token checked, one run per matrix (runs $GL_A, $GL_B), merge requests ignored, listed tags built (run $TAG_RUN)"
 
+# One push is one transaction: when the second of its matrices cannot be read, the first one's run is
+# not recorded either, and the answer names the matrix; once the file is mended, the same push runs both.
+runs_before=$(api GET "/api/v1/runs?limit=100" | jq '.runs | length')
+mv "$MATRICES/tiny2.matrix" "$T/tiny2.matrix"
+printf '[matrix]\nname = tiny2\narch = x86_64\n[axes]\nA = y m n\n' >"$MATRICES/tiny2.matrix"
+sed 's/v6.12-cxl1/v6.12-cxl2/' "$DATA/gitlab-tag.json" >"$T/gitlab-tag2.json"
+R=$(gitlab "Tag Push Hook" "$T/gitlab-tag2.json")
+[ "$(cat "$T/status")" -ge 400 ] || fail "a push whose second matrix is broken is refused: $(cat "$T/status") $R"
+grep -q "matrix 'tiny2'" "$T/body" || fail "the refusal names the matrix: $(cat "$T/body")"
+[ "$(api GET "/api/v1/runs?limit=100" | jq '.runs | length')" = "$runs_before" ] ||
+	fail "no run of the refused push is recorded: $(api GET "/api/v1/runs?limit=100" | jq -c '[.runs[] | {id, ref, matrix_name}]')"
+mv "$T/tiny2.matrix" "$MATRICES/tiny2.matrix"
+R=$(gitlab "Tag Push Hook" "$T/gitlab-tag2.json")
+expect_status 202 "the same push with the matrix mended"
+[ "$(echo "$R" | jq -c '[.runs[].matrix]')" = '["tiny","tiny2"]' ] || fail "both matrices run: $R"
+pass "a push is one transaction: a broken second matrix records no run of it ($(head -c 160 "$T/body"))"
+
 # ---- Gitea --------------------------------------------------------------------------------------------
 R=$(gitea push "$DATA/gitea-push.json")
 expect_status 202 "Gitea push"
