@@ -45,7 +45,8 @@ static void run(sqlite3_stmt *st, int n, const long *v)
 
 int main(int argc, char **argv)
 {
-	sqlite3_stmt *seen, *queued, *last, *sweep, *lease, *check, *runrow, *build, *sig, *sig_id, *error, *finish, *skip, *left;
+	sqlite3_stmt *seen, *queued, *last, *sweep, *lease, *left;
+	sqlite3_stmt *check, *runrow, *build, *sig, *sig_id, *error, *finish, *skip;
 	struct timespec t0, t1;
 	long cycles = 0;
 	char sql[1200];
