@@ -15,9 +15,19 @@ static size_t body_len;
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 			      const char *version, const char *data, size_t *data_size, void **state)
 {
+	static int seen;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
+	/*
+	 * As the server does: the first call only sees the headers. A response
+	 * queued then is an early one, and libmicrohttpd closes the connection
+	 * after it, so every GET would pay for a new connection.
+	 */
+	if (!*state) {
+		*state = &seen;
+		return MHD_YES;
+	}
 	r = MHD_create_response_from_buffer(body_len, body, MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);

@@ -1,7 +1,8 @@
 /*
  * The database ceiling for bench/protocol.sh: the transactions of one
  * claim->result cycle of a failing build, on a copy of the server's database,
- * as a bare sqlite loop in WAL mode with the server's pragmas and nothing else.
+ * as a bare sqlite loop in WAL mode with the server's pragmas (synchronous =
+ * FULL: a commit is on disk when it returns) and nothing else.
  *   ceiling_sqlite SERVER_DB COPY   (prints cycles and seconds)
  */
 #include <sqlite3.h>
@@ -44,7 +45,8 @@ static void run(sqlite3_stmt *st, int n, const long *v)
 
 int main(int argc, char **argv)
 {
-	sqlite3_stmt *queued, *lease, *check, *build, *sig, *sig_id, *error, *finish, *skip, *left;
+	sqlite3_stmt *seen, *queued, *last, *sweep, *lease, *left;
+	sqlite3_stmt *check, *runrow, *build, *sig, *sig_id, *error, *finish, *skip;
 	struct timespec t0, t1;
 	long cycles = 0;
 	char sql[1200];
@@ -58,12 +60,22 @@ int main(int argc, char **argv)
 	sqlite3_close(h);
 	if (sqlite3_open(argv[2], &h) != SQLITE_OK)
 		die("open copy");
-	exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
-	queued = prep("SELECT j.id, j.run_id, j.config_id FROM jobs j WHERE j.state = 'queued' AND j.kind = 'build'"
+	exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+	seen = prep("SELECT last_seen >= ?1 FROM workers WHERE id = 1");
+	queued = prep("SELECT j.id, j.run_id, COALESCE(j.config_id, 0), j.kind, j.variant, j.attempts, j.max_attempts,"
+		      " r.tree_id, r.matrix_name, r.created_at,"
+		      " COALESCE((SELECT b.worker_id FROM builds b WHERE b.config_id = j.config_id), 0)"
+		      " FROM jobs j JOIN runs r ON r.id = j.run_id WHERE j.state = 'queued' AND j.kind IN ('build')"
 		      " ORDER BY j.run_id, j.id LIMIT 500");
+	last = prep("SELECT c.config_text FROM builds b JOIN configs c ON c.id = b.config_id"
+		    " JOIN runs r ON r.id = c.run_id WHERE b.worker_id = 1 AND r.tree_id = 1 AND r.matrix_name = 'bench'"
+		    " ORDER BY b.finished_at DESC, b.job_id DESC LIMIT 1");
+	sweep = prep("SELECT id, run_id FROM jobs WHERE state = 'running' AND lease_expires IS NOT NULL"
+		     " AND lease_expires < ?");
 	lease = prep("UPDATE jobs SET state = 'running', worker_id = 1, lease_id = 'lease', lease_expires = ?2,"
 		     " attempts = attempts + 1, started_at = ?2 WHERE id = ?1 AND state = 'queued'");
 	check = prep("SELECT state, lease_id, lease_expires, result_lease FROM jobs WHERE id = ?");
+	runrow = prep("SELECT * FROM runs WHERE id = ?"); /* the run and its matrix bundle */
 	build = prep("INSERT OR REPLACE INTO builds (job_id, config_id, worker_id, status, message, wall_s, finished_at)"
 		     " VALUES (?1, ?2, 1, 'FAIL', NULL, 1.0, ?3)");
 	sig = prep("INSERT OR IGNORE INTO signatures (signature, type, message, first_seen)"
@@ -74,15 +86,18 @@ int main(int argc, char **argv)
 		      " WHERE id = ?1");
 	skip = prep("INSERT INTO jobs (run_id, kind, config_id, variant, state, status, created_at, finished_at)"
 		    " VALUES (?1, 'boot', ?2, 'cxl-first', 'done', 'SKIP', ?3, ?3)");
-	left = prep("SELECT COUNT(*) FROM jobs WHERE run_id = ? AND state IN ('queued', 'running')");
+	left = prep("SELECT kind, state, COALESCE(status, ''), COUNT(*) FROM jobs WHERE run_id = ?"
+		    " AND kind IN ('configure', 'build', 'boot') GROUP BY kind, state, status");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		long job, run_id, config, now = (long)time(NULL), sid;
 
+		/* The claim: the worker's "still here" (a write at most every 5 s), the choice, the lease. */
 		exec("BEGIN IMMEDIATE");
+		run(seen, 1, (long[]){ now - 5 });
+		exec("COMMIT");
 		if (sqlite3_step(queued) != SQLITE_ROW) {
 			sqlite3_reset(queued);
-			exec("COMMIT");
 			break;
 		}
 		job = (long)sqlite3_column_int64(queued, 0);
@@ -91,11 +106,16 @@ int main(int argc, char **argv)
 		while (sqlite3_step(queued) == SQLITE_ROW) /* the scheduler reads every candidate */
 			;
 		sqlite3_reset(queued);
+		run(last, 0, NULL);
+		exec("BEGIN IMMEDIATE");
+		run(sweep, 1, (long[]){ now });
 		run(lease, 2, (long[]){ job, now + 600 });
+		run(left, 1, (long[]){ run_id });
 		exec("COMMIT");
 
 		exec("BEGIN IMMEDIATE");
 		run(check, 1, (long[]){ job });
+		run(runrow, 1, (long[]){ run_id });
 		run(build, 3, (long[]){ job, config, now });
 		run(sig, 1, (long[]){ now });
 		if (sqlite3_step(sig_id) != SQLITE_ROW)

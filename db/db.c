@@ -105,6 +105,62 @@ int db_step(struct db *db, sqlite3_stmt *st)
 	return db_fail(db, "step");
 }
 
+/*
+ * db_exec() and db_scalar_long() run their statement to the end inside this
+ * file, so they keep it prepared for the next call of the same SQL: parsing
+ * and planning are most of a small statement's time. The SQL is known by its
+ * address (the callers' string literals) and checked by its text.
+ */
+static int cached_prep(struct db *db, sqlite3_stmt **st, const char *sql, const char *fmt, va_list ap)
+{
+	size_t slot = db->next_stmt;
+	int rc;
+
+	*st = NULL;
+	for (size_t i = 0; i < DB_STMT_CACHE; i++) {
+		if (db->stmts[i].sql == sql && !db->stmts[i].busy && strcmp(sqlite3_sql(db->stmts[i].st), sql) == 0) {
+			rc = bind_args(db, db->stmts[i].st, fmt, ap);
+			if (rc) {
+				sqlite3_clear_bindings(db->stmts[i].st);
+				return rc;
+			}
+			db->stmts[i].busy = true;
+			*st = db->stmts[i].st;
+			return 0;
+		}
+	}
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return db_fail(db, "prepare");
+	rc = bind_args(db, *st, fmt, ap);
+	if (rc) {
+		sqlite3_finalize(*st);
+		*st = NULL;
+		return rc;
+	}
+	if (!db->stmts[slot].busy) {
+		sqlite3_finalize(db->stmts[slot].st);
+		db->stmts[slot].sql = sql;
+		db->stmts[slot].st = *st;
+		db->stmts[slot].busy = true;
+		db->next_stmt = (slot + 1) % DB_STMT_CACHE;
+	}
+	return 0;
+}
+
+/* Gives back a statement of cached_prep(): reset for its next use, or finalized when it was not kept. */
+static void cached_done(struct db *db, sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < DB_STMT_CACHE; i++) {
+		if (db->stmts[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			db->stmts[i].busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
 int db_exec(struct db *db, const char *sql, const char *fmt, ...)
 {
 	sqlite3_stmt *st = NULL;
@@ -112,13 +168,13 @@ int db_exec(struct db *db, const char *sql, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vprep(db, &st, sql, fmt, ap);
+	rc = cached_prep(db, &st, sql, fmt, ap);
 	va_end(ap);
 	if (rc)
 		return rc;
 	while ((rc = db_step(db, st)) == 1)
 		;
-	sqlite3_finalize(st);
+	cached_done(db, st);
 	return rc;
 }
 
@@ -167,15 +223,17 @@ int db_scalar_long(struct db *db, long *out, const char *sql, const char *fmt, .
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vfirst(db, &st, sql, fmt, ap);
+	rc = cached_prep(db, &st, sql, fmt, ap);
 	va_end(ap);
+	if (rc)
+		return rc;
+	rc = db_step(db, st);
+	if (rc == 1)
+		*out = (long)sqlite3_column_int64(st, 0);
+	cached_done(db, st);
 	if (rc == 0)
 		return err_set(KM_ENOTFOUND, "no such row");
-	if (rc < 0)
-		return rc;
-	*out = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 char *db_col_strdup(sqlite3_stmt *st, int col)
@@ -321,6 +379,8 @@ void db_close(struct db *db)
 	if (!db)
 		return;
 	db_rollback(db);
+	for (size_t i = 0; i < DB_STMT_CACHE; i++)
+		sqlite3_finalize(db->stmts[i].st);
 	sqlite3_close(db->h);
 	free(db->path);
 	free(db);

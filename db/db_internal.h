@@ -14,10 +14,19 @@
  */
 #define DB_BOOTED_JOB "COALESCE((SELECT same_boot_as FROM jobs WHERE id = ?), ?)"
 
+/* Statements db_exec() and db_scalar_long() keep prepared, by their SQL's address (and text). */
+#define DB_STMT_CACHE 48
+
 struct db {
 	sqlite3 *h;
 	char *path;
 	bool writing; /* holds the process's write lock: between db_begin() and db_commit()/db_rollback() */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+		bool busy; /* handed out: an inner call of the same SQL prepares its own */
+	} stmts[DB_STMT_CACHE];
+	size_t next_stmt; /* the slot replaced next */
 };
 
 /*

@@ -271,41 +271,79 @@ int sched_sweep(struct server *s, struct db *db)
 }
 
 /*
- * Parsed configs by id: configs never change once stored, and the nearest
- * choice compares the same few hundred of them on every claim.
+ * Configs by id, as vectors of interned ids: configs never change once
+ * stored, and the nearest choice compares the same few hundred of them on
+ * every claim. The dictionary is shared by the cached vectors; when it has
+ * grown past CONFIG_DICT_MAX strings it starts over with an empty cache, and
+ * config_generation tells a claim that its vector of the last build is stale.
  */
 #define CONFIG_CACHE_SIZE 1024
+#define CONFIG_DICT_MAX (1L << 18)
 
 static struct {
 	long id;
-	struct kconfig *config;
+	struct kconfig_vec *vec;
 } config_cache[CONFIG_CACHE_SIZE];
+static struct kconfig *config_dict;
+static unsigned long config_generation;
 static pthread_mutex_t config_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Distance from last to config_id's config, or (size_t)-1 when it cannot be read. */
-static size_t distance_to(struct db *db, const struct kconfig *last, long config_id)
+/* What a claim compares the candidates with: the config built last, and its vector. */
+struct nearest_base {
+	struct kconfig *config;
+	struct kconfig_vec *vec;
+	unsigned long generation;
+};
+
+/* Under config_cache_lock: the base's vector in the current dictionary. */
+static void base_vec_locked(struct nearest_base *b)
+{
+	if (b->vec && b->generation == config_generation)
+		return;
+	kconfig_vec_free(b->vec);
+	b->vec = kconfig_vec_new(b->config, config_dict);
+	b->generation = config_generation;
+}
+
+/* Under config_cache_lock, once per claim: a dictionary that has grown too big starts over. */
+static void dict_bound_locked(void)
+{
+	if (config_dict && (long)kconfig_count(config_dict) <= CONFIG_DICT_MAX)
+		return;
+	for (size_t i = 0; i < CONFIG_CACHE_SIZE; i++) {
+		kconfig_vec_free(config_cache[i].vec);
+		config_cache[i].vec = NULL;
+	}
+	kconfig_free(config_dict);
+	config_dict = kconfig_new();
+	config_generation++;
+}
+
+/* Distance from the base to config_id's config, or (size_t)-1 when it cannot be read. */
+static size_t distance_to(struct db *db, struct nearest_base *base, long config_id)
 {
 	size_t slot = (size_t)config_id % CONFIG_CACHE_SIZE, d = (size_t)-1;
 	struct kconfig *c = NULL;
 	char *text = NULL;
 
 	pthread_mutex_lock(&config_cache_lock);
-	if (config_cache[slot].config && config_cache[slot].id == config_id) {
-		d = kconfig_distance(last, config_cache[slot].config);
+	if (config_cache[slot].vec && config_cache[slot].id == config_id) {
+		base_vec_locked(base);
+		d = kconfig_vec_distance(base->vec, config_cache[slot].vec);
 		pthread_mutex_unlock(&config_cache_lock);
 		return d;
 	}
 	pthread_mutex_unlock(&config_cache_lock);
 	if (db_config_text(db, config_id, &text) == 0 && kconfig_parse(text, strlen(text), &c) == 0) {
-		d = kconfig_distance(last, c);
 		pthread_mutex_lock(&config_cache_lock);
-		kconfig_free(config_cache[slot].config);
+		base_vec_locked(base);
+		kconfig_vec_free(config_cache[slot].vec);
 		config_cache[slot].id = config_id;
-		config_cache[slot].config = c;
+		config_cache[slot].vec = kconfig_vec_new(c, config_dict);
+		d = kconfig_vec_distance(base->vec, config_cache[slot].vec);
 		pthread_mutex_unlock(&config_cache_lock);
-	} else {
-		kconfig_free(c);
 	}
+	kconfig_free(c);
 	free(text);
 	return d;
 }
@@ -313,30 +351,34 @@ static size_t distance_to(struct db *db, const struct kconfig *last, long config
 /* Picks the build candidate nearest to what this worker built last for that tree and matrix. */
 static size_t pick_nearest_build(struct db *db, long worker_id, struct db_job *jobs, size_t n, size_t first)
 {
+	struct nearest_base base = { 0 };
 	char *last_text = NULL;
-	struct kconfig *last = NULL;
 	size_t best = first, best_dist = (size_t)-1;
 	long run = jobs[first].run_id;
 
 	if (db_worker_last_config(db, worker_id, jobs[first].tree_id, jobs[first].matrix_name, &last_text) != 0 ||
 	    !last_text)
 		goto done;
-	if (kconfig_parse(last_text, strlen(last_text), &last) != 0)
+	if (kconfig_parse(last_text, strlen(last_text), &base.config) != 0)
 		goto done;
+	pthread_mutex_lock(&config_cache_lock);
+	dict_bound_locked();
+	pthread_mutex_unlock(&config_cache_lock);
 	/* Runs are served oldest first: only the oldest run's builds compete. */
 	for (size_t i = first; i < n; i++) {
 		size_t d;
 
 		if (strcmp(jobs[i].kind, "build") != 0 || jobs[i].run_id != run)
 			continue;
-		d = distance_to(db, last, jobs[i].config_id);
+		d = distance_to(db, &base, jobs[i].config_id);
 		if (d < best_dist) {
 			best_dist = d;
 			best = i;
 		}
 	}
 done:
-	kconfig_free(last);
+	kconfig_vec_free(base.vec);
+	kconfig_free(base.config);
 	free(last_text);
 	return best;
 }

@@ -28,6 +28,11 @@ struct kconfig {
 	size_t nslots;	 /* a power of two, at least 2 * n */
 };
 
+struct kconfig_vec {
+	size_t n;
+	uint64_t pairs[]; /* symbol id << 32 | value id, ascending */
+};
+
 static uint32_t hash_sym(const char *s)
 {
 	uint32_t h = 2166136261u; /* FNV-1a */
@@ -354,6 +359,66 @@ size_t kconfig_distance(const struct kconfig *a, const struct kconfig *b)
 		if (!lookup(a, b->entries[i].sym) && strcmp(b->entries[i].value, "n") != 0)
 			d++;
 	return d;
+}
+
+/* The id of s in dict (its entry's index + 1), added when new. */
+static uint32_t intern(struct kconfig *dict, const char *s, uint32_t h)
+{
+	uint32_t e = dict->slots[find_slot(dict, s, h)];
+
+	if (e)
+		return e;
+	set_owned(dict, s, strlen(s), xstrdup(""));
+	return (uint32_t)dict->n;
+}
+
+static int cmp_pair(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+struct kconfig_vec *kconfig_vec_new(const struct kconfig *c, struct kconfig *dict)
+{
+	struct kconfig_vec *v = xmalloc(sizeof(*v) + (c->n + 1) * sizeof(v->pairs[0]));
+
+	v->n = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct kconfig_entry *e = &c->entries[i];
+
+		/* Absent counts as "n": leaving "n" out makes both the same. */
+		if (strcmp(e->value, "n") != 0)
+			v->pairs[v->n++] = (uint64_t)intern(dict, e->sym, e->hash) << 32 |
+					   intern(dict, e->value, hash_sym(e->value));
+	}
+	qsort(v->pairs, v->n, sizeof(v->pairs[0]), cmp_pair);
+	return v;
+}
+
+void kconfig_vec_free(struct kconfig_vec *v)
+{
+	free(v);
+}
+
+size_t kconfig_vec_distance(const struct kconfig_vec *a, const struct kconfig_vec *b)
+{
+	size_t i = 0, j = 0, d = 0;
+
+	while (i < a->n && j < b->n) {
+		uint64_t sa = a->pairs[i] >> 32, sb = b->pairs[j] >> 32;
+
+		if (sa == sb) {
+			d += a->pairs[i++] != b->pairs[j++];
+		} else {
+			d++; /* set in one, "n" in the other */
+			if (sa < sb)
+				i++;
+			else
+				j++;
+		}
+	}
+	return d + (a->n - i) + (b->n - j);
 }
 
 struct diff_item {

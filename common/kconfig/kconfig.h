@@ -67,6 +67,26 @@ void kconfig_hash(const struct kconfig *c, char out[65]);
 size_t kconfig_distance(const struct kconfig *a, const struct kconfig *b);
 
 /*
+ * A config as the sorted ids of its (symbol, value) pairs other than "n", for
+ * comparing one config with hundreds: kconfig_vec_distance() is a merge of
+ * two integer arrays, where kconfig_distance() looks up every symbol.
+ */
+struct kconfig_vec;
+
+/*
+ * The vector of c, its ids taken from dict: a config used as a dictionary
+ * (kconfig_new(), then only this function adds to it; kconfig_count() is its
+ * size). Vectors compare only with vectors of the same dictionary. dict is
+ * changed: the caller serialises calls on one dict. The caller frees the vector.
+ */
+struct kconfig_vec *kconfig_vec_new(const struct kconfig *c, struct kconfig *dict);
+
+void kconfig_vec_free(struct kconfig_vec *v);
+
+/* kconfig_distance() of the configs a and b were made from (one dictionary). */
+size_t kconfig_vec_distance(const struct kconfig_vec *a, const struct kconfig_vec *b);
+
+/*
  * Calls fn for each symbol whose value differs between a and b (absent counts
  * as "n"), sorted by symbol; va/vb are "n" when absent. Pointers valid during the call.
  */

@@ -263,6 +263,34 @@ static void transaction__rollback_discards(void **state)
 	assert_int_equal(db_tree_find(f->db, "gone", NULL, &id), KM_ENOTFOUND);
 }
 
+/* The statements db_exec() and db_scalar_long() keep prepared see each call's bindings and the data of now. */
+static void statements__kept_ones_see_new_bindings_and_data(void **state)
+{
+	struct fixture *f = *state;
+	long a = make_run(f->db, "refs/heads/a"), b = make_run(f->db, "refs/heads/b");
+	long sa = 0, sb = 0, again = 0, none = 0;
+
+	assert_int_equal(db_run_stamp(f->db, a, &sa), 0);
+	assert_int_equal(db_run_stamp(f->db, b, &sb), 0);
+	assert_int_equal(db_run_stamp(f->db, 999, &none), KM_ENOTFOUND);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(db_begin(f->db), 0);
+		assert_int_equal(db_run_set_state(f->db, a, i % 2 ? "queued" : "building", NULL), 0);
+		assert_int_equal(db_commit(f->db), 0);
+		assert_int_equal(db_run_stamp(f->db, a, &again), 0);
+		assert_true(again > sa); /* the row changed: the kept statement read it anew */
+		sa = again;
+		assert_int_equal(db_run_stamp(f->db, b, &again), 0);
+		assert_int_equal(again, sb);
+	}
+	/* A statement whose transaction was rolled back is kept and works the next time. */
+	assert_int_equal(db_begin(f->db), 0);
+	assert_int_equal(db_run_set_state(f->db, b, "building", NULL), 0);
+	db_rollback(f->db);
+	assert_int_equal(db_run_stamp(f->db, b, &again), 0);
+	assert_int_equal(again, sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +304,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(supersede__cancels_queued_jobs_of_older_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(errors__signature_shared_across_jobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(transaction__rollback_discards, setup, teardown),
+		cmocka_unit_test_setup_teardown(statements__kept_ones_see_new_bindings_and_data, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -197,6 +197,44 @@ static void hash__known_value(void **state)
 	kconfig_free(c);
 }
 
+/* The vectors' distance is kconfig_distance(), "n", absent and non-tristate values included. */
+static void vec_distance__equals_distance(void **state)
+{
+	static const char *const texts[] = {
+		"CONFIG_A=y\nCONFIG_B=m\n# CONFIG_C is not set\nCONFIG_D=y\n",
+		"CONFIG_A=y\nCONFIG_B=y\nCONFIG_E=m\n# CONFIG_F is not set\n",
+		"CONFIG_D=y\nCONFIG_A=y\nCONFIG_B=m\n",
+		"CONFIG_A=\"y\"\nCONFIG_X=0x10\nCONFIG_Y=\"text\"\nCONFIG_B=n\n",
+		"CONFIG_X=0x20\nCONFIG_Y=\"text\"\nCONFIG_E=m\nCONFIG_F=y\nCONFIG_Z=y\n",
+		"",
+	};
+	enum { N = sizeof(texts) / sizeof(texts[0]) };
+	struct kconfig *c[N], *dict = kconfig_new();
+	struct kconfig_vec *v[N];
+	size_t nonzero = 0;
+
+	for (size_t i = 0; i < N; i++) {
+		c[i] = i == N - 1 ? kconfig_new() : parse_ok(texts[i]);
+		v[i] = kconfig_vec_new(c[i], dict);
+	}
+	for (size_t i = 0; i < N; i++) {
+		for (size_t j = 0; j < N; j++) {
+			assert_int_equal(kconfig_vec_distance(v[i], v[j]), kconfig_distance(c[i], c[j]));
+			nonzero += kconfig_vec_distance(v[i], v[j]) != 0;
+		}
+	}
+	assert_int_equal(kconfig_vec_distance(v[0], v[1]), 3);
+	assert_int_equal(kconfig_vec_distance(v[0], v[2]), 0); /* same pairs, another order, "n" left out */
+	assert_true(nonzero > N);
+	/* Symbols and values are interned once: A B D E X Y F Z, y m "y" 0x10 "text" 0x20. */
+	assert_int_equal(kconfig_count(dict), 14);
+	for (size_t i = 0; i < N; i++) {
+		kconfig_vec_free(v[i]);
+		kconfig_free(c[i]);
+	}
+	kconfig_free(dict);
+}
+
 static void distance__absent_equals_n(void **state)
 {
 	struct kconfig *a = parse_ok("CONFIG_A=y\nCONFIG_B=m\n# CONFIG_C is not set\nCONFIG_D=y\n");
@@ -342,9 +380,10 @@ static double now_s(void)
 static void distance__many_large_configs(void **state)
 {
 	enum { NCONF = 250, NSYM = 1500 };
-	struct kconfig **cs = xcalloc(NCONF, sizeof(*cs));
+	struct kconfig **cs = xcalloc(NCONF, sizeof(*cs)), *dict = kconfig_new();
+	struct kconfig_vec **vs = xcalloc(NCONF, sizeof(*vs));
 	struct buf text = BUF_INIT(1 << 20);
-	double t0, t1, t2;
+	double t0, t1, t2, t3, t4;
 	size_t total = 0, want = 0;
 
 	t0 = now_s();
@@ -375,10 +414,23 @@ static void distance__many_large_configs(void **state)
 	}
 	t2 = now_s();
 	assert_int_equal(total, want);
-	print_message("kconfig: parse %d x %d lines %.1f ms, %d distances %.1f ms\n", NCONF, NSYM,
-		      (t1 - t0) * 1e3, NCONF, (t2 - t1) * 1e3);
 	for (int i = 0; i < NCONF; i++)
+		vs[i] = kconfig_vec_new(cs[i], dict);
+	t3 = now_s();
+	total = 0;
+	for (int i = 0; i < NCONF; i++)
+		total += kconfig_vec_distance(vs[0], vs[i]);
+	t4 = now_s();
+	assert_int_equal(total, want);
+	print_message("kconfig: parse %d x %d lines %.1f ms, %d distances %.1f ms; vectors %.1f ms, their distances "
+		      "%.2f ms\n", NCONF, NSYM, (t1 - t0) * 1e3, NCONF, (t2 - t1) * 1e3, (t3 - t2) * 1e3,
+		      (t4 - t3) * 1e3);
+	for (int i = 0; i < NCONF; i++) {
+		kconfig_vec_free(vs[i]);
 		kconfig_free(cs[i]);
+	}
+	kconfig_free(dict);
+	free(vs);
 	free(cs);
 	buf_free(&text);
 }
@@ -398,6 +450,7 @@ int main(void)
 		cmocka_unit_test(merge__src_overrides),
 		cmocka_unit_test(matrix__effective_point),
 		cmocka_unit_test(load__file),
+		cmocka_unit_test(vec_distance__equals_distance),
 		cmocka_unit_test(distance__many_large_configs),
 	};
 
