@@ -452,15 +452,6 @@ void db_job_info_release(struct db_job_info *j)
 	memset(j, 0, sizeof(*j));
 }
 
-static int kind_index(const char *kind)
-{
-	if (strcmp(kind, "configure") == 0)
-		return 0;
-	if (strcmp(kind, "build") == 0)
-		return 1;
-	return 2;
-}
-
 int db_run_counts(struct db *db, long run_id, struct db_run_counts *out)
 {
 	sqlite3_stmt *st = NULL;
@@ -474,22 +465,25 @@ int db_run_counts(struct db *db, long run_id, struct db_run_counts *out)
 	if (rc)
 		return rc;
 	while ((rc = db_step(db, st)) == 1) {
-		int k = kind_index((const char *)sqlite3_column_text(st, 0));
-		const char *state = (const char *)sqlite3_column_text(st, 1);
-		const char *status = (const char *)sqlite3_column_text(st, 2);
+		enum job_kind k;
+		enum job_state state = JOB_CANCELLED;
+		enum job_status status = STATUS_PASS;
 		int count = sqlite3_column_int(st, 3);
 
-		if (strcmp(state, "queued") == 0)
+		if (!job_kind_parse((const char *)sqlite3_column_text(st, 0), &k))
+			continue;
+		job_state_parse((const char *)sqlite3_column_text(st, 1), &state);
+		if (state == JOB_QUEUED)
 			out->queued[k] += count;
-		else if (strcmp(state, "running") == 0)
+		else if (state == JOB_RUNNING)
 			out->running[k] += count;
-		else if (strcmp(state, "done") == 0)
+		else if (state == JOB_DONE)
 			out->done[k] += count;
 		else
 			out->cancelled[k] += count;
-		if (strcmp(status, "FAIL") == 0)
+		if (job_status_parse((const char *)sqlite3_column_text(st, 2), &status) && status == STATUS_FAIL)
 			out->status_fail[k] += count;
-		else if (strcmp(status, "ERROR") == 0)
+		else if (status == STATUS_ERROR)
 			out->status_error[k] += count;
 	}
 	sqlite3_finalize(st);

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jobtypes.h"
+
 struct db;
 
 /* A new worker, or a revoked one of that name back with a new token; KM_EEXISTS if the name is in use. */
@@ -93,9 +95,10 @@ int db_job_get(struct db *db, long job_id, struct db_job_info *out);
 void db_job_info_release(struct db_job_info *j);
 
 /* Counts of a run's jobs: [kind][state] with kinds configure/build/boot and states queued/running/done/cancelled. */
+/* A run's configure, build and boot jobs by state and status, each array indexed by enum job_kind (bisect steps are not counted). */
 struct db_run_counts {
-	int queued[3], running[3], done[3], cancelled[3];
-	int status_fail[3], status_error[3];
+	int queued[JOB_KIND_COUNT], running[JOB_KIND_COUNT], done[JOB_KIND_COUNT], cancelled[JOB_KIND_COUNT];
+	int status_fail[JOB_KIND_COUNT], status_error[JOB_KIND_COUNT];
 };
 int db_run_counts(struct db *db, long run_id, struct db_run_counts *out);
 

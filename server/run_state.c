@@ -25,18 +25,18 @@ int sched_advance(struct server *s, struct db *db, long run_id)
 	rc = db_run_counts(db, run_id, &c);
 	if (rc)
 		goto done;
-	if (c.running[0])
-		state = "configuring";
-	else if (c.queued[0])
-		state = "queued";
-	else if (c.done[0] && c.status_error[0])
-		state = "error";
-	else if (c.queued[1] || c.running[1])
-		state = "building";
-	else if (c.queued[2] || c.running[2])
-		state = "booting";
+	if (c.running[JOB_CONFIGURE])
+		state = run_state_name(RUN_CONFIGURING);
+	else if (c.queued[JOB_CONFIGURE])
+		state = run_state_name(RUN_QUEUED);
+	else if (c.done[JOB_CONFIGURE] && c.status_error[JOB_CONFIGURE])
+		state = run_state_name(RUN_ERROR);
+	else if (c.queued[JOB_BUILD] || c.running[JOB_BUILD])
+		state = run_state_name(RUN_BUILDING);
+	else if (c.queued[JOB_BOOT] || c.running[JOB_BOOT])
+		state = run_state_name(RUN_BOOTING);
 	else
-		state = "done";
+		state = run_state_name(RUN_DONE);
 	if (strcmp(state, run.state) != 0) {
 		rc = db_run_set_state(db, run_id, state,
 				      run_state_is(state, RUN_ERROR) ? "the configure job ended in ERROR" : NULL);
