@@ -156,19 +156,26 @@ void db_jobs_free(struct db_job *jobs, size_t n)
 	free(jobs);
 }
 
-int db_job_add(struct db *db, long run_id, const char *kind, long config_id, const char *variant, int max_attempts,
-	       long *job_id)
+/* A queued job; same_boot_as 0 (NULL): it is claimed, else it waits for that job's boot. */
+static int add_queued(struct db *db, long run_id, const char *kind, long config_id, const char *variant,
+		      int max_attempts, long same_boot_as, long *job_id)
 {
 	int rc = db_exec(db,
-			 "INSERT INTO jobs (run_id, kind, config_id, variant, state, max_attempts, created_at)"
-			 " VALUES (?, ?, ?, ?, 'queued', ?, ?)",
-			 "ltItli", run_id, kind, config_id, variant, (long)max_attempts, db_now());
+			 "INSERT INTO jobs (run_id, kind, config_id, variant, state, max_attempts, same_boot_as, created_at)"
+			 " VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
+			 "ltItlIi", run_id, kind, config_id, variant, (long)max_attempts, same_boot_as, db_now());
 
 	if (rc)
 		return rc;
 	if (job_id)
 		*job_id = db_last_id(db);
 	return 0;
+}
+
+int db_job_add(struct db *db, long run_id, const char *kind, long config_id, const char *variant, int max_attempts,
+	       long *job_id)
+{
+	return add_queued(db, run_id, kind, config_id, variant, max_attempts, 0, job_id);
 }
 
 int db_job_add_done(struct db *db, long run_id, const char *kind, long config_id, const char *variant,
@@ -190,16 +197,7 @@ int db_job_add_done(struct db *db, long run_id, const char *kind, long config_id
 int db_job_add_waiting(struct db *db, long run_id, long config_id, const char *variant, int max_attempts,
 		       long same_boot_as, long *job_id)
 {
-	int rc = db_exec(db,
-			 "INSERT INTO jobs (run_id, kind, config_id, variant, state, max_attempts, same_boot_as, created_at)"
-			 " VALUES (?, 'boot', ?, ?, 'queued', ?, ?, ?)",
-			 "lltlli", run_id, config_id, variant, (long)max_attempts, same_boot_as, db_now());
-
-	if (rc)
-		return rc;
-	if (job_id)
-		*job_id = db_last_id(db);
-	return 0;
+	return add_queued(db, run_id, job_kind_name(JOB_BOOT), config_id, variant, max_attempts, same_boot_as, job_id);
 }
 
 int db_jobs_waiting_boot(struct db *db, long job_id, long **ids, char ***variants, size_t *n)
@@ -467,12 +465,13 @@ int db_run_counts(struct db *db, long run_id, struct db_run_counts *out)
 	while ((rc = db_step(db, st)) == 1) {
 		enum job_kind k;
 		enum job_state state = JOB_CANCELLED;
-		enum job_status status = STATUS_PASS;
+		enum job_status status = STATUS_PASS; /* no status yet counts as neither FAIL nor ERROR */
 		int count = sqlite3_column_int(st, 3);
 
 		if (!job_kind_parse((const char *)sqlite3_column_text(st, 0), &k))
 			continue;
 		job_state_parse((const char *)sqlite3_column_text(st, 1), &state);
+		job_status_parse((const char *)sqlite3_column_text(st, 2), &status);
 		if (state == JOB_QUEUED)
 			out->queued[k] += count;
 		else if (state == JOB_RUNNING)
@@ -481,7 +480,7 @@ int db_run_counts(struct db *db, long run_id, struct db_run_counts *out)
 			out->done[k] += count;
 		else
 			out->cancelled[k] += count;
-		if (job_status_parse((const char *)sqlite3_column_text(st, 2), &status) && status == STATUS_FAIL)
+		if (status == STATUS_FAIL)
 			out->status_fail[k] += count;
 		else if (status == STATUS_ERROR)
 			out->status_error[k] += count;

@@ -207,13 +207,9 @@ done:
 	return rc;
 }
 
-int sched_submit(struct server *s, struct db *db, const struct sched_submit *in, long *run_id)
+/* Ends the caller's transaction: rolled back after an error, else committed and waiting claims woken. */
+static int commit_and_notify(struct db *db, int rc)
 {
-	int rc = db_begin(db);
-
-	if (rc)
-		return rc;
-	rc = sched_submit_in(s, db, in, run_id);
 	if (rc) {
 		db_rollback(db);
 		return rc;
@@ -222,6 +218,15 @@ int sched_submit(struct server *s, struct db *db, const struct sched_submit *in,
 	if (!rc)
 		sched_notify();
 	return rc;
+}
+
+int sched_submit(struct server *s, struct db *db, const struct sched_submit *in, long *run_id)
+{
+	int rc = db_begin(db);
+
+	if (rc)
+		return rc;
+	return commit_and_notify(db, sched_submit_in(s, db, in, run_id));
 }
 
 static void advance_cb(void *ctx, long run_id)
@@ -245,19 +250,6 @@ static int sweep_locked(struct server *s, struct db *db)
 
 	if (rc == 0 && (requeued || errored))
 		log_warn("leases expired: requeued=%d ended_as_error=%d", requeued, errored);
-	return rc;
-}
-
-/* Ends the caller's transaction: rolled back after an error, else committed and waiting claims woken. */
-static int commit_and_notify(struct db *db, int rc)
-{
-	if (rc) {
-		db_rollback(db);
-		return rc;
-	}
-	rc = db_commit(db);
-	if (!rc)
-		sched_notify();
 	return rc;
 }
 

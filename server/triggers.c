@@ -133,6 +133,12 @@ int triggers_push(struct server *s, struct db *db, const struct triggers_tree *t
 	skipped = json_array();
 	/* One transaction for the whole push: every matrix's run is recorded, or none is. */
 	rc = db_begin(db);
+	if (rc) {
+		free(base_ref);
+		json_decref(runs);
+		json_decref(skipped);
+		return rc;
+	}
 	for (size_t i = 0; !rc && i < nmatrices; i++) {
 		struct sched_submit in = {
 			.tree_name = tree->name,
@@ -194,11 +200,9 @@ int triggers_push(struct server *s, struct db *db, const struct triggers_tree *t
 		db_rollback(db);
 		log_warn("tree=%s ref=%s commit=%.12s source=%s not recorded: %s", tree->name, p->ref, p->after,
 			 p->source, err_msg());
-		json_decref(runs);
-		json_decref(skipped);
-		return rc;
+	} else {
+		rc = db_commit(db);
 	}
-	rc = db_commit(db);
 	if (rc) {
 		json_decref(runs);
 		json_decref(skipped);
