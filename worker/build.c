@@ -1,4 +1,4 @@
-/* The build job: one distinct config in the persistent build directory, with ccache, typed errors and artifacts. */
+/* The build job: one distinct config in its own persistent build directory, with ccache, typed errors and artifacts. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "boot_stage.h"
+#include "build_dirs.h"
 #include "buildlog.h"
 #include "checkout.h"
 #include "err.h"
@@ -260,6 +261,7 @@ struct build {
 	struct kmake k;
 	struct proc_result pr;
 	char *src, *out, *config_path, *log_path, *make_line, *cc, *md_path;
+	char *seeded_from; /* the build directory this config's new one was copied from, or NULL */
 	json_t *md;
 	const char **targets;
 	char stamp[64];
@@ -282,6 +284,7 @@ static void build_release(struct build *b)
 	free(b->targets);
 	free(b->src);
 	free(b->out);
+	free(b->seeded_from);
 	free(b->config_path);
 	free(b->log_path);
 	free(b->make_line);
@@ -305,12 +308,16 @@ static int build_prepare(struct build *b)
 	tree_key = job_safe_name(json_string_value(json_object_get(b->tree, "name")));
 	matrix_key = job_safe_name(b->m->name);
 	b->src = worker_tree_dir(j->opts, tree_key);
-	/* One persistent build directory per tree, arch and matrix: Kbuild rebuilds only what a config change touches. */
-	b->out = worker_build_dir(j->opts, tree_key, b->m->arch, matrix_key);
-	b->config_path = xasprintf("%s/.config", b->out);
+	rc = build_dir_open(j->opts, tree_key, b->m->arch, matrix_key,
+			    json_string_value(json_object_get(json_object_get(spec, "config"), "hash")), &b->out,
+			    &b->seeded_from);
 	free(tree_key);
 	free(matrix_key);
-	rc = fs_mkdirs(b->out);
+	if (rc)
+		return rc;
+	b->config_path = xasprintf("%s/.config", b->out);
+	if (b->seeded_from)
+		log_info("job=%ld build directory %s starts as a copy of %s", j->id, b->out, b->seeded_from);
 	if (!rc)
 		rc = checkout_tree(json_string_value(json_object_get(b->tree, "url")), b->src,
 				   json_string_value(json_object_get(spec, "ref")), b->commit, &b->info);
@@ -336,7 +343,7 @@ static int build_prepare(struct build *b)
 	if (!rc) {
 		chmod(repro_path, 0755);
 		job_upload(j, "reproducer.sh", repro_path);
-		rc = fs_write_file(b->config_path, b->config_text, strlen(b->config_text));
+		rc = build_dir_write_if_changed(b->config_path, b->config_text);
 	}
 	free(repro);
 	free(repro_path);
@@ -506,8 +513,11 @@ int build_run(struct job *j, json_t *result)
 	b.config_text = json_string_value(json_object_get(json_object_get(j->spec, "config"), "text"));
 	b.commit = json_string_value(json_object_get(j->spec, "commit"));
 	rc = build_prepare(&b);
-	if (!rc)
+	if (!rc) {
 		rc = build_make(&b);
+		build_dir_built(b.out);
+		build_dir_prune(j->opts, j->opts->build_dirs);
+	}
 	if (!rc)
 		rc = build_judge(&b, result);
 	if (!rc) {

@@ -47,6 +47,8 @@ static void usage(void)
 	       "  --boot-slots=N        boot jobs run beside a build (default 1 with 2 or more CPUs, else 0)\n"
 	       "  --boot-stages=N       keep the kernel, vmlinux and modules of the newest N builds for\n"
 	       "                        their boots (default 16; older boots download them)\n"
+	       "  --build-dirs=N        keep the build directories of the N configs built last, one each,\n"
+	       "                        so the next push rebuilds only what it changed (default 128)\n"
 	       "  --kconfig=batch|make  resolve a run's requests with one Kconfig parse (batch, the default,\n"
 	       "                        checked against make on a sample) or one make olddefconfig each\n"
 	       "  --name=NAME           name in logs\n"
@@ -93,6 +95,8 @@ static int parse_args(int argc, char **argv, struct worker_opts *opts, char **to
 	/* A boot needs one CPU (QEMU TCG, -smp 1): with two or more, one boots while make uses them all. */
 	opts->boot_slots = cpus >= 2 ? 1 : 0;
 	opts->boot_stages = 16;
+	/* The full cxl-dax-hmem matrix has 81 configs; one directory of it is about SIZE_MB MB. */
+	opts->build_dirs = 128;
 	opts->kconfig_batch = true;
 	opts->build_timeout_s = 3600;
 	opts->configure_timeout_s = 600;
@@ -140,6 +144,8 @@ static int parse_args(int argc, char **argv, struct worker_opts *opts, char **to
 			rc = parse_long(a, v, 0, 64, &opts->boot_slots);
 		else if (IS("--boot-stages"))
 			rc = parse_long(a, v, 1, 100000, &opts->boot_stages);
+		else if (IS("--build-dirs"))
+			rc = parse_long(a, v, 1, 100000, &opts->build_dirs);
 		else if (IS("--kconfig")) {
 			if (strcmp(v, "batch") != 0 && strcmp(v, "make") != 0)
 				rc = err_set(KM_EINVAL, "--kconfig: expected batch or make");

@@ -27,6 +27,7 @@ struct worker_opts {
 	bool kconfig_batch;        /* resolve a run's requests with one Kconfig parse (--kconfig=batch, the default) */
 	long boot_slots;           /* boot jobs run beside a build or configure job (--boot-slots) */
 	long boot_stages;          /* builds whose boot inputs stay staged on this worker (--boot-stages) */
+	long build_dirs;           /* configs whose build directories stay on this worker (--build-dirs) */
 };
 
 /* One job in progress: its payload, lease and scratch directory. */
@@ -65,13 +66,12 @@ int bisect_job_run(struct job *j, json_t *result);
 
 /*
  * Where a tree's checkout lives: WORK/src/TREE/linux. Its build directories
- * sit beside it (WORK/src/TREE/ARCH-MATRIX), so the way from a build directory
- * to its source is ../linux whatever the tree, matrix or worker is called:
- * with CCACHE_BASEDIR every compiler command line is the same and ccache hits
- * across trees, matrices and workers with the same source.
+ * sit two levels below the tree's directory (build_dirs.h), so the way from a
+ * build directory to its source is ../../linux whatever the tree, matrix or
+ * worker is called: with CCACHE_BASEDIR every compiler command line is the
+ * same and ccache hits across trees, matrices and workers with the same source.
  */
 char *worker_tree_dir(const struct worker_opts *o, const char *tree_key);
-char *worker_build_dir(const struct worker_opts *o, const char *tree_key, const char *arch, const char *matrix_key);
 
 /* A directory name from a tree name: [A-Za-z0-9._-] kept, everything else '_'. */
 char *job_safe_name(const char *s);

@@ -21,8 +21,3 @@ char *worker_tree_dir(const struct worker_opts *o, const char *tree_key)
 {
 	return xasprintf("%s/src/%s/linux", o->work_dir, tree_key);
 }
-
-char *worker_build_dir(const struct worker_opts *o, const char *tree_key, const char *arch, const char *matrix_key)
-{
-	return xasprintf("%s/src/%s/%s-%s", o->work_dir, tree_key, arch, matrix_key);
-}

@@ -47,7 +47,10 @@ vmlinux_kept() {
 	job=$(echo "$b" | jq -r .job_id)
 	echo "$b" | jq -e '.artifacts.vmlinux' >/dev/null || fail "a failing boot keeps vmlinux: $b"
 	curl -sf -o "$T/vmlinux.$matrix" "$URL/api/v1/jobs/$job/artifacts/vmlinux" || fail "vmlinux of boot job $job"
-	cmp -s "$T/vmlinux.$matrix" "$T/work-w1/src/linux/x86_64-$matrix/vmlinux" ||
+	# The matrix has one config: its build directory is the only one under x86_64-MATRIX.
+	set -- "$T/work-w1/src/linux/x86_64-$matrix"/*/vmlinux
+	[ $# -eq 1 ] && [ -f "$1" ] || fail "one build directory for $matrix: $*"
+	cmp -s "$T/vmlinux.$matrix" "$1" ||
 		fail "the kept vmlinux of $matrix is not the one its build linked"
 }
 

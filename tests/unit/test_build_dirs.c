@@ -1,0 +1,225 @@
+/* Unit tests of per-config build directories: where they are, how a new one is seeded, which ones pruning keeps. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build_dirs.h"
+#include "err.h"
+#include "fsutil.h"
+#include "worker.h"
+#include "xalloc.h"
+
+#define HASH_A "aaaaaaaaaaaaaaaa0123456789abcdef0123456789abcdef0123456789abcdef"
+#define HASH_B "bbbbbbbbbbbbbbbb0123456789abcdef0123456789abcdef0123456789abcdef"
+#define HASH_C "cccccccccccccccc0123456789abcdef0123456789abcdef0123456789abcdef"
+
+struct fixture {
+	char dir[64];
+	struct worker_opts opts;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/kmatrix-builddirs.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->opts.work_dir = f->dir;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char *cmd = xasprintf("rm -rf %s", f->dir);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(f);
+	return 0;
+}
+
+static char *open_dir(struct fixture *f, const char *hash, char **seeded_from)
+{
+	char *out = NULL;
+
+	assert_int_equal(build_dir_open(&f->opts, "linux", "x86_64", "cxl-quick", hash, &out, seeded_from), 0);
+	return out;
+}
+
+static struct timespec mtime_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mtim;
+}
+
+static void write_in(const char *dir, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+
+	assert_int_equal(fs_write_file(path, text, strlen(text)), 0);
+	free(path);
+}
+
+static bool exists_in(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	bool ok = access(path, F_OK) == 0;
+
+	free(path);
+	return ok;
+}
+
+/* The first config starts empty, two levels below the tree's directory, named by its hash. */
+static void test_first_dir_is_empty(void **state)
+{
+	struct fixture *f = *state;
+	char *seeded = (char *)"unset";
+	char *out = open_dir(f, HASH_A, &seeded);
+	char *want = xasprintf("%s/src/linux/x86_64-cxl-quick/aaaaaaaaaaaaaaaa", f->dir);
+
+	assert_string_equal(out, want);
+	assert_null(seeded);
+	assert_false(exists_in(out, ".config"));
+	free(want);
+	free(out);
+}
+
+/* A new config is a copy of the directory built last, timestamps kept; a known config keeps its own. */
+static void test_new_dir_seeded_from_last_built(void **state)
+{
+	struct fixture *f = *state;
+	char *seeded = NULL, *a = open_dir(f, HASH_A, &seeded), *b, *again, *obj_a, *obj_b;
+
+	write_in(a, "vmlinux.o", "object of A");
+	usleep(20000);
+	build_dir_built(a);
+	b = open_dir(f, HASH_B, &seeded);
+	assert_string_equal(seeded, "aaaaaaaaaaaaaaaa");
+	free(seeded);
+	assert_true(exists_in(b, "vmlinux.o"));
+	obj_a = xasprintf("%s/vmlinux.o", a);
+	obj_b = xasprintf("%s/vmlinux.o", b);
+	assert_memory_equal(&(struct timespec[]){ mtime_of(obj_a) }, &(struct timespec[]){ mtime_of(obj_b) },
+			    sizeof(struct timespec));
+	/* What B's build changes is B's alone. */
+	write_in(b, "vmlinux.o", "object of B");
+	build_dir_built(b);
+	again = open_dir(f, HASH_A, &seeded);
+	assert_null(seeded);
+	assert_string_equal(again, a);
+	{
+		char *text = NULL;
+		size_t len;
+
+		assert_int_equal(fs_read_file(obj_a, 100, &text, &len), 0);
+		assert_string_equal(text, "object of A");
+		free(text);
+	}
+	free(obj_a);
+	free(obj_b);
+	free(again);
+	free(a);
+	free(b);
+}
+
+/* Pruning keeps the most recently built ones, across trees and matrices. */
+static void test_prune_keeps_newest(void **state)
+{
+	struct fixture *f = *state;
+	char *seeded = NULL, *a = open_dir(f, HASH_A, &seeded), *b, *c;
+	char *tree = xasprintf("%s/src/linux/linux", f->dir);
+
+	assert_int_equal(fs_mkdirs(tree), 0);
+	write_in(tree, "Makefile", "# the tree\n");
+	build_dir_built(a);
+	usleep(20000);
+	b = open_dir(f, HASH_B, &seeded);
+	free(seeded);
+	build_dir_built(b);
+	usleep(20000);
+	c = open_dir(f, HASH_C, &seeded);
+	free(seeded);
+	build_dir_built(c);
+	/* A directory never built (a copy that did not finish its first build) has no stamp: left alone. */
+	build_dir_prune(&f->opts, 2);
+	assert_int_equal(access(a, F_OK), -1);
+	assert_int_equal(access(b, F_OK), 0);
+	assert_int_equal(access(c, F_OK), 0);
+	build_dir_prune(&f->opts, 1);
+	assert_int_equal(access(b, F_OK), -1);
+	assert_int_equal(access(c, F_OK), 0);
+	/* The tree's checkout beside them is never a build directory. */
+	assert_true(exists_in(tree, "Makefile"));
+	free(tree);
+	free(a);
+	free(b);
+	free(c);
+}
+
+/* A hash too short for a directory name is refused with a reason. */
+static void test_bad_hash(void **state)
+{
+	struct fixture *f = *state;
+	char *out = NULL, *seeded = NULL;
+
+	assert_int_equal(build_dir_open(&f->opts, "linux", "x86_64", "m", "abc", &out, &seeded), KM_EINVAL);
+	assert_non_null(strstr(err_msg(), "hash"));
+	assert_null(out);
+	err_clear();
+	assert_int_equal(build_dir_open(&f->opts, "linux", "x86_64", "m", NULL, &out, &seeded), KM_EINVAL);
+	err_clear();
+}
+
+/* An unchanged .config is not rewritten: its mtime stays older than auto.conf and syncconfig is skipped. */
+static void test_config_written_only_when_changed(void **state)
+{
+	struct fixture *f = *state;
+	char *path = xasprintf("%s/.config", f->dir), *text = NULL;
+	struct timespec before, after;
+	size_t len;
+
+	assert_int_equal(build_dir_write_if_changed(path, "CONFIG_A=y\n"), 0);
+	before = mtime_of(path);
+	usleep(20000);
+	assert_int_equal(build_dir_write_if_changed(path, "CONFIG_A=y\n"), 0);
+	after = mtime_of(path);
+	assert_memory_equal(&before, &after, sizeof(before));
+	assert_int_equal(build_dir_write_if_changed(path, "CONFIG_A=m\n"), 0);
+	after = mtime_of(path);
+	assert_true(after.tv_sec != before.tv_sec || after.tv_nsec != before.tv_nsec);
+	assert_int_equal(fs_read_file(path, 100, &text, &len), 0);
+	assert_string_equal(text, "CONFIG_A=m\n");
+	/* A longer file with the same start is a change too. */
+	assert_int_equal(build_dir_write_if_changed(path, "CONFIG_A=m\nCONFIG_B=y\n"), 0);
+	free(text);
+	assert_int_equal(fs_read_file(path, 100, &text, &len), 0);
+	assert_string_equal(text, "CONFIG_A=m\nCONFIG_B=y\n");
+	free(text);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_first_dir_is_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_dir_seeded_from_last_built, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_keeps_newest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_hash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_written_only_when_changed, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
