@@ -194,6 +194,12 @@ int db_job_add_done(struct db *db, long run_id, const char *kind, long config_id
 	return 0;
 }
 
+int db_job_set_same_boot(struct db *db, long job_id, long booted)
+{
+	return db_exec(db, "UPDATE jobs SET same_boot_as = ? WHERE id = ? AND kind = 'boot' AND state = 'done'", "ll",
+		       booted, job_id);
+}
+
 int db_job_add_waiting(struct db *db, long run_id, long config_id, const char *variant, int max_attempts,
 		       long same_boot_as, long *job_id)
 {

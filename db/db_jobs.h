@@ -55,6 +55,8 @@ int db_job_add_waiting(struct db *db, long run_id, long config_id, const char *v
 /* The queued jobs waiting for job's boot, and their variants: caller frees ids and each variant. */
 int db_jobs_waiting_boot(struct db *db, long job_id, long **ids, char ***variants, size_t *n);
 int db_job_finish_shared(struct db *db, long job_id, const char *status, const char *message);
+/* A finished boot job recorded from job booted's boot (an earlier run's, for a build that changed nothing). */
+int db_job_set_same_boot(struct db *db, long job_id, long booted);
 int db_jobs_stop_waiting(struct db *db, long job_id);
 
 /* Queued jobs of the given kinds (NULL-terminated list, in order of preference after configure jobs), oldest run first, at most limit; jobs waiting for a shared boot are not among them. Caller frees with db_jobs_free. */

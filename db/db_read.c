@@ -337,7 +337,8 @@ int db_config_json(struct db *db, long config_id, json_t **out)
 	rc = one_row(db,
 		     "SELECT j.id AS job_id, j.state, CASE WHEN j.state = 'done' THEN j.status ELSE j.state END"
 		     " AS status, COALESCE(b.message, j.message) AS message, b.wall_s, b.cpu_s, b.ccache_hits,"
-		     " b.ccache_misses, b.ccache_remote_hits, b.warnings, b.log_lines, b.make_cmd, j.attempts, w.name AS worker"
+		     " b.ccache_misses, b.ccache_remote_hits, b.warnings, b.log_lines, b.make_cmd, b.unchanged_since,"
+		     " j.attempts, w.name AS worker"
 		     " FROM jobs j LEFT JOIN builds b ON b.job_id = j.id LEFT JOIN workers w ON w.id = j.worker_id"
 		     " WHERE j.config_id = ? AND j.kind = 'build' ORDER BY j.id DESC LIMIT 1",
 		     config_id, &build);
@@ -374,7 +375,8 @@ int db_config_json(struct db *db, long config_id, json_t **out)
 	rc = db_prep(db, &st,
 		     "SELECT j.id AS job_id, j.variant, CASE WHEN j.state = 'done' THEN j.status ELSE j.state END"
 		     " AS status, COALESCE(b.message, j.message) AS message, b.wall_s, b.warnings, b.details,"
-		     " j.same_boot_as, (SELECT p.variant FROM jobs p WHERE p.id = j.same_boot_as) AS same_boot_variant"
+		     " j.same_boot_as, (SELECT p.variant FROM jobs p WHERE p.id = j.same_boot_as) AS same_boot_variant,"
+		     " (SELECT p.run_id FROM jobs p WHERE p.id = j.same_boot_as) AS same_boot_run"
 		     " FROM jobs j LEFT JOIN boots b ON b.job_id = j.id"
 		     " WHERE j.config_id = ? AND j.kind = 'boot' ORDER BY j.id",
 		     "l", config_id);

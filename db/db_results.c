@@ -10,11 +10,72 @@ int db_build_record(struct db *db, const struct db_build_result *b)
 {
 	return db_exec(db,
 		       "INSERT OR REPLACE INTO builds (job_id, config_id, worker_id, status, message, wall_s, cpu_s,"
-		       " ccache_hits, ccache_misses, ccache_remote_hits, warnings, log_lines, make_cmd, finished_at)"
-		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       "llIttddlllllti", b->job_id, b->config_id, b->worker_id, b->status, b->message, b->wall_s,
+		       " ccache_hits, ccache_misses, ccache_remote_hits, warnings, log_lines, make_cmd, unchanged_since,"
+		       " finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       "llIttddlllllIIi", b->job_id, b->config_id, b->worker_id, b->status, b->message, b->wall_s,
 		       b->cpu_s, b->ccache_hits, b->ccache_misses, b->ccache_remote_hits, b->warnings, b->log_lines,
-		       b->make_cmd, db_now());
+		       b->make_cmd, b->unchanged_since, db_now());
+}
+
+int db_build_same_outputs(struct db *db, long earlier, long worker_id, const char *hash, const char *bundle)
+{
+	long one = 0;
+	int rc = db_scalar_long(db, &one,
+				"SELECT 1 FROM jobs j JOIN builds b ON b.job_id = j.id JOIN configs c ON c.id = j.config_id"
+				" JOIN runs r ON r.id = j.run_id WHERE j.id = ? AND j.kind = 'build' AND b.status = 'PASS'"
+				" AND b.worker_id = ? AND c.hash = ? AND r.matrix_bundle = ?",
+				"lltt", earlier, worker_id, hash, bundle);
+
+	if (rc == KM_ENOTFOUND)
+		return err_set(KM_ENOTFOUND,
+			       "job %ld is not a passing build of this worker, config and matrix", earlier);
+	return rc;
+}
+
+int db_boot_of_build(struct db *db, long earlier, const char *variant, struct db_reused_boot *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = db_first(db, &st,
+		      "SELECT o.job_id, COALESCE(bj.same_boot_as, bj.id), bj.run_id, o.status, o.message, o.details,"
+		      " o.warnings FROM jobs jb JOIN jobs bj ON bj.run_id = jb.run_id AND bj.config_id = jb.config_id"
+		      " JOIN boots o ON o.job_id = bj.id WHERE jb.id = ? AND bj.kind = 'boot' AND bj.variant = ?"
+		      " AND bj.state = 'done' AND o.status IN ('PASS', 'FAIL') ORDER BY bj.id DESC LIMIT 1",
+		      "lt", earlier, variant);
+	if (rc == 0)
+		return err_set(KM_ENOTFOUND, "build job %ld has no finished boot of variant %s", earlier, variant);
+	if (rc < 0)
+		return rc;
+	out->job_id = (long)sqlite3_column_int64(st, 0);
+	out->booted_job = (long)sqlite3_column_int64(st, 1);
+	out->run_id = (long)sqlite3_column_int64(st, 2);
+	out->status = db_col_strdup(st, 3);
+	out->message = db_col_strdup(st, 4);
+	out->details = db_col_strdup(st, 5);
+	out->warnings = (long)sqlite3_column_int64(st, 6);
+	sqlite3_finalize(st);
+	out->ownership = json_array();
+	rc = db_prep(db, &st, "SELECT range_text AS range, role, owner, evidence FROM ownership WHERE boot_job_id = ?",
+		     "l", out->job_id);
+	while (!rc && (rc = db_step(db, st)) == 1) {
+		json_array_append_new(out->ownership, db_row_json(st));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	if (rc)
+		db_reused_boot_release(out);
+	return rc;
+}
+
+void db_reused_boot_release(struct db_reused_boot *b)
+{
+	free(b->status);
+	free(b->message);
+	free(b->details);
+	json_decref(b->ownership);
+	memset(b, 0, sizeof(*b));
 }
 
 int db_build_of_config(struct db *db, long config_id, long *job_id, char **status)

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 struct db;
 
 struct db_build_result {
@@ -14,8 +16,30 @@ struct db_build_result {
 	double wall_s, cpu_s;
 	long ccache_hits, ccache_misses, ccache_remote_hits, warnings, log_lines;
 	const char *make_cmd;
+	long unchanged_since; /* the earlier build whose outputs make left as they were (0: none) */
 };
 int db_build_record(struct db *db, const struct db_build_result *b);
+
+/*
+ * Whether build job earlier is a passing build of worker_id of the config
+ * with this hash, in a run with this matrix bundle (the same boots): then a
+ * build of the same config whose make changed no boot input since it has
+ * its boots. 0 when it is, KM_ENOTFOUND (with the reason) when not.
+ */
+int db_build_same_outputs(struct db *db, long earlier, long worker_id, const char *hash, const char *bundle);
+
+/* A boot of an earlier run that counts for a build that did not change since that boot's build. */
+struct db_reused_boot {
+	long job_id;        /* the earlier boot job of the variant */
+	long booted_job;    /* the job that booted (job_id, or the job it shared its boot with) */
+	long run_id;
+	char *status, *message, *details;
+	long warnings;
+	json_t *ownership;  /* [{range, role, owner, evidence}] */
+};
+/* The boot of variant for build job earlier's config in its run, when it ended PASS or FAIL; KM_ENOTFOUND else. */
+int db_boot_of_build(struct db *db, long earlier, const char *variant, struct db_reused_boot *out);
+void db_reused_boot_release(struct db_reused_boot *b);
 
 /* The build job id of a config's recorded build and its status; KM_ENOTFOUND if none. */
 int db_build_of_config(struct db *db, long config_id, long *job_id, char **status);

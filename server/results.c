@@ -339,6 +339,93 @@ static int record_errors(struct db *db, long job_id, const json_t *errors)
 	return 0;
 }
 
+static int record_ownership(struct db *db, long job_id, const json_t *owners)
+{
+	size_t i;
+	json_t *o;
+
+	if (!owners)
+		return 0;
+	if (!json_is_array(owners))
+		return err_set(KM_EINVAL, "'ownership' must be an array");
+	json_array_foreach(owners, i, o) {
+		const char *range = str_field(o, "range", 128);
+		const char *role = str_field(o, "role", 32);
+		const char *owner = str_field(o, "owner", 32);
+		int rc;
+
+		if (i >= 64)
+			break;
+		if (!range || !role || !owner)
+			return err_set(KM_EINVAL, "ownership[%zu]: needs 'range', 'role' and 'owner'", i);
+		rc = db_ownership_add(db, job_id, range, role, owner, str_field(o, "evidence", 4096));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Records boot job job_id (variant) from boot b with its ownership: the same
+ * verdict and owners, its own message and expectations, no wall time (it
+ * took none, and the run's estimates must not think so).
+ */
+static int record_boot_copy(struct db *db, const struct matrix *m, const struct db_boot_result *b, long job_id,
+			    const char *variant, const char *message, const json_t *ownership)
+{
+	struct db_boot_result copy = *b;
+	int rc;
+
+	copy.job_id = job_id;
+	copy.variant = variant;
+	copy.message = message;
+	copy.wall_s = 0;
+	rc = db_boot_record(db, &copy);
+	if (!rc)
+		rc = record_ownership(db, job_id, ownership);
+	if (!rc)
+		rc = expect_results_boot(db, m, b->config_id, job_id, variant, ownership);
+	return rc;
+}
+
+/*
+ * The boot of variant for a build that makes what build job unchanged_since
+ * made (that build read none of the files changed since: the same objects,
+ * only the version string is new): that build's boot of the variant,
+ * recorded for the new boot job (pointing at the job that booted). *reused
+ * is false when there is none to take (it ended without a verdict): the
+ * variant boots.
+ */
+static int reuse_boot(struct db *db, const struct db_run *run, const struct matrix *m, long config_id,
+		      const char *variant, long unchanged_since, bool *reused)
+{
+	struct db_reused_boot old;
+	struct db_boot_result b;
+	char *message;
+	long id = 0;
+	int rc;
+
+	*reused = false;
+	if (db_boot_of_build(db, unchanged_since, variant, &old) != 0) {
+		err_clear();
+		return 0;
+	}
+	message = xasprintf("not booted again: build job %ld (run %ld) read none of the files changed since, "
+			    "so the boot of job %ld is this one's",
+			    unchanged_since, old.run_id, old.booted_job);
+	b = (struct db_boot_result){ .config_id = config_id, .status = old.status, .warnings = old.warnings,
+				     .details = old.details };
+	rc = db_job_add_done(db, run->id, job_kind_name(JOB_BOOT), config_id, variant, old.status, message, &id);
+	if (!rc)
+		rc = db_job_set_same_boot(db, id, old.booted_job);
+	if (!rc)
+		rc = record_boot_copy(db, m, &b, id, variant, message, old.ownership);
+	*reused = rc == 0;
+	free(message);
+	db_reused_boot_release(&old);
+	return rc;
+}
+
 /*
  * The boot jobs of a passed build: one per variant, but a variant whose boot
  * is the same experiment as an earlier one's (boot_share.h) waits for that
@@ -346,20 +433,26 @@ static int record_errors(struct db *db, long job_id, const json_t *errors)
  * did not say, every variant boots).
  */
 static int queue_boots(struct server *s, struct db *db, const struct db_run *run, const struct matrix *m,
-		       long config_id, const json_t *modules, long *queued)
+		       long config_id, const json_t *modules, long unchanged_since, long *queued)
 {
 	size_t nv = m->boot->nvariants, nmods = json_is_array(modules) ? json_array_size(modules) : 0;
 	long *same = xcalloc(nv, sizeof(*same)), *ids = xcalloc(nv, sizeof(*ids));
+	bool *reused = xcalloc(nv, sizeof(*reused));
 	const char **names = xcalloc(nmods + 1, sizeof(*names));
 	int rc = 0;
 
 	for (size_t i = 0; i < nmods; i++)
 		names[i] = json_string_value(json_array_get(modules, i));
 	boot_share_plan(m->boot, json_is_array(modules) ? names : NULL, nmods, same);
+	for (size_t i = 0; !rc && unchanged_since && i < nv; i++)
+		rc = reuse_boot(db, run, m, config_id, m->boot->variants[i].name, unchanged_since, &reused[i]);
 	for (size_t i = 0; !rc && i < nv; i++) {
 		const char *variant = m->boot->variants[i].name;
 
-		if (same[i] >= 0)
+		if (reused[i])
+			continue;
+		/* A variant whose boot was taken from the earlier build has no job to wait for here. */
+		if (same[i] >= 0 && !reused[same[i]])
 			rc = db_job_add_waiting(db, run->id, config_id, variant, (int)s->cfg->max_attempts,
 						ids[same[i]], &ids[i]);
 		else
@@ -368,13 +461,14 @@ static int queue_boots(struct server *s, struct db *db, const struct db_run *run
 	}
 	free(same);
 	free(ids);
+	free(reused);
 	free(names);
 	return rc;
 }
 
 /* After a build: its boots are queued, skipped (build failed) or missed (build errored). */
 static int follow_build(struct server *s, struct db *db, const struct db_run *run, const struct matrix *m,
-			long config_id, const char *status, const json_t *modules, long *queued)
+			long config_id, const char *status, const json_t *modules, long unchanged_since, long *queued)
 {
 	bool live = !run_state_is(run->state, RUN_SUPERSEDED) && !run_state_is(run->state, RUN_CANCELLED);
 	int rc = 0;
@@ -383,7 +477,7 @@ static int follow_build(struct server *s, struct db *db, const struct db_run *ru
 	if (!m->boot)
 		return 0;
 	if (job_status_is(status, STATUS_PASS) && live)
-		return queue_boots(s, db, run, m, config_id, modules, queued);
+		return queue_boots(s, db, run, m, config_id, modules, unchanged_since, queued);
 	for (size_t i = 0; !rc && i < m->boot->nvariants; i++) {
 		const char *variant = m->boot->variants[i].name;
 
@@ -413,38 +507,12 @@ int sched_boots_missed(struct server *s, struct db *db, long run_id)
 		goto done;
 	rc = run_facts_matrix(&run, NULL, &m);
 	for (size_t i = 0; !rc && i < n; i++)
-		rc = follow_build(s, db, &run, m, configs[i], "ERROR", NULL, &queued);
+		rc = follow_build(s, db, &run, m, configs[i], "ERROR", NULL, 0, &queued);
 done:
 	free(configs);
 	db_run_release(&run);
 	matrix_free(m);
 	return rc;
-}
-
-static int record_ownership(struct db *db, long job_id, const json_t *owners)
-{
-	size_t i;
-	json_t *o;
-
-	if (!owners)
-		return 0;
-	if (!json_is_array(owners))
-		return err_set(KM_EINVAL, "'ownership' must be an array");
-	json_array_foreach(owners, i, o) {
-		const char *range = str_field(o, "range", 128);
-		const char *role = str_field(o, "role", 32);
-		const char *owner = str_field(o, "owner", 32);
-		int rc;
-
-		if (i >= 64)
-			break;
-		if (!range || !role || !owner)
-			return err_set(KM_EINVAL, "ownership[%zu]: needs 'range', 'role' and 'owner'", i);
-		rc = db_ownership_add(db, job_id, range, role, owner, str_field(o, "evidence", 4096));
-		if (rc)
-			return rc;
-	}
-	return 0;
 }
 
 /*
@@ -467,18 +535,8 @@ static int record_shared_boots(struct db *db, const struct matrix *m, const stru
 		const char *variant = variants[i] ? variants[i] : "default";
 		char *message = xasprintf("the same boot as variant %s (job %ld): the same modules load in the same order",
 					  b->variant, b->job_id);
-		struct db_boot_result copy = *b;
 
-		/* No wall time of its own: it took none, and the run's estimates must not think so. */
-		copy.job_id = ids[i];
-		copy.variant = variant;
-		copy.message = message;
-		copy.wall_s = 0;
-		rc = db_boot_record(db, &copy);
-		if (!rc)
-			rc = record_ownership(db, ids[i], ownership);
-		if (!rc)
-			rc = expect_results_boot(db, m, b->config_id, ids[i], variant, ownership);
+		rc = record_boot_copy(db, m, b, ids[i], variant, message, ownership);
 		if (!rc)
 			rc = db_job_finish_shared(db, ids[i], b->status, message);
 		free(message);
@@ -614,9 +672,13 @@ int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *r
 		static const char *const keys[] = { "signature", "type", "message", "symbol", "file", "first_lines" };
 		static const size_t max[] = { 1024, 64, 4096, 1024, 1024, 8192 };
 
+		const json_t *unchanged = json_object_get(res, "unchanged_since");
+
 		rc = check_items(res, "errors", keys, max, 6, 3);
 		if (!rc)
 			rc = check_modules(json_object_get(res, "modules"));
+		if (!rc && unchanged && (!json_is_integer(unchanged) || json_integer_value(unchanged) <= 0))
+			rc = err_set(KM_EINVAL, "'unchanged_since' must be the id of an earlier build job");
 		if (!rc && job_kind_is(kind, JOB_BISECT))
 			rc = bisect_result_check(res);
 	} else {
@@ -660,6 +722,31 @@ static int record_configure_result(struct recording *r)
 	return rc;
 }
 
+/*
+ * The earlier build a passing build says it makes the same objects as (the
+ * worker found none of the files changed since among what that build read),
+ * when that is a passing build of the same worker, config and matrix; else 0
+ * and the boots run.
+ */
+static long unchanged_since(struct recording *r)
+{
+	long earlier = (long)json_integer_value(json_object_get(r->res, "unchanged_since"));
+	struct db_config cfg;
+	long ok = 0;
+
+	if (earlier <= 0 || earlier >= r->job_id || !job_status_is(r->status, STATUS_PASS))
+		return 0;
+	memset(&cfg, 0, sizeof(cfg));
+	if (db_config_get(r->db, r->job.config_id, &cfg) == 0 &&
+	    db_build_same_outputs(r->db, earlier, r->worker_id, cfg.hash, r->run.matrix_bundle) == 0)
+		ok = earlier;
+	else
+		log_warn("job=%ld unchanged_since=%ld not taken: %s", r->job_id, earlier, err_msg());
+	err_clear();
+	db_config_release(&cfg);
+	return ok;
+}
+
 static int record_build_result(struct recording *r)
 {
 	const json_t *ccache = json_object_get(r->res, "ccache");
@@ -677,6 +764,7 @@ static int record_build_result(struct recording *r)
 		.warnings = int_field(r->res, "warnings"),
 		.log_lines = int_field(r->res, "log_lines"),
 		.make_cmd = str_field(r->res, "make_cmd", 4096),
+		.unchanged_since = unchanged_since(r),
 	};
 	int rc = db_build_record(r->db, &b);
 
@@ -686,7 +774,7 @@ static int record_build_result(struct recording *r)
 		rc = expect_results_build(r->db, r->m, r->job.config_id, r->job_id, r->status);
 	if (!rc)
 		rc = follow_build(r->s, r->db, &r->run, r->m, r->job.config_id, r->status,
-				  json_object_get(r->res, "modules"), &r->followups);
+				  json_object_get(r->res, "modules"), b.unchanged_since, &r->followups);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "boot_stage.h"
+#include "build_deps.h"
 #include "build_dirs.h"
 #include "buildlog.h"
 #include "checkout.h"
@@ -262,6 +263,7 @@ struct build {
 	struct proc_result pr;
 	char *src, *out, *config_path, *log_path, *make_line, *cc, *md_path;
 	char *seeded_from; /* the build directory this config's new one was copied from, or NULL */
+	long unchanged_since; /* the passing build in this directory that read none of the files changed since */
 	json_t *md;
 	const char **targets;
 	char stamp[64];
@@ -293,6 +295,61 @@ static void build_release(struct build *b)
 	json_decref(b->md);
 }
 
+#define CHANGED_FILES_MAX 256 /* a bigger change is taken as touching every build */
+
+/*
+ * Whether the passing build the config's own directory holds read none of
+ * the files that differ between its commit and this one: then this build
+ * makes the same objects (only the kernel's version string is new) and the
+ * server may take that build's boots for this one's. Only plain sources may
+ * differ (build_deps_plain_source), added, modified or deleted, not renamed.
+ */
+static void note_previous_build(struct build *b)
+{
+	struct build_dir_last last;
+	struct checkout_change *changes = NULL;
+	struct build_deps_change *paths = NULL;
+	size_t n = 0;
+	long read = -1;
+	bool plain = true;
+
+	if (!b->m->boot || build_dir_last_build(b->out, &last) != 0 || !job_status_is(last.status, STATUS_PASS)) {
+		err_clear();
+		return;
+	}
+	if (strcmp(last.commit, b->info.commit) != 0 &&
+	    checkout_changed_files(b->src, last.commit, b->info.commit, CHANGED_FILES_MAX, &changes, &n) != 0) {
+		log_info("job=%ld boots run again: %s", b->job->id, err_msg());
+		err_clear();
+		return;
+	}
+	paths = xcalloc(n + 1, sizeof(*paths));
+	for (size_t i = 0; i < n; i++) {
+		paths[i].path = changes[i].path;
+		paths[i].added = changes[i].status == 'A';
+		plain &= strchr("AMD", changes[i].status) && build_deps_plain_source(paths[i].path);
+	}
+	if (plain && build_deps_find(b->out, b->src, paths, n, &read) == 0 && read < 0)
+		b->unchanged_since = last.job_id;
+	else if (!plain)
+		log_info("job=%ld boots run again: the change is not in plain sources only", b->job->id);
+	else if (read >= 0)
+		log_info("job=%ld boots run again: build job %ld read %s, which changed", b->job->id, last.job_id,
+			 paths[read].path);
+	err_clear();
+	free(paths);
+	checkout_changes_free(changes, n);
+}
+
+/* A passing build whose directory's previous build read none of the changed files: the same kernel. */
+static void note_unchanged(struct build *b, json_t *result)
+{
+	if (!b->unchanged_since || !job_status_is(b->status, STATUS_PASS))
+		return;
+	json_object_set_new(result, "unchanged_since", json_integer((json_int_t)b->unchanged_since));
+	log_info("job=%ld read no changed file since build job %ld", b->job->id, b->unchanged_since);
+}
+
 /* Checks out the commit, writes the reproducer (before anything can fail later) and the .config. */
 static int build_prepare(struct build *b)
 {
@@ -318,11 +375,12 @@ static int build_prepare(struct build *b)
 	b->config_path = xasprintf("%s/.config", b->out);
 	if (b->seeded_from)
 		log_info("job=%ld build directory %s starts as a copy of %s", j->id, b->out, b->seeded_from);
-	if (!rc)
-		rc = checkout_tree(json_string_value(json_object_get(b->tree, "url")), b->src,
+	rc = checkout_tree(json_string_value(json_object_get(b->tree, "url")), b->src,
 				   json_string_value(json_object_get(spec, "ref")), b->commit, &b->info);
 	if (rc)
 		return rc;
+	if (!b->seeded_from)
+		note_previous_build(b);
 
 	b->k.src = b->src;
 	b->k.out = b->out;
@@ -513,16 +571,26 @@ int build_run(struct job *j, json_t *result)
 	b.config_text = json_string_value(json_object_get(json_object_get(j->spec, "config"), "text"));
 	b.commit = json_string_value(json_object_get(j->spec, "commit"));
 	rc = build_prepare(&b);
-	if (!rc) {
+	if (!rc)
 		rc = build_make(&b);
-		build_dir_built(b.out);
-		build_dir_prune(j->opts, j->opts->build_dirs);
-	}
 	if (!rc)
 		rc = build_judge(&b, result);
 	if (!rc) {
+		note_unchanged(&b, result);
 		build_keep_outputs(&b, result);
+		if (!job_status_is(b.status, STATUS_PASS))
+			json_object_del(result, "unchanged_since");
 		build_fill_result(&b, result);
+	}
+	/* Whatever make did, the directory now holds this job's outputs (the job's own error kept for its result). */
+	if (b.out && b.log_path) {
+		char *why = rc ? xstrdup(err_msg()) : NULL;
+
+		build_dir_built(b.out, j->id, rc ? "ERROR" : b.status, b.info.commit);
+		build_dir_prune(j->opts, j->opts->build_dirs);
+		if (why)
+			err_set(rc, "%s", why);
+		free(why);
 	}
 	build_release(&b);
 	return rc;

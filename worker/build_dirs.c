@@ -42,6 +42,13 @@ static char *config_dir_name(const char *hash)
 	return n == HASH_CHARS ? xstrdup(name) : NULL;
 }
 
+static bool is_config_dir_name(const char *name)
+{
+	size_t n = strspn(name, "0123456789abcdef");
+
+	return n == HASH_CHARS && name[n] == '\0';
+}
+
 /* The directory built last under parent, or NULL. */
 static char *last_built(const char *parent)
 {
@@ -71,11 +78,16 @@ static int seed_copy(const char *seed, const char *dir)
 	const char *cp[] = { "cp", "-a", "--reflink=auto", seed, tmp, NULL };
 	int rc = 0;
 
+	char *stamp = xasprintf("%s/" BUILT_STAMP, tmp);
+
 	proc_run_simple(rm, NULL, COPY_TIMEOUT_S);
-	if (proc_run_simple(cp, NULL, COPY_TIMEOUT_S) != 0 || rename(tmp, dir) != 0) {
+	/* The copy holds the seed's outputs, not a build of its own config: no stamp until it is built. */
+	if (proc_run_simple(cp, NULL, COPY_TIMEOUT_S) != 0 || (unlink(stamp) != 0 && errno != ENOENT) ||
+	    rename(tmp, dir) != 0) {
 		rc = err_set(KM_EIO, "could not copy build directory %s to %s", seed, dir);
 		proc_run_simple(rm, NULL, COPY_TIMEOUT_S);
 	}
+	free(stamp);
 	free(tmp);
 	return rc;
 }
@@ -117,12 +129,14 @@ int build_dir_open(const struct worker_opts *o, const char *tree_key, const char
 	return rc;
 }
 
-void build_dir_built(const char *dir)
+void build_dir_built(const char *dir, long job_id, const char *status, const char *commit)
 {
 	char *stamp = xasprintf("%s/" BUILT_STAMP, dir), *parent = xstrdup(dir), *slash = strrchr(parent, '/');
+	char *line = xasprintf("%ld %s %s\n", job_id, status ? status : "ERROR", commit && *commit ? commit : "-");
 
-	if (fs_write_file(stamp, "", 0) != 0)
+	if (fs_write_file(stamp, line, strlen(line)) != 0)
 		log_warn("%s", err_msg());
+	free(line);
 	if (slash) {
 		char *last;
 
@@ -135,6 +149,21 @@ void build_dir_built(const char *dir)
 	err_clear();
 	free(stamp);
 	free(parent);
+}
+
+int build_dir_last_build(const char *dir, struct build_dir_last *last)
+{
+	char *stamp = xasprintf("%s/" BUILT_STAMP, dir), *text = NULL;
+	size_t len;
+	int rc = fs_read_file(stamp, 256, &text, &len);
+
+	memset(last, 0, sizeof(*last));
+	if (!rc && (sscanf(text, "%ld %15s %40s", &last->job_id, last->status, last->commit) != 3 ||
+		    last->job_id <= 0))
+		rc = err_set(KM_ENOTFOUND, "%s does not name a build", stamp);
+	free(text);
+	free(stamp);
+	return rc;
 }
 
 struct kept_dir {
@@ -191,7 +220,13 @@ void build_dir_prune(const struct worker_opts *o, long keep)
 		char *stamp = xasprintf("%s/" BUILT_STAMP, dirs[i]);
 		struct stat st;
 
-		if (stat(stamp, &st) == 0) {
+		/* Only config directories (named by a hash): never the tree's own subdirectories. */
+		if (!is_config_dir_name(strrchr(dirs[i], '/') + 1)) {
+			free(stamp);
+			continue;
+		}
+		/* A copy whose first build never ended has no stamp: its own age counts. */
+		if (stat(stamp, &st) == 0 || stat(dirs[i], &st) == 0) {
 			kept[nkept].path = dirs[i];
 			kept[nkept++].built = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
 		}

@@ -2,6 +2,8 @@
 #ifndef KM_BUILD_DIRS_H
 #define KM_BUILD_DIRS_H
 
+#include <stddef.h>
+
 struct worker_opts;
 
 /*
@@ -21,8 +23,21 @@ struct worker_opts;
 int build_dir_open(const struct worker_opts *o, const char *tree_key, const char *arch, const char *matrix_key,
 		   const char *hash, char **out, char **seeded_from);
 
-/* After a build in dir: it is the one new configs of its ARCH-MATRIX are seeded from, and the newest to keep. */
-void build_dir_built(const char *dir);
+/*
+ * After build job job_id ended with status in dir, at commit: its outputs
+ * are the ones there now, it is the one new configs of its ARCH-MATRIX are
+ * seeded from, and the newest to keep.
+ */
+void build_dir_built(const char *dir, long job_id, const char *status, const char *commit);
+
+/* The build whose outputs a build directory holds. */
+struct build_dir_last {
+	long job_id;
+	char status[16]; /* PASS, FAIL or ERROR */
+	char commit[41];
+};
+/* 0, or KM_ENOTFOUND for a directory not built yet (a new one, or a copy before its first build). */
+int build_dir_last_build(const char *dir, struct build_dir_last *last);
 
 /*
  * Removes every build directory of the worker but the keep most recently

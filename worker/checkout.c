@@ -185,6 +185,79 @@ void checkout_info_release(struct checkout_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
+static int commit_tree(git_repository *repo, const char *hex, git_tree **tree)
+{
+	git_oid oid;
+	git_commit *c = NULL;
+	int rc = 0;
+
+	if (git_oid_fromstr(&oid, hex) != 0 || git_commit_lookup(&c, repo, &oid) != 0 || git_commit_tree(tree, c) != 0)
+		rc = err_set(KM_ENOTFOUND, "commit %s is not in the clone", hex);
+	git_commit_free(c);
+	return rc;
+}
+
+static char delta_status(git_delta_t t)
+{
+	switch (t) {
+	case GIT_DELTA_ADDED:
+		return 'A';
+	case GIT_DELTA_DELETED:
+		return 'D';
+	case GIT_DELTA_MODIFIED:
+		return 'M';
+	case GIT_DELTA_RENAMED:
+	case GIT_DELTA_COPIED:
+		return 'R';
+	default:
+		return 'T';
+	}
+}
+
+int checkout_changed_files(const char *dir, const char *from, const char *to, size_t max,
+			   struct checkout_change **out, size_t *n)
+{
+	git_repository *repo = NULL;
+	git_tree *a = NULL, *b = NULL;
+	git_diff *diff = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (git_repository_open(&repo, dir) != 0)
+		return git_fail("open");
+	rc = commit_tree(repo, from, &a);
+	if (!rc)
+		rc = commit_tree(repo, to, &b);
+	if (!rc && git_diff_tree_to_tree(&diff, repo, a, b, NULL) != 0)
+		rc = git_fail("diff");
+	if (!rc && git_diff_num_deltas(diff) > max)
+		rc = err_set(KM_ETOOBIG, "%zu files differ between %.12s and %.12s (more than %zu)",
+			     git_diff_num_deltas(diff), from, to, max);
+	if (!rc) {
+		*n = git_diff_num_deltas(diff);
+		*out = xcalloc(*n + 1, sizeof(**out));
+		for (size_t i = 0; i < *n; i++) {
+			const git_diff_delta *d = git_diff_get_delta(diff, i);
+
+			(*out)[i].path = xstrdup(d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path);
+			(*out)[i].status = delta_status(d->status);
+		}
+	}
+	git_diff_free(diff);
+	git_tree_free(a);
+	git_tree_free(b);
+	git_repository_free(repo);
+	return rc;
+}
+
+void checkout_changes_free(struct checkout_change *c, size_t n)
+{
+	for (size_t i = 0; c && i < n; i++)
+		free(c[i].path);
+	free(c);
+}
+
 static int lookup_commit(git_repository *repo, const char *hex, git_oid *oid)
 {
 	git_object *o = NULL;

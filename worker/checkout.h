@@ -21,6 +21,20 @@ struct checkout_info {
 int checkout_tree(const char *url, const char *dir, const char *ref, const char *commit, struct checkout_info *out);
 void checkout_info_release(struct checkout_info *info);
 
+/* A file that differs between two commits: its path (the new one, or the old one when deleted). */
+struct checkout_change {
+	char *path;
+	char status; /* 'A' added, 'D' deleted, 'M' modified, 'R' renamed or copied, 'T' type changed */
+};
+/*
+ * The files that differ between commits from and to of the clone in dir.
+ * KM_ETOOBIG when more than max do (the caller then treats every file as
+ * changed). Release with checkout_changes_free().
+ */
+int checkout_changed_files(const char *dir, const char *from, const char *to, size_t max,
+			   struct checkout_change **out, size_t *n);
+void checkout_changes_free(struct checkout_change *c, size_t n);
+
 struct checkout_commit {
 	char id[41];
 	char *subject, *author; /* author: "Name <address>" */

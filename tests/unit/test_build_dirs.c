@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "worker.h"
 #include "xalloc.h"
 
+#define COMMIT "0123456789abcdef0123456789abcdef01234567"
 #define HASH_A "aaaaaaaaaaaaaaaa0123456789abcdef0123456789abcdef0123456789abcdef"
 #define HASH_B "bbbbbbbbbbbbbbbb0123456789abcdef0123456789abcdef0123456789abcdef"
 #define HASH_C "cccccccccccccccc0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -105,20 +107,38 @@ static void test_new_dir_seeded_from_last_built(void **state)
 
 	write_in(a, "vmlinux.o", "object of A");
 	usleep(20000);
-	build_dir_built(a);
+	build_dir_built(a, 11, "PASS", COMMIT);
 	b = open_dir(f, HASH_B, &seeded);
 	assert_string_equal(seeded, "aaaaaaaaaaaaaaaa");
 	free(seeded);
 	assert_true(exists_in(b, "vmlinux.o"));
+	/* The copy holds A's outputs, not a build of B: it names no build until it is built. */
+	{
+		struct build_dir_last last;
+
+		assert_int_equal(build_dir_last_build(b, &last), KM_ENOTFOUND);
+		err_clear();
+		assert_int_equal(build_dir_last_build(a, &last), 0);
+		assert_int_equal(last.job_id, 11);
+		assert_string_equal(last.status, "PASS");
+		assert_string_equal(last.commit, COMMIT);
+	}
 	obj_a = xasprintf("%s/vmlinux.o", a);
 	obj_b = xasprintf("%s/vmlinux.o", b);
 	assert_memory_equal(&(struct timespec[]){ mtime_of(obj_a) }, &(struct timespec[]){ mtime_of(obj_b) },
 			    sizeof(struct timespec));
 	/* What B's build changes is B's alone. */
 	write_in(b, "vmlinux.o", "object of B");
-	build_dir_built(b);
+	build_dir_built(b, 12, "FAIL", COMMIT);
 	again = open_dir(f, HASH_A, &seeded);
 	assert_null(seeded);
+	{
+		struct build_dir_last last;
+
+		assert_int_equal(build_dir_last_build(b, &last), 0);
+		assert_int_equal(last.job_id, 12);
+		assert_string_equal(last.status, "FAIL");
+	}
 	assert_string_equal(again, a);
 	{
 		char *text = NULL;
@@ -144,15 +164,15 @@ static void test_prune_keeps_newest(void **state)
 
 	assert_int_equal(fs_mkdirs(tree), 0);
 	write_in(tree, "Makefile", "# the tree\n");
-	build_dir_built(a);
+	build_dir_built(a, 11, "PASS", COMMIT);
 	usleep(20000);
 	b = open_dir(f, HASH_B, &seeded);
 	free(seeded);
-	build_dir_built(b);
+	build_dir_built(b, 12, "FAIL", COMMIT);
 	usleep(20000);
 	c = open_dir(f, HASH_C, &seeded);
 	free(seeded);
-	build_dir_built(c);
+	build_dir_built(c, 13, "PASS", COMMIT);
 	/* A directory never built (a copy that did not finish its first build) has no stamp: left alone. */
 	build_dir_prune(&f->opts, 2);
 	assert_int_equal(access(a, F_OK), -1);

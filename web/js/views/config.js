@@ -106,7 +106,14 @@ function ownershipTable(list) {
 			h('td', null, h('span', { class: `owner o-${o.owner}` }, o.owner)), h('td', { class: 'small' }, o.evidence || '')))));
 }
 
-function bootsCard(boots) {
+/* A boot not run for this job: shared with another variant, or taken from an earlier run's unchanged build. */
+function sharedLabel(b, runId) {
+	if (!b.same_boot_as)
+		return null;
+	return b.same_boot_run && b.same_boot_run !== runId ? `from run ${b.same_boot_run}` : 'shared';
+}
+
+function bootsCard(boots, runId) {
 	if (!boots.length)
 		return section('Boots', emptyNote('This matrix does not boot, or the build has not finished.'));
 	if (boots.every((b) => b.status === 'SKIP' || b.status === 'MISS'))
@@ -122,7 +129,7 @@ function bootsCard(boots) {
 				return h('tr', { dataset: { variant: b.variant } }, h('td', null, h('b', null, b.variant)), h('td', null, badge(b.status)),
 					h('td', null, subj ? h('span', { class: `owner o-${subj.owner}` }, subj.owner) : '—'),
 					h('td', null, ctl ? h('span', { class: `owner o-${ctl.owner}` }, ctl.owner) : '—'),
-					h('td', null, b.same_boot_as ? 'shared' : duration(b.wall_s)), h('td', { class: 'small' }, b.message || ''));
+					h('td', null, sharedLabel(b, runId) || duration(b.wall_s)), h('td', { class: 'small' }, b.message || ''));
 			}))));
 	for (const b of boots) {
 		/* Console details: scalars and short lists; the ranges are the ownership table already. */
@@ -133,7 +140,7 @@ function bootsCard(boots) {
 		const con = b.artifacts && b.artifacts['console.log'] !== undefined;
 		/* A boot shared with an earlier variant shows that boot's console and artifacts. */
 		const booted = b.same_boot_as || b.job_id;
-		const whose = b.same_boot_as ? ` of ${b.same_boot_variant}` : '';
+		const whose = b.same_boot_as ? ` of ${b.same_boot_variant}${sharedLabel(b, runId) === 'shared' ? '' : ` in run ${b.same_boot_run}`}` : '';
 		const d = h('details', { class: 'boot', dataset: { variant: b.variant } },
 			h('summary', null, h('b', null, b.variant), ' ', badge(b.status), ' ',
 				h('span', { class: 'muted' }, con ? `console log${whose}, ${bytes(b.artifacts['console.log'])}` : 'no console log')));
@@ -229,6 +236,7 @@ function buildSection(build) {
 		kv([['Worker', build.worker], ['Wall time', duration(build.wall_s)], ['CPU time', duration(build.cpu_s)],
 			['ccache hit rate', rate], ['Warnings', build.warnings], ['Log lines', build.log_lines],
 			['Attempts', build.attempts], ['Make', build.make_cmd ? h('code', null, build.make_cmd) : null],
+			['Boot inputs', build.unchanged_since ? `unchanged since build job ${build.unchanged_since}: its boots count for this one` : null],
 			['Artifacts', artifactLinks(build.job_id, build.artifacts)]]));
 	return card;
 }
@@ -368,7 +376,7 @@ async function draw(id, data, root, ctx, state) {
 	const cfgCard = section('.config');
 	replace(root, headParts(id, cfg, run, axes, st, requests), buildSection(build), sizesCard(run, id, build),
 		errorsSection(errors, build, base), findingsSection(data.findings || []), logCard, reproCard, cfgCard,
-		bootsCard(boots));
+		bootsCard(boots, cfg.run_id));
 
 	const arts = build?.artifacts || {};
 	const logP = arts['build.log'] !== undefined ? api.artifact(build.job_id, 'build.log') : Promise.resolve(null);
