@@ -302,7 +302,8 @@ static void build_release(struct build *b)
  * the files that differ between its commit and this one: then this build
  * makes the same objects (only the kernel's version string is new) and the
  * server may take that build's boots for this one's. Only plain sources may
- * differ (build_deps_plain_source), added, modified or deleted, not renamed.
+ * differ (build_deps_plain_source), added, modified or deleted, not renamed;
+ * the same commit built again boots again.
  */
 static void note_previous_build(struct build *b)
 {
@@ -317,8 +318,10 @@ static void note_previous_build(struct build *b)
 		err_clear();
 		return;
 	}
-	if (strcmp(last.commit, b->info.commit) != 0 &&
-	    checkout_changed_files(b->src, last.commit, b->info.commit, CHANGED_FILES_MAX, &changes, &n) != 0) {
+	/* A run of the same commit again is a request to boot again (a flaky boot is checked that way). */
+	if (strcmp(last.commit, b->info.commit) == 0)
+		return;
+	if (checkout_changed_files(b->src, last.commit, b->info.commit, CHANGED_FILES_MAX, &changes, &n) != 0) {
 		log_info("job=%ld boots run again: %s", b->job->id, err_msg());
 		err_clear();
 		return;
