@@ -207,9 +207,9 @@ static int view_etag(struct db *db, const struct view_cache *views, const struct
 static void cached_view(struct server *s, struct db *db, struct http_req *req, struct http_resp *resp,
 			void (*render)(struct server *, struct db *, struct http_req *, struct http_resp *))
 {
-	char *key = NULL, *etag = NULL, *body = NULL;
+	char *key = NULL, *etag = NULL;
 	const char *have = http_header(req, "If-None-Match");
-	size_t len = 0;
+	struct view_body *body;
 	long id, base = 0;
 
 	if (!s->views || api_param_id(req, 0, &id) || query_long(req, "base", 1, 0x7fffffffL, 0, &base) ||
@@ -219,8 +219,9 @@ static void cached_view(struct server *s, struct db *db, struct http_req *req, s
 	}
 	if (have && strstr(have, etag)) {
 		resp->status = 304;
-	} else if (view_cache_get(s->views, key, etag, &body, &len)) {
-		http_resp_body(resp, 200, "application/json", body, len);
+	} else if ((body = view_cache_get(s->views, key, etag))) {
+		http_resp_shared(resp, 200, "application/json", view_body_data(body), view_body_len(body),
+				 view_body_release, body);
 	} else {
 		render(s, db, req, resp);
 		if (resp->status != 200)

@@ -62,13 +62,36 @@ int http_status_for(int code)
 	}
 }
 
-void http_resp_body(struct http_resp *r, int status, const char *content_type, char *body, size_t len)
+static void drop_body(struct http_resp *r)
 {
 	free(r->body);
+	r->body = NULL;
+	if (r->body_release)
+		r->body_release(r->body_owner);
+	r->shared = NULL;
+	r->body_release = NULL;
+	r->body_owner = NULL;
+}
+
+void http_resp_body(struct http_resp *r, int status, const char *content_type, char *body, size_t len)
+{
+	drop_body(r);
 	r->status = status;
 	r->content_type = content_type;
 	r->body = body;
 	r->body_len = len;
+}
+
+void http_resp_shared(struct http_resp *r, int status, const char *content_type, const char *body, size_t len,
+		      void (*release)(void *owner), void *owner)
+{
+	drop_body(r);
+	r->status = status;
+	r->content_type = content_type;
+	r->shared = body;
+	r->body_len = len;
+	r->body_release = release;
+	r->body_owner = owner;
 }
 
 void http_resp_json(struct http_resp *r, int status, json_t *json)
@@ -94,6 +117,14 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 	if (r->fd >= 0) {
 		resp = MHD_create_response_from_fd64(r->fd_size, r->fd);
 		r->fd = -1; /* MHD closes it */
+	} else if (r->shared) {
+		/* MHD calls the release once the response is gone, even when it is never sent. */
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(r->body_len, (void *)r->shared,
+									     r->body_release, r->body_owner);
+		if (resp) {
+			r->shared = NULL;
+			r->body_release = NULL;
+		}
 	} else {
 		resp = MHD_create_response_from_buffer(r->body_len, r->body ? r->body : (char *)"",
 						       r->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
@@ -123,7 +154,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_re
 
 static void resp_release(struct http_resp *r)
 {
-	free(r->body);
+	drop_body(r);
 	free(r->extra_header);
 	if (r->fd >= 0)
 		close(r->fd);

@@ -33,6 +33,9 @@ struct http_resp {
 	const char *content_type; /* a static string */
 	char *body;               /* owned; freed after sending */
 	size_t body_len;
+	const char *shared;       /* or a body someone else owns: sent as is, then body_release(body_owner) */
+	void (*body_release)(void *owner);
+	void *body_owner;
 	int fd;                   /* >= 0: send this file instead of body (closed after) */
 	uint64_t fd_size;
 	bool no_store;            /* Cache-Control: no-store */
@@ -46,6 +49,9 @@ void http_resp_json(struct http_resp *r, int status, json_t *json);
 void http_resp_error(struct http_resp *r, int code, const char *msg);
 /* Sets a response that owns body. */
 void http_resp_body(struct http_resp *r, int status, const char *content_type, char *body, size_t len);
+/* Sets a response that sends body without a copy; release(owner) once it is sent or dropped. */
+void http_resp_shared(struct http_resp *r, int status, const char *content_type, const char *body, size_t len,
+		      void (*release)(void *owner), void *owner);
 /* Maps a KM_E error code to an HTTP status: the one place that decides it. */
 int http_status_for(int code);
 

@@ -1,16 +1,23 @@
-/* A small, thread-safe store of rendered views: key -> (etag, body), oldest out first. */
+/* A small, thread-safe store of rendered views: key -> (etag, shared body), oldest out first. */
 #include "view_cache.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "xalloc.h"
 
-struct view {
-	char *key, *etag, *body;
+struct view_body {
+	atomic_long refs;
 	size_t len;
+	char data[];
+};
+
+struct view {
+	char *key, *etag;
+	struct view_body *body;
 };
 
 struct view_cache {
@@ -36,11 +43,29 @@ long view_cache_epoch(const struct view_cache *c)
 	return c->epoch;
 }
 
+const char *view_body_data(const struct view_body *b)
+{
+	return b->data;
+}
+
+size_t view_body_len(const struct view_body *b)
+{
+	return b->len;
+}
+
+void view_body_release(void *p)
+{
+	struct view_body *b = p;
+
+	if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+		free(b);
+}
+
 static void view_clear(struct view *v)
 {
 	free(v->key);
 	free(v->etag);
-	free(v->body);
+	view_body_release(v->body);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -64,23 +89,19 @@ static struct view *find(struct view_cache *c, const char *key)
 	return NULL;
 }
 
-bool view_cache_get(struct view_cache *c, const char *key, const char *etag, char **body, size_t *len)
+struct view_body *view_cache_get(struct view_cache *c, const char *key, const char *etag)
 {
 	struct view *v;
-	bool hit = false;
+	struct view_body *b = NULL;
 
-	*body = NULL;
-	*len = 0;
 	pthread_mutex_lock(&c->lock);
 	v = find(c, key);
 	if (v && strcmp(v->etag, etag) == 0) {
-		*body = xmalloc(v->len + 1);
-		memcpy(*body, v->body, v->len + 1);
-		*len = v->len;
-		hit = true;
+		b = v->body;
+		atomic_fetch_add(&b->refs, 1);
 	}
 	pthread_mutex_unlock(&c->lock);
-	return hit;
+	return b;
 }
 
 void view_cache_put(struct view_cache *c, const char *key, const char *etag, const char *body, size_t len)
@@ -98,9 +119,10 @@ void view_cache_put(struct view_cache *c, const char *key, const char *etag, con
 	view_clear(v);
 	v->key = xstrdup(key);
 	v->etag = xstrdup(etag);
-	v->body = xmalloc(len + 1);
-	memcpy(v->body, body, len);
-	v->body[len] = '\0';
-	v->len = len;
+	v->body = xmalloc(sizeof(*v->body) + len + 1);
+	atomic_init(&v->body->refs, 1);
+	memcpy(v->body->data, body, len);
+	v->body->data[len] = '\0';
+	v->body->len = len;
 	pthread_mutex_unlock(&c->lock);
 }

@@ -180,6 +180,7 @@ static bool config_objects(const char *out, struct pathset *s)
 	}
 	err_clear();
 	free(order);
+	free(path);
 	qsort(s->v, s->n, sizeof(*s->v), by_str);
 	return true;
 }
