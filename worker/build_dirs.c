@@ -17,9 +17,10 @@
 #include "worker.h"
 #include "xalloc.h"
 
-#define HASH_CHARS 16           /* of the config's sha256: unique among the configs one worker keeps */
-#define BUILT_STAMP ".km-built" /* in a config's directory: its mtime is the last build's end */
-#define LAST_FILE ".km-last"    /* in ARCH-MATRIX: the name of the directory built last */
+#define HASH_CHARS 16            /* of the config's sha256: unique among the configs one worker keeps */
+#define WORK_DIR "build"         /* in ARCH-MATRIX: the one directory builds run in */
+#define BUILT_STAMP ".km-built"  /* in a config's directory: job, status, commit; its mtime the build's end */
+#define CONFIG_FILE ".km-config" /* in a config's directory: the hash (16 digits) of the config it holds */
 #define COPY_TIMEOUT_S 900
 
 static bool is_dir(const char *path)
@@ -49,53 +50,116 @@ static bool is_config_dir_name(const char *name)
 	return n == HASH_CHARS && name[n] == '\0';
 }
 
-/* The directory built last under parent, or NULL. */
-static char *last_built(const char *parent)
+static char *file_in(const char *dir, const char *name)
 {
-	char *file = xasprintf("%s/" LAST_FILE, parent), *name = NULL, *dir = NULL;
-	size_t len;
-
-	if (fs_read_file(file, 64, &name, &len) == 0) {
-		name[strcspn(name, "\n")] = '\0';
-		if (*name && !strchr(name, '/'))
-			dir = xasprintf("%s/%s", parent, name);
-		if (dir && !is_dir(dir)) {
-			free(dir);
-			dir = NULL;
-		}
-	}
-	err_clear();
-	free(name);
-	free(file);
-	return dir;
+	return xasprintf("%s/%s", dir, name);
 }
 
-/* cp -a seed to a temporary name, then renames it: a copy cut short is never taken for a build directory. */
-static int seed_copy(const char *seed, const char *dir)
+/* The config the directory holds (its hash's 16 digits), or NULL. */
+static char *held_config(const char *dir)
 {
-	char *tmp = xasprintf("%s.seeding", dir);
-	const char *rm[] = { "rm", "-rf", "--one-file-system", tmp, NULL };
-	const char *cp[] = { "cp", "-a", "--reflink=auto", seed, tmp, NULL };
+	char *path = file_in(dir, CONFIG_FILE), *text = NULL;
+	size_t len;
+
+	if (fs_read_file(path, 64, &text, &len) == 0) {
+		text[strcspn(text, "\n")] = '\0';
+		if (!is_config_dir_name(text)) {
+			free(text);
+			text = NULL;
+		}
+	} else {
+		text = NULL;
+	}
+	err_clear();
+	free(path);
+	return text;
+}
+
+static int hold_config(const char *dir, const char *name)
+{
+	char *path = file_in(dir, CONFIG_FILE);
+	int rc = fs_write_file(path, name, strlen(name));
+
+	free(path);
+	return rc;
+}
+
+static int remove_tree(const char *path)
+{
+	const char *rm[] = { "rm", "-rf", "--one-file-system", path, NULL };
+
+	return proc_run_simple(rm, NULL, COPY_TIMEOUT_S) == 0 ? 0 : err_set(KM_EIO, "could not remove %s", path);
+}
+
+static int move_dir(const char *from, const char *to)
+{
+	if (is_dir(to) && remove_tree(to) != 0)
+		return KM_EIO;
+	if (rename(from, to) != 0)
+		return err_set(KM_EIO, "could not rename %s to %s: %s", from, to, strerror(errno));
+	return 0;
+}
+
+/* cp -a to a temporary name, then renamed: a copy cut short is never taken for a config's directory. */
+static int keep_copy(const char *from, const char *to)
+{
+	char *tmp = xasprintf("%s.copying", to);
+	const char *cp[] = { "cp", "-a", "--reflink=auto", from, tmp, NULL };
 	int rc = 0;
 
-	char *stamp = xasprintf("%s/" BUILT_STAMP, tmp);
-
-	proc_run_simple(rm, NULL, COPY_TIMEOUT_S);
-	/* The copy holds the seed's outputs, not a build of its own config: no stamp until it is built. */
-	if (proc_run_simple(cp, NULL, COPY_TIMEOUT_S) != 0 || (unlink(stamp) != 0 && errno != ENOENT) ||
-	    rename(tmp, dir) != 0) {
-		rc = err_set(KM_EIO, "could not copy build directory %s to %s", seed, dir);
-		proc_run_simple(rm, NULL, COPY_TIMEOUT_S);
-	}
-	free(stamp);
+	remove_tree(tmp);
+	if (proc_run_simple(cp, NULL, COPY_TIMEOUT_S) != 0)
+		rc = err_set(KM_EIO, "could not copy build directory %s to %s", from, to);
+	if (!rc)
+		rc = move_dir(tmp, to);
+	if (rc)
+		remove_tree(tmp);
 	free(tmp);
+	return rc;
+}
+
+/*
+ * The working directory starts the config name: its own kept directory when
+ * there is one (the one in place kept under its own hash), else the one in
+ * place goes on from where it is (a copy of it kept under its hash when it
+ * was built), not yet a build of name.
+ */
+static int switch_to(const char *parent, const char *work, const char *name, char **seeded_from)
+{
+	char *own = file_in(parent, name), *cur = held_config(work), *stamp = file_in(work, BUILT_STAMP);
+	char *cur_dir = cur ? file_in(parent, cur) : NULL;
+	bool built = access(stamp, F_OK) == 0;
+	int rc = 0;
+
+	if (is_dir(own)) {
+		/* An unbuilt or unnamed directory in place is worth nothing to anyone. */
+		rc = cur && built ? move_dir(work, cur_dir) : remove_tree(work);
+		if (!rc)
+			rc = move_dir(own, work);
+	} else {
+		if (cur && built && keep_copy(work, cur_dir) != 0) {
+			/* Not kept: that config builds from another one's directory next time, slower, not wrong. */
+			log_warn("%s", err_msg());
+			err_clear();
+		}
+		if (unlink(stamp) != 0 && errno != ENOENT)
+			rc = err_set(KM_EIO, "could not remove %s: %s", stamp, strerror(errno));
+		if (!rc)
+			rc = hold_config(work, name);
+		if (!rc && cur && built)
+			*seeded_from = xstrdup(cur);
+	}
+	free(own);
+	free(cur);
+	free(cur_dir);
+	free(stamp);
 	return rc;
 }
 
 int build_dir_open(const struct worker_opts *o, const char *tree_key, const char *arch, const char *matrix_key,
 		   const char *hash, char **out, char **seeded_from)
 {
-	char *name = config_dir_name(hash), *parent, *dir, *seed = NULL;
+	char *name = config_dir_name(hash), *parent, *work, *cur;
 	int rc = 0;
 
 	*out = NULL;
@@ -103,27 +167,16 @@ int build_dir_open(const struct worker_opts *o, const char *tree_key, const char
 	if (!name)
 		return err_set(KM_EINVAL, "build job without a config hash of %d or more hex digits", HASH_CHARS);
 	parent = xasprintf("%s/src/%s/%s-%s", o->work_dir, tree_key, arch, matrix_key);
-	dir = xasprintf("%s/%s", parent, name);
-	if (!is_dir(dir)) {
-		rc = fs_mkdirs(parent);
-		seed = rc ? NULL : last_built(parent);
-		if (seed && seed_copy(seed, dir) != 0) {
-			/* A build from an empty directory is slower, not wrong. */
-			log_warn("%s; building from an empty directory", err_msg());
-			err_clear();
-			free(seed);
-			seed = NULL;
-		}
-		if (!rc && !seed)
-			rc = fs_mkdirs(dir);
-	}
-	if (!rc && seed)
-		*seeded_from = xstrdup(strrchr(seed, '/') + 1);
+	work = file_in(parent, WORK_DIR);
+	rc = fs_mkdirs(work);
+	cur = rc ? NULL : held_config(work);
+	if (!rc && (!cur || strcmp(cur, name) != 0))
+		rc = switch_to(parent, work, name, seeded_from);
 	if (!rc)
-		*out = dir;
+		*out = work;
 	else
-		free(dir);
-	free(seed);
+		free(work);
+	free(cur);
 	free(parent);
 	free(name);
 	return rc;
@@ -131,24 +184,14 @@ int build_dir_open(const struct worker_opts *o, const char *tree_key, const char
 
 void build_dir_built(const char *dir, long job_id, const char *status, const char *commit)
 {
-	char *stamp = xasprintf("%s/" BUILT_STAMP, dir), *parent = xstrdup(dir), *slash = strrchr(parent, '/');
+	char *stamp = file_in(dir, BUILT_STAMP);
 	char *line = xasprintf("%ld %s %s\n", job_id, status ? status : "ERROR", commit && *commit ? commit : "-");
 
 	if (fs_write_file(stamp, line, strlen(line)) != 0)
 		log_warn("%s", err_msg());
-	free(line);
-	if (slash) {
-		char *last;
-
-		*slash = '\0';
-		last = xasprintf("%s/" LAST_FILE, parent);
-		if (fs_write_file(last, slash + 1, strlen(slash + 1)) != 0)
-			log_warn("%s", err_msg());
-		free(last);
-	}
 	err_clear();
+	free(line);
 	free(stamp);
-	free(parent);
 }
 
 int build_dir_last_build(const char *dir, struct build_dir_last *last)

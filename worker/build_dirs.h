@@ -1,4 +1,4 @@
-/* One persistent build directory per config on a worker, seeded from the one built last, and their pruning. */
+/* One persistent build directory per config on a worker, built in at one fixed path, and their pruning. */
 #ifndef KM_BUILD_DIRS_H
 #define KM_BUILD_DIRS_H
 
@@ -7,27 +7,26 @@
 struct worker_opts;
 
 /*
- * The build directory of the config with this hash, for a tree, arch and
- * matrix: WORK/src/TREE/ARCH-MATRIX/HASH16, two levels below the tree's
- * checkout (WORK/src/TREE/linux) whatever the names, so compiler command
- * lines stay the same and ccache hits across trees, matrices and workers.
+ * The directory to build the config with this hash in, for a tree, arch and
+ * matrix: always WORK/src/TREE/ARCH-MATRIX/build, two levels below the
+ * tree's checkout (WORK/src/TREE/linux) whatever the names, so compiler
+ * command lines stay the same and ccache hits across trees, matrices and
+ * workers. Kbuild (objtool's build above all) records that absolute path, so
+ * a config's outputs are only ever built there: each config's directory is
+ * kept beside it under its hash (ARCH-MATRIX/HASH16) and renamed into place.
  *
- * A config built here before keeps its directory: the next push rebuilds
- * only what the new commit changed for it, without the config switch. A new
- * config's directory starts as a copy of the directory built last under the
- * same ARCH-MATRIX (timestamps kept), so Kbuild rebuilds only what the
- * config difference touches, as one shared directory did. *seeded_from is
- * that directory's name (the caller's string), or NULL when the directory
- * existed or starts empty.
+ * A config built here before gets its own directory back: the next push
+ * rebuilds only what the new commit changed for it, without the config
+ * switch. For a new config the directory of the config built last stays in
+ * place (a copy of it is kept under that config's hash), so Kbuild rebuilds
+ * only what the config difference touches. *seeded_from is that config's
+ * hash (the caller's string), or NULL when the directory is the config's own
+ * or starts empty.
  */
 int build_dir_open(const struct worker_opts *o, const char *tree_key, const char *arch, const char *matrix_key,
 		   const char *hash, char **out, char **seeded_from);
 
-/*
- * After build job job_id ended with status in dir, at commit: its outputs
- * are the ones there now, it is the one new configs of its ARCH-MATRIX are
- * seeded from, and the newest to keep.
- */
+/* After build job job_id ended with status in dir, at commit: its outputs are the ones there now. */
 void build_dir_built(const char *dir, long job_id, const char *status, const char *commit);
 
 /* The build whose outputs a build directory holds. */
@@ -40,9 +39,10 @@ struct build_dir_last {
 int build_dir_last_build(const char *dir, struct build_dir_last *last);
 
 /*
- * Removes every build directory of the worker but the keep most recently
- * built ones. A config whose directory is gone is built in a new copy, so
- * pruning costs time, never a result.
+ * Removes every kept config directory of the worker but the keep most
+ * recently built ones (the directories being built in stay). A config whose
+ * directory is gone is built from another config's, so pruning costs time,
+ * never a result.
  */
 void build_dir_prune(const struct worker_opts *o, long keep);
 

@@ -84,13 +84,28 @@ static bool exists_in(const char *dir, const char *name)
 	return ok;
 }
 
-/* The first config starts empty, two levels below the tree's directory, named by its hash. */
+static char *kept_dir(struct fixture *f, const char *hash)
+{
+	return xasprintf("%s/src/linux/x86_64-cxl-quick/%.16s", f->dir, hash);
+}
+
+static char *read_in(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name), *text = NULL;
+	size_t len;
+
+	assert_int_equal(fs_read_file(path, 100, &text, &len), 0);
+	free(path);
+	return text;
+}
+
+/* Every config is built at one path, two levels below the tree's directory; the first one starts empty. */
 static void test_first_dir_is_empty(void **state)
 {
 	struct fixture *f = *state;
 	char *seeded = (char *)"unset";
 	char *out = open_dir(f, HASH_A, &seeded);
-	char *want = xasprintf("%s/src/linux/x86_64-cxl-quick/aaaaaaaaaaaaaaaa", f->dir);
+	char *want = xasprintf("%s/src/linux/x86_64-cxl-quick/build", f->dir);
 
 	assert_string_equal(out, want);
 	assert_null(seeded);
@@ -99,94 +114,115 @@ static void test_first_dir_is_empty(void **state)
 	free(out);
 }
 
-/* A new config is a copy of the directory built last, timestamps kept; a known config keeps its own. */
-static void test_new_dir_seeded_from_last_built(void **state)
+/*
+ * A new config goes on from the directory in place (a copy of it kept under
+ * the config built there, timestamps kept); a known config gets its own back,
+ * always at the same path.
+ */
+static void test_configs_take_turns(void **state)
 {
 	struct fixture *f = *state;
-	char *seeded = NULL, *a = open_dir(f, HASH_A, &seeded), *b, *again, *obj_a, *obj_b;
+	char *seeded = NULL, *a = open_dir(f, HASH_A, &seeded), *b, *again, *kept_a = kept_dir(f, HASH_A);
+	char *kept_b = kept_dir(f, HASH_B), *text, *obj_a, *obj_kept;
+	struct build_dir_last last;
 
 	write_in(a, "vmlinux.o", "object of A");
 	usleep(20000);
 	build_dir_built(a, 11, "PASS", COMMIT);
 	b = open_dir(f, HASH_B, &seeded);
+	assert_string_equal(b, a);
 	assert_string_equal(seeded, "aaaaaaaaaaaaaaaa");
 	free(seeded);
+	/* B starts from A's outputs, not a build of its own: it names no build until it is built. */
 	assert_true(exists_in(b, "vmlinux.o"));
-	/* The copy holds A's outputs, not a build of B: it names no build until it is built. */
-	{
-		struct build_dir_last last;
-
-		assert_int_equal(build_dir_last_build(b, &last), KM_ENOTFOUND);
-		err_clear();
-		assert_int_equal(build_dir_last_build(a, &last), 0);
-		assert_int_equal(last.job_id, 11);
-		assert_string_equal(last.status, "PASS");
-		assert_string_equal(last.commit, COMMIT);
-	}
-	obj_a = xasprintf("%s/vmlinux.o", a);
-	obj_b = xasprintf("%s/vmlinux.o", b);
-	assert_memory_equal(&(struct timespec[]){ mtime_of(obj_a) }, &(struct timespec[]){ mtime_of(obj_b) },
+	assert_int_equal(build_dir_last_build(b, &last), KM_ENOTFOUND);
+	err_clear();
+	/* A's directory is kept, its stamp and timestamps with it. */
+	assert_int_equal(build_dir_last_build(kept_a, &last), 0);
+	assert_int_equal(last.job_id, 11);
+	assert_string_equal(last.status, "PASS");
+	assert_string_equal(last.commit, COMMIT);
+	obj_a = xasprintf("%s/vmlinux.o", b);
+	obj_kept = xasprintf("%s/vmlinux.o", kept_a);
+	assert_memory_equal(&(struct timespec[]){ mtime_of(obj_a) }, &(struct timespec[]){ mtime_of(obj_kept) },
 			    sizeof(struct timespec));
 	/* What B's build changes is B's alone. */
 	write_in(b, "vmlinux.o", "object of B");
 	build_dir_built(b, 12, "FAIL", COMMIT);
 	again = open_dir(f, HASH_A, &seeded);
 	assert_null(seeded);
-	{
-		struct build_dir_last last;
-
-		assert_int_equal(build_dir_last_build(b, &last), 0);
-		assert_int_equal(last.job_id, 12);
-		assert_string_equal(last.status, "FAIL");
-	}
 	assert_string_equal(again, a);
-	{
-		char *text = NULL;
-		size_t len;
-
-		assert_int_equal(fs_read_file(obj_a, 100, &text, &len), 0);
-		assert_string_equal(text, "object of A");
-		free(text);
-	}
+	assert_int_equal(build_dir_last_build(again, &last), 0);
+	assert_int_equal(last.job_id, 11);
+	text = read_in(again, "vmlinux.o");
+	assert_string_equal(text, "object of A");
+	free(text);
+	/* B's went aside, under its hash. */
+	assert_int_equal(build_dir_last_build(kept_b, &last), 0);
+	assert_int_equal(last.job_id, 12);
+	text = read_in(kept_b, "vmlinux.o");
+	assert_string_equal(text, "object of B");
+	free(text);
+	assert_false(exists_in(f->dir, "src/linux/x86_64-cxl-quick/aaaaaaaaaaaaaaaa"));
+	/* The config in place again: nothing moves. */
+	free(again);
+	again = open_dir(f, HASH_A, &seeded);
+	assert_null(seeded);
 	free(obj_a);
-	free(obj_b);
+	free(obj_kept);
+	free(kept_a);
+	free(kept_b);
 	free(again);
 	free(a);
 	free(b);
 }
 
-/* Pruning keeps the most recently built ones, across trees and matrices. */
+/* A directory in place that was never built (a build cut short) is not kept. */
+static void test_unbuilt_not_kept(void **state)
+{
+	struct fixture *f = *state;
+	char *seeded = NULL, *a = open_dir(f, HASH_A, &seeded), *b, *kept_a = kept_dir(f, HASH_A);
+
+	b = open_dir(f, HASH_B, &seeded);
+	assert_null(seeded);
+	assert_int_equal(access(kept_a, F_OK), -1);
+	free(kept_a);
+	free(a);
+	free(b);
+}
+
+/* Pruning keeps the most recently built configs' directories, never the one in place or the tree. */
 static void test_prune_keeps_newest(void **state)
 {
 	struct fixture *f = *state;
-	char *seeded = NULL, *a = open_dir(f, HASH_A, &seeded), *b, *c;
-	char *tree = xasprintf("%s/src/linux/linux", f->dir);
+	char *seeded = NULL, *work = open_dir(f, HASH_A, &seeded), *tree = xasprintf("%s/src/linux/linux", f->dir);
+	char *ka = kept_dir(f, HASH_A), *kb = kept_dir(f, HASH_B);
 
 	assert_int_equal(fs_mkdirs(tree), 0);
 	write_in(tree, "Makefile", "# the tree\n");
-	build_dir_built(a, 11, "PASS", COMMIT);
+	build_dir_built(work, 11, "PASS", COMMIT);
 	usleep(20000);
-	b = open_dir(f, HASH_B, &seeded);
+	free(open_dir(f, HASH_B, &seeded));
 	free(seeded);
-	build_dir_built(b, 12, "FAIL", COMMIT);
+	build_dir_built(work, 12, "FAIL", COMMIT);
 	usleep(20000);
-	c = open_dir(f, HASH_C, &seeded);
+	free(open_dir(f, HASH_C, &seeded));
 	free(seeded);
-	build_dir_built(c, 13, "PASS", COMMIT);
-	/* A directory never built (a copy that did not finish its first build) has no stamp: left alone. */
-	build_dir_prune(&f->opts, 2);
-	assert_int_equal(access(a, F_OK), -1);
-	assert_int_equal(access(b, F_OK), 0);
-	assert_int_equal(access(c, F_OK), 0);
+	build_dir_built(work, 13, "PASS", COMMIT);
+	/* Kept: A (built first), B; in place: C. */
+	assert_int_equal(access(ka, F_OK), 0);
+	assert_int_equal(access(kb, F_OK), 0);
 	build_dir_prune(&f->opts, 1);
-	assert_int_equal(access(b, F_OK), -1);
-	assert_int_equal(access(c, F_OK), 0);
-	/* The tree's checkout beside them is never a build directory. */
+	assert_int_equal(access(ka, F_OK), -1);
+	assert_int_equal(access(kb, F_OK), 0);
+	assert_true(exists_in(work, ".km-built"));
+	build_dir_prune(&f->opts, 1);
+	assert_int_equal(access(kb, F_OK), 0);
 	assert_true(exists_in(tree, "Makefile"));
 	free(tree);
-	free(a);
-	free(b);
-	free(c);
+	free(ka);
+	free(kb);
+	free(work);
 }
 
 /* A hash too short for a directory name is refused with a reason. */
@@ -235,7 +271,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_first_dir_is_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_new_dir_seeded_from_last_built, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_configs_take_turns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unbuilt_not_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_keeps_newest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_hash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_written_only_when_changed, setup, teardown),
