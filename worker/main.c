@@ -95,7 +95,7 @@ static int parse_args(int argc, char **argv, struct worker_opts *opts, char **to
 	/* A boot needs one CPU (QEMU TCG, -smp 1): with two or more, one boots while make uses them all. */
 	opts->boot_slots = cpus >= 2 ? 1 : 0;
 	opts->boot_stages = 16;
-	/* The full cxl-dax-hmem matrix has 81 configs; one directory of it is about SIZE_MB MB. */
+	/* The full cxl-dax-hmem matrix has 81 configs; one directory of it is about 180 MB. */
 	opts->build_dirs = 128;
 	opts->kconfig_batch = true;
 	opts->build_timeout_s = 3600;
