@@ -1,4 +1,4 @@
-/* Per-config build directories: where each config is built, how a new one starts, and which ones stay. */
+/* Per-config build directories: one fixed place to build in, the others kept beside it, and which ones stay. */
 #define _GNU_SOURCE
 #include "build_dirs.h"
 
@@ -252,7 +252,7 @@ void build_dir_prune(const struct worker_opts *o, long keep)
 	size_t ntrees = 0, ngroups = 0, ndirs = 0, cap_t = 0, cap_g = 0, cap_d = 0, nkept = 0;
 	struct kept_dir *kept = NULL;
 
-	/* WORK/src/TREE/ARCH-MATRIX/HASH, each with its stamp once built. */
+	/* The kept WORK/src/TREE/ARCH-MATRIX/HASH16, each with its stamp once built; never ARCH-MATRIX/build. */
 	list_subdirs(src, &trees, &ntrees, &cap_t);
 	for (size_t i = 0; i < ntrees; i++)
 		list_subdirs(trees[i], &groups, &ngroups, &cap_g);
@@ -277,10 +277,9 @@ void build_dir_prune(const struct worker_opts *o, long keep)
 	}
 	qsort(kept, nkept, sizeof(*kept), by_built_desc);
 	for (size_t i = keep > 0 ? (size_t)keep : 0; i < nkept; i++) {
-		const char *rm[] = { "rm", "-rf", "--one-file-system", kept[i].path, NULL };
-
-		if (proc_run_simple(rm, NULL, COPY_TIMEOUT_S) == 0)
+		if (remove_tree(kept[i].path) == 0)
 			log_debug("build directory %s pruned", kept[i].path);
+		err_clear();
 	}
 	for (size_t i = 0; i < ntrees; i++)
 		free(trees[i]);
