@@ -377,7 +377,7 @@ static int build_prepare(struct build *b)
 		return rc;
 	b->config_path = xasprintf("%s/.config", b->out);
 	if (b->seeded_from)
-		log_info("job=%ld build directory %s starts as a copy of %s", j->id, b->out, b->seeded_from);
+		log_info("job=%ld build directory %s goes on from config %s (kept aside)", j->id, b->out, b->seeded_from);
 	rc = checkout_tree(json_string_value(json_object_get(b->tree, "url")), b->src,
 				   json_string_value(json_object_get(spec, "ref")), b->commit, &b->info);
 	if (rc)
