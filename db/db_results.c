@@ -12,7 +12,7 @@ int db_build_record(struct db *db, const struct db_build_result *b)
 		       "INSERT OR REPLACE INTO builds (job_id, config_id, worker_id, status, message, wall_s, cpu_s,"
 		       " ccache_hits, ccache_misses, ccache_remote_hits, warnings, log_lines, make_cmd, unchanged_since,"
 		       " finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       "llIttddlllllIIi", b->job_id, b->config_id, b->worker_id, b->status, b->message, b->wall_s,
+		       "llIttddllllltIi", b->job_id, b->config_id, b->worker_id, b->status, b->message, b->wall_s,
 		       b->cpu_s, b->ccache_hits, b->ccache_misses, b->ccache_remote_hits, b->warnings, b->log_lines,
 		       b->make_cmd, b->unchanged_since, db_now());
 }
