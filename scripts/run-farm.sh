@@ -7,7 +7,7 @@
 # Usage: scripts/run-farm.sh [--full] [--matrix=NAME] [--tree=PATH|URL] [--ref=REF]
 #                            [--port=N] [--no-wait]
 #   --full        the whole cxl-dax-hmem matrix (162 requests, 81 kernels, 243 boots; measured on
-#                 2 shared cores: configure 72 s, first build ~8 min, then ~21 s a kernel: ~41 min)
+#                 2 shared cores: first build ~10 min, then ~20 s a kernel: ~42 min, 5.5x a cold build)
 #   --matrix=NAME any matrix of matrices/ (default: cxl-quick, sized for a laptop)
 #   --tree, --ref your own kernel tree and branch instead of Debian's 6.12
 #   --port        dashboard port (default 8080)
