@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "db_results.h"
 #include "err.h"
 
 #define RUN_COLUMNS                                                                                              \
@@ -375,9 +376,8 @@ int db_config_json(struct db *db, long config_id, json_t **out)
 	rc = db_prep(db, &st,
 		     "SELECT j.id AS job_id, j.variant, CASE WHEN j.state = 'done' THEN j.status ELSE j.state END"
 		     " AS status, COALESCE(b.message, j.message) AS message, b.wall_s, b.warnings, b.details,"
-		     " j.same_boot_as, (SELECT p.variant FROM jobs p WHERE p.id = j.same_boot_as) AS same_boot_variant,"
-		     " (SELECT p.run_id FROM jobs p WHERE p.id = j.same_boot_as) AS same_boot_run"
-		     " FROM jobs j LEFT JOIN boots b ON b.job_id = j.id"
+		     " j.same_boot_as, p.variant AS same_boot_variant, p.run_id AS same_boot_run"
+		     " FROM jobs j LEFT JOIN boots b ON b.job_id = j.id LEFT JOIN jobs p ON p.id = j.same_boot_as"
 		     " WHERE j.config_id = ? AND j.kind = 'boot' ORDER BY j.id",
 		     "l", config_id);
 	if (rc)
@@ -385,18 +385,12 @@ int db_config_json(struct db *db, long config_id, json_t **out)
 	while ((rc = db_step(db, st)) == 1) {
 		json_t *boot = db_row_json(st);
 		long job = (long)sqlite3_column_int64(st, 0);
-		sqlite3_stmt *ost = NULL;
-		json_t *owners = json_array();
+		json_t *owners = NULL;
 
 		json_object_set_new(boot, "details", db_col_parsed(st, 6));
-		if (db_prep(db, &ost,
-			    "SELECT range_text AS range, role, owner, evidence FROM ownership WHERE boot_job_id = ?"
-			    " ORDER BY role DESC, range_text",
-			    "l", job) == 0) {
-			while (db_step(db, ost) == 1)
-				json_array_append_new(owners, db_row_json(ost));
-			sqlite3_finalize(ost);
-		}
+		/* A view shows what it could read. */
+		if (db_ownership_json(db, job, &owners) != 0)
+			err_clear();
 		json_object_set_new(boot, "ownership", owners);
 		json_object_set_new(boot, "artifacts", job_artifacts(db, job));
 		json_array_append_new(boots, boot);

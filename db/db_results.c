@@ -56,14 +56,7 @@ int db_boot_of_build(struct db *db, long earlier, const char *variant, struct db
 	out->details = db_col_strdup(st, 5);
 	out->warnings = (long)sqlite3_column_int64(st, 6);
 	sqlite3_finalize(st);
-	out->ownership = json_array();
-	rc = db_prep(db, &st, "SELECT range_text AS range, role, owner, evidence FROM ownership WHERE boot_job_id = ?",
-		     "l", out->job_id);
-	while (!rc && (rc = db_step(db, st)) == 1) {
-		json_array_append_new(out->ownership, db_row_json(st));
-		rc = 0;
-	}
-	sqlite3_finalize(st);
+	rc = db_ownership_json(db, out->job_id, &out->ownership);
 	if (rc)
 		db_reused_boot_release(out);
 	return rc;
@@ -113,6 +106,23 @@ int db_ownership_add(struct db *db, long boot_job_id, const char *range, const c
 		       "INSERT OR REPLACE INTO ownership (boot_job_id, range_text, role, owner, evidence)"
 		       " VALUES (?, ?, ?, ?, ?)",
 		       "ltttt", boot_job_id, range, role, owner, evidence);
+}
+
+int db_ownership_json(struct db *db, long boot_job_id, json_t **owners)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(db, &st,
+			 "SELECT range_text AS range, role, owner, evidence FROM ownership WHERE boot_job_id = ?"
+			 " ORDER BY role DESC, range_text",
+			 "l", boot_job_id);
+
+	*owners = json_array();
+	while (!rc && (rc = db_step(db, st)) == 1) {
+		json_array_append_new(*owners, db_row_json(st));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int db_signature_ensure(struct db *db, const char *signature, const char *type, const char *symbol, const char *file,

@@ -54,6 +54,8 @@ struct db_boot_result {
 int db_boot_record(struct db *db, const struct db_boot_result *b);
 int db_ownership_add(struct db *db, long boot_job_id, const char *range, const char *role, const char *owner,
 		     const char *evidence);
+/* A boot's ownership as [{range, role, owner, evidence}], subject first: *owners is new (what was read, on error too). */
+int db_ownership_json(struct db *db, long boot_job_id, json_t **owners);
 
 /* Finds or creates an error signature. */
 int db_signature_ensure(struct db *db, const char *signature, const char *type, const char *symbol, const char *file,
