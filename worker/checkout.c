@@ -185,14 +185,26 @@ void checkout_info_release(struct checkout_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
+static int lookup_commit(git_repository *repo, const char *hex, git_oid *oid)
+{
+	git_object *o = NULL;
+
+	if (!hex || git_oid_fromstrn(oid, hex, strlen(hex)) != 0 ||
+	    git_object_lookup_prefix(&o, repo, oid, strlen(hex), GIT_OBJECT_COMMIT) != 0)
+		return err_set(KM_ENOTFOUND, "commit %.64s is not in the tree", hex ? hex : "(none)");
+	git_oid_cpy(oid, git_object_id(o));
+	git_object_free(o);
+	return 0;
+}
+
 static int commit_tree(git_repository *repo, const char *hex, git_tree **tree)
 {
 	git_oid oid;
 	git_commit *c = NULL;
-	int rc = 0;
+	int rc = lookup_commit(repo, hex, &oid);
 
-	if (git_oid_fromstr(&oid, hex) != 0 || git_commit_lookup(&c, repo, &oid) != 0 || git_commit_tree(tree, c) != 0)
-		rc = err_set(KM_ENOTFOUND, "commit %s is not in the clone", hex);
+	if (!rc && (git_commit_lookup(&c, repo, &oid) != 0 || git_commit_tree(tree, c) != 0))
+		rc = git_fail("commit tree");
 	git_commit_free(c);
 	return rc;
 }
@@ -256,18 +268,6 @@ void checkout_changes_free(struct checkout_change *c, size_t n)
 	for (size_t i = 0; c && i < n; i++)
 		free(c[i].path);
 	free(c);
-}
-
-static int lookup_commit(git_repository *repo, const char *hex, git_oid *oid)
-{
-	git_object *o = NULL;
-
-	if (!hex || git_oid_fromstrn(oid, hex, strlen(hex)) != 0 ||
-	    git_object_lookup_prefix(&o, repo, oid, strlen(hex), GIT_OBJECT_COMMIT) != 0)
-		return err_set(KM_ENOTFOUND, "commit %.64s is not in the tree", hex ? hex : "(none)");
-	git_oid_cpy(oid, git_object_id(o));
-	git_object_free(o);
-	return 0;
 }
 
 int checkout_first_parents(const char *url, const char *dir, const char *ref, const char *good, const char *head,
