@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "autoaxes.h"
+#include "clock.h"
 #include "config.h"
 #include "diffsyms.h"
 #include "err.h"
@@ -168,7 +169,7 @@ int automatrix_resolve(struct server *s, const struct automatrix_in *in, const j
 	struct autoaxes *a = NULL;
 	char *diff = NULL, *dir = NULL, *text = NULL, *range = NULL, hex[GIT_OID_HEXSZ + 1], bhex[GIT_OID_HEXSZ + 1];
 	const char *path = in->tree_url;
-	double t0 = diffsyms_now();
+	double t0 = clock_now_s();
 	int rc;
 
 	*out = NULL;
@@ -236,7 +237,7 @@ int automatrix_resolve(struct server *s, const struct automatrix_in *in, const j
 			    autoaxes_json(a, d, range, matrix_point_count(check), matrix_cover_rows(check)));
 	*head_out = xstrdup(hex);
 	log_info("auto matrix=%s range=%s symbols=%zu axes=%zu cover=%u requests=%zu seconds=%.2f%s%s", m->name, range,
-		 d->nsyms, a->naxes, a->cover, matrix_point_count(check), diffsyms_now() - t0, d->cut ? " cut=" : "",
+		 d->nsyms, a->naxes, a->cover, matrix_point_count(check), clock_now_s() - t0, d->cut ? " cut=" : "",
 		 d->cut ? d->cut : "");
 done:
 	matrix_free(m);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "err.h"
 #include "initramfs.h"
 #include "jobtypes.h"
@@ -21,14 +22,6 @@
 
 #define MAX_ARGS 512
 #define HEAD_NOTE_BYTES 512 /* first bytes of output quoted when nothing else explains an ERROR */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 char *boot_expand(const char *tmpl, const char *kernel, const char *initrd, const char *append,
 		  const char *dir)
@@ -406,7 +399,7 @@ done:
 int boot_run(const struct matrix_boot *boot, const struct matrix_variant *variant,
 	     const struct boot_input *in, struct boot_outcome *out)
 {
-	double start = now_s();
+	double start = clock_now_s();
 	char earlier[400] = "";
 	char work_dir[PATH_MAX], kernel[PATH_MAX];
 	struct boot_input abs_in;
@@ -450,7 +443,7 @@ int boot_run(const struct matrix_boot *boot, const struct matrix_variant *varian
 		snprintf(earlier, sizeof(earlier), " (after a retry; attempt 1: %s%s%s)", a.reason,
 			 a.detail[0] ? ": " : "", a.detail);
 	}
-	out->wall_s = now_s() - start;
+	out->wall_s = clock_now_s() - start;
 	return rc;
 }
 

@@ -12,16 +12,10 @@
 #include "err.h"
 #include "fsutil.h"
 #include "proc.h"
+#include "strutil.h"
 #include "xalloc.h"
 
 #define CMD_FILE_MAX (16u << 20)
-
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
 
 bool build_deps_plain_source(const char *path)
 {
@@ -32,7 +26,7 @@ bool build_deps_plain_source(const char *path)
 	/* A linker script's source is a .S too, but its output is no .cmd dependency of vmlinux. */
 	if (strstr(base, ".lds"))
 		return false;
-	return has_suffix(base, ".c") || has_suffix(base, ".h") || has_suffix(base, ".S");
+	return str_ends_with(base, ".c") || str_ends_with(base, ".h") || str_ends_with(base, ".S");
 }
 
 /* Resolves "." and ".." segments of a relative path in place; false when it climbs out of its root. */
@@ -207,7 +201,7 @@ static bool cmd_counts(const char *path, const char *base)
 		return true;
 	/* DIR/.NAME.cmd is about DIR/NAME. */
 	target = xasprintf("%.*s%.*s", (int)(base - rel), rel, (int)(strlen(base) - 5), base + 1);
-	counts = !(has_suffix(target, ".o") || has_suffix(target, ".ko") || has_suffix(target, ".a")) ||
+	counts = !(str_ends_with(target, ".o") || str_ends_with(target, ".ko") || str_ends_with(target, ".a")) ||
 		 pathset_has(&scan.objects, target);
 	free(target);
 	return counts;
@@ -231,7 +225,7 @@ static void check_token(char *tok)
 		const struct build_deps_change *c = &scan.changes[i];
 		const char *cname = strrchr(c->path, '/') ? strrchr(c->path, '/') + 1 : c->path;
 
-		if (strcmp(rest, c->path) == 0 || (c->added && has_suffix(c->path, ".h") && strcmp(name, cname) == 0)) {
+		if (strcmp(rest, c->path) == 0 || (c->added && str_ends_with(c->path, ".h") && strcmp(name, cname) == 0)) {
 			scan.found = (long)i;
 			return;
 		}
@@ -245,7 +239,7 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 	size_t len;
 
 	(void)st;
-	if (type != FTW_F || base[0] != '.' || !has_suffix(base, ".cmd") || !cmd_counts(path, base))
+	if (type != FTW_F || base[0] != '.' || !str_ends_with(base, ".cmd") || !cmd_counts(path, base))
 		return 0;
 	if (fs_read_file(path, CMD_FILE_MAX, &text, &len) != 0) {
 		scan.rc = KM_EIO;

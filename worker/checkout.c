@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "clock.h"
 #include "err.h"
 #include "log.h"
 #include "xalloc.h"
@@ -113,10 +114,9 @@ int checkout_tree(const char *url, const char *dir, const char *ref, const char 
 	const git_signature *author;
 	const char *summary;
 	char *local_ref = NULL;
-	struct timespec t0, t1;
+	double t0 = clock_now_s();
 	int rc = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(out, 0, sizeof(*out));
 	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
 	rc = open_fetched(url, dir, ref, &repo);
@@ -164,9 +164,7 @@ int checkout_tree(const char *url, const char *dir, const char *ref, const char 
 	out->author_name = xstrdup(author && author->name ? author->name : "");
 	out->author_email = xstrdup(author && author->email ? author->email : "");
 	out->time = (int64_t)git_commit_time(c);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_info("checked out %.12s in %s in %.1fs", out->commit, dir,
-		 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	log_info("checked out %.12s in %s in %.1fs", out->commit, dir, clock_now_s() - t0);
 done:
 	git_commit_free(c);
 	git_object_free(target);

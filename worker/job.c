@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "clock.h"
 #include "err.h"
 #include "fsutil.h"
 #include "jobtypes.h"
@@ -88,7 +89,7 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 	pthread_t keeper_thread;
 	json_t *result = json_object();
 	const json_t *lease = json_object_get(payload, "lease");
-	struct timespec t0, t1;
+	double t0;
 	enum job_kind kind;
 	int rc;
 
@@ -125,17 +126,15 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 
 	log_info("job=%ld kind=%s run=%lld started", j.id, j.kind,
 		 (long long)json_integer_value(json_object_get(j.spec, "run_id")));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_now_s();
 	json_object_set_new(result, "lease", json_string(j.lease));
 	err_clear();
 	if (!job_kind_parse(j.kind, &kind))
 		rc = err_set(KM_EINVAL, "unknown job kind '%s'", j.kind);
 	else
 		rc = run_kind(kind, &j, result);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!json_object_get(result, "wall_s"))
-		json_object_set_new(result, "wall_s", json_real((double)(t1.tv_sec - t0.tv_sec) +
-								(double)(t1.tv_nsec - t0.tv_nsec) / 1e9));
+		json_object_set_new(result, "wall_s", json_real(clock_now_s() - t0));
 
 	/* A failure of the farm itself is an ERROR the server may retry elsewhere, never a FAIL. */
 	if (rc) {

@@ -17,18 +17,11 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "err.h"
 #include "xalloc.h"
 
 extern char **environ;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static bool env_overridden(const char *entry, const char *const *extra)
 {
@@ -122,7 +115,7 @@ int proc_run(const struct proc_opts *o, struct proc_result *res)
 		out_fd = null_fd;
 	}
 	envp = build_env(o->env);
-	start = now_s();
+	start = clock_now_s();
 	deadline = o->timeout_s > 0 ? start + o->timeout_s : 0;
 
 	pid = fork();
@@ -176,17 +169,17 @@ int proc_run(const struct proc_opts *o, struct proc_result *res)
 			/* The child is gone; descendants may still hold the pipe. */
 			kill_group(pid, SIGKILL);
 			pid = -pid; /* remember it was reaped */
-			reaped_at = now_s();
+			reaped_at = clock_now_s();
 		}
 		/* A descendant that left the group could hold the pipe forever. */
-		if (pid < 0 && (!pipe_open || now_s() - reaped_at > 5.0))
+		if (pid < 0 && (!pipe_open || clock_now_s() - reaped_at > 5.0))
 			break;
-		if (deadline && now_s() > deadline && pid > 0) {
+		if (deadline && clock_now_s() > deadline && pid > 0) {
 			if (!res->timed_out) {
 				res->timed_out = true;
 				kill_group(pid, SIGTERM);
-				term_sent = now_s();
-			} else if (now_s() - term_sent > 2.0) {
+				term_sent = clock_now_s();
+			} else if (clock_now_s() - term_sent > 2.0) {
 				kill_group(pid, SIGKILL);
 			}
 		}
@@ -196,7 +189,7 @@ int proc_run(const struct proc_opts *o, struct proc_result *res)
 	else
 		kill_group(pid, SIGKILL);
 
-	res->wall_s = now_s() - start;
+	res->wall_s = clock_now_s() - start;
 	if (WIFEXITED(status))
 		res->exit_code = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))

@@ -4,11 +4,12 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "err.h"
 #include "kbuild.h"
+#include "strutil.h"
 #include "xalloc.h"
 
 #define MAX_MAKEFILE_STEPS 32
@@ -56,14 +57,6 @@ struct state {
 	char **headers;
 	size_t nheaders;
 };
-
-double diffsyms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 const char *diffsyms_kind_name(enum diffsyms_kind k)
 {
@@ -174,13 +167,6 @@ static const char *base_name(const char *path)
 	const char *s = strrchr(path, '/');
 
 	return s ? s + 1 : path;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && !strcmp(s + a - b, suffix);
 }
 
 /* "a/drivers/x.c" -> "drivers/x.c"; NULL for /dev/null. */
@@ -887,7 +873,7 @@ static void calls_and_guards(struct state *st)
 
 static bool late(struct state *st, const char *what)
 {
-	if (st->tree->deadline <= 0 || diffsyms_now() < st->tree->deadline)
+	if (st->tree->deadline <= 0 || clock_now_s() < st->tree->deadline)
 		return false;
 	if (!st->d->cut)
 		st->d->cut = xasprintf("time limit reached while %s: the rest was left out", what);
@@ -930,16 +916,16 @@ int diffsyms_extract(const char *diff, size_t len, const struct diffsyms_tree *t
 		if (!f->path || f->binary)
 			continue;
 		b = base_name(f->path);
-		c_file = ends_with(b, ".c");
-		header = ends_with(b, ".h");
+		c_file = str_ends_with(b, ".c");
+		header = str_ends_with(b, ".h");
 		if (!f->deleted)
 			f->content = read_tree(&st, f->path, NULL);
 		if (!strncmp(b, "Kconfig", 7)) {
 			kconfig_file(&st, f);
 			continue;
 		}
-		if (c_file || header || ends_with(b, ".S") || !strcmp(b, "Makefile") || !strcmp(b, "Kbuild") ||
-		    ends_with(b, ".mk"))
+		if (c_file || header || str_ends_with(b, ".S") || !strcmp(b, "Makefile") || !strcmp(b, "Kbuild") ||
+		    str_ends_with(b, ".mk"))
 			config_uses(&st, f);
 		if (c_file && !f->deleted)
 			build_guards(&st, f);

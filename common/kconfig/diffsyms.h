@@ -60,7 +60,7 @@ struct diffsyms {
 struct diffsyms_tree {
 	char *(*read)(void *ctx, const char *path, size_t *len);
 	void *ctx;
-	double deadline; /* monotonic seconds (diffsyms_now()) after which work stops and is stated cut; 0: none */
+	double deadline; /* monotonic seconds (clock_now_s()) after which work stops and is stated cut; 0: none */
 };
 
 /*
@@ -82,8 +82,5 @@ const struct diffsyms_sym *diffsyms_find(const struct diffsyms *d, const char *n
 
 /* "cross-guard", "cross-caller", ... */
 const char *diffsyms_kind_name(enum diffsyms_kind k);
-
-/* Monotonic clock in seconds, for deadlines. */
-double diffsyms_now(void);
 
 #endif

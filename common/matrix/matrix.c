@@ -17,6 +17,7 @@
 #include "fsutil.h"
 #include "kconfig.h"
 #include "lines.h"
+#include "strutil.h"
 #include "xalloc.h"
 #include "validate.h"
 
@@ -203,13 +204,6 @@ static void split_ws(const char *s, char ***v, size_t *n)
 	}
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
 bool matrix_file_name_ok(const char *name)
 {
 	size_t n = 0;
@@ -329,7 +323,7 @@ static int set_arch(struct parser *p, const char *v, unsigned line)
 static int set_base(struct parser *p, const char *v, unsigned line)
 {
 	if (strcmp(v, "tinyconfig") != 0 && strcmp(v, "allnoconfig") != 0 && strcmp(v, "defconfig") != 0) {
-		if (!ends_with(v, ".config") || strcmp(v, ".config") == 0)
+		if (!str_ends_with(v, ".config") || strcmp(v, ".config") == 0)
 			return perr(
 				p, line,
 				"bad base '%s' (expected tinyconfig, allnoconfig, defconfig or FILE.config)",
@@ -1473,7 +1467,7 @@ int matrix_load(const char *path, struct matrix **out)
 
 bool matrix_base_is_file(const struct matrix *m)
 {
-	return m->base && ends_with(m->base, ".config");
+	return m->base && str_ends_with(m->base, ".config");
 }
 
 const char **matrix_referenced_files(const struct matrix *m)
@@ -1821,7 +1815,7 @@ int matrix_bundle_parse(const json_t *bundle, struct matrix **out)
 	    !json_is_object(json_object_get(bundle, "files")))
 		return err_set(KM_EINVAL,
 			       "bundle: expected an object with strings name, file, text and object files");
-	if (!matrix_file_name_ok(file) || !ends_with(file, ".matrix"))
+	if (!matrix_file_name_ok(file) || !str_ends_with(file, ".matrix"))
 		return err_set(KM_EINVAL, "bundle: bad file '%s' (expected NAME.matrix)", clip(file));
 	rc = matrix_parse(file, json_string_value(text), json_string_length(text), &m);
 	if (rc)

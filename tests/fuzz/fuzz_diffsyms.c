@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "diffsyms.h"
 #include "xalloc.h"
 
@@ -23,7 +24,7 @@ static char *read_any(void *ctx, const char *path, size_t *len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct diffsyms_tree tree = { read_any, NULL, diffsyms_now() + 5 };
+	struct diffsyms_tree tree = { read_any, NULL, clock_now_s() + 5 };
 	struct diffsyms *d = NULL;
 
 	if (diffsyms_extract((const char *)data, size, &tree, &d) != 0)
