@@ -437,21 +437,22 @@ int db_job_get(struct db *db, long job_id, struct db_job_info *out)
 	out->run_id = (long)sqlite3_column_int64(st, 1);
 	out->config_id = (long)sqlite3_column_int64(st, 2);
 	out->worker_id = (long)sqlite3_column_int64(st, 3);
-	out->kind = db_col_strdup(st, 4);
-	out->state = db_col_strdup(st, 5);
-	out->status = db_col_strdup(st, 6);
-	out->variant = db_col_strdup(st, 7);
+	if (!job_kind_parse((const char *)sqlite3_column_text(st, 4), &out->kind) ||
+	    !job_state_parse((const char *)sqlite3_column_text(st, 5), &out->state))
+		rc = err_set(KM_EIO, "job %ld has a kind or state the farm does not know", job_id);
+	out->has_status = sqlite3_column_type(st, 6) != SQLITE_NULL;
+	if (!rc && out->has_status && !job_status_parse((const char *)sqlite3_column_text(st, 6), &out->status))
+		rc = err_set(KM_EIO, "job %ld has a status the farm does not know", job_id);
+	if (!rc)
+		out->variant = db_col_strdup(st, 7);
 	sqlite3_finalize(st);
-	return 0;
+	return rc;
 }
 
 void db_job_info_release(struct db_job_info *j)
 {
 	if (!j)
 		return;
-	free(j->kind);
-	free(j->state);
-	free(j->status);
 	free(j->variant);
 	memset(j, 0, sizeof(*j));
 }

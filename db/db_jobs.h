@@ -89,9 +89,14 @@ int db_job_retry_or_fail(struct db *db, long job_id, const char *message, bool *
 int db_leases_expire(struct db *db, int64_t now, int *requeued, int *errored,
 		     void (*fn)(void *ctx, long run_id), void *ctx);
 
+/* One job row, its protocol words typed: a row spelling none of them is an error of the database, not a job. */
 struct db_job_info {
 	long id, run_id, config_id, worker_id;
-	char *kind, *state, *status, *variant;
+	enum job_kind kind;
+	enum job_state state;
+	bool has_status;        /* false until the job finishes */
+	enum job_status status; /* when has_status */
+	char *variant;          /* boot jobs; NULL otherwise */
 };
 int db_job_get(struct db *db, long job_id, struct db_job_info *out);
 void db_job_info_release(struct db_job_info *j);

@@ -620,7 +620,7 @@ static int check_modules(const json_t *modules)
 	return 0;
 }
 
-int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *res)
+int sched_result_check(enum job_kind kind, size_t naxes, long nrequests, json_t *res)
 {
 	const char *status;
 	enum job_status st;
@@ -636,7 +636,7 @@ int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *r
 		return err_set(KM_EINVAL, "'status' must be PASS, FAIL or ERROR (SKIP and MISS are the server's)");
 	if (json_object_get(res, "message") && !str_field(res, "message", 4096))
 		return err_set(KM_EINVAL, "'message' must be a string of at most 4096 bytes");
-	if (job_kind_is(kind, JOB_CONFIGURE)) {
+	if (kind == JOB_CONFIGURE) {
 		const json_t *commit = json_object_get(res, "commit");
 		const json_t *configs = json_object_get(res, "configs");
 		const json_t *requests = json_object_get(res, "requests");
@@ -668,7 +668,7 @@ int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *r
 				return err_set(KM_EINVAL, "requests[%zu]: needs 'idx' and 'hash'", i);
 		}
 		rc = check_request_indexes(requests, nrequests);
-	} else if (job_kind_is(kind, JOB_BUILD) || job_kind_is(kind, JOB_BISECT)) {
+	} else if (kind == JOB_BUILD || kind == JOB_BISECT) {
 		static const char *const keys[] = { "signature", "type", "message", "symbol", "file", "first_lines" };
 		static const size_t max[] = { 1024, 64, 4096, 1024, 1024, 8192 };
 
@@ -679,7 +679,7 @@ int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *r
 			rc = check_modules(json_object_get(res, "modules"));
 		if (!rc && unchanged && (!json_is_integer(unchanged) || json_integer_value(unchanged) <= 0))
 			rc = err_set(KM_EINVAL, "'unchanged_since' must be the id of an earlier build job");
-		if (!rc && job_kind_is(kind, JOB_BISECT))
+		if (!rc && kind == JOB_BISECT)
 			rc = bisect_result_check(res);
 	} else {
 		static const char *const keys[] = { "range", "role", "owner", "evidence" };
@@ -818,7 +818,7 @@ static int record_load(struct recording *r)
 		rc = db_run_get(r->db, r->job.run_id, &r->run);
 	if (!rc)
 		rc = run_facts_matrix(&r->run, NULL, &r->m);
-	if (!rc && job_kind_is(r->job.kind, JOB_CONFIGURE))
+	if (!rc && r->job.kind == JOB_CONFIGURE)
 		rc = db_request_count(r->db, r->run.id, &nrequests);
 	if (!rc)
 		rc = sched_result_check(r->job.kind, r->m->naxes, nrequests, r->res);
@@ -830,16 +830,16 @@ static int record_by_kind(struct recording *r)
 {
 	int rc;
 
-	if (job_kind_is(r->job.kind, JOB_BISECT)) {
+	if (r->job.kind == JOB_BISECT) {
 		rc = db_job_finish(r->db, r->job_id, r->lease, r->status, r->message);
 		if (!rc)
 			rc = bisect_record(r->s, r->db, r->job_id, r->res, r->status, r->message);
 		r->followups = 1;
 		return rc;
 	}
-	if (job_kind_is(r->job.kind, JOB_CONFIGURE))
+	if (r->job.kind == JOB_CONFIGURE)
 		rc = record_configure_result(r);
-	else if (job_kind_is(r->job.kind, JOB_BUILD))
+	else if (r->job.kind == JOB_BUILD)
 		rc = record_build_result(r);
 	else
 		rc = record_boot_result(r);
@@ -896,8 +896,8 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 	else
 		db_rollback(db);
 	if (!rc) {
-		log_info("job=%ld run=%ld kind=%s status=%s%s followups=%ld", job_id, r.run.id, r.job.kind, r.status,
-			 requeued ? " requeued" : "", r.followups);
+		log_info("job=%ld run=%ld kind=%s status=%s%s followups=%ld", job_id, r.run.id,
+			 job_kind_name(r.job.kind), r.status, requeued ? " requeued" : "", r.followups);
 		if (r.followups || requeued)
 			sched_notify();
 		*reply = json_pack("{s:b,s:b,s:b}", "recorded", 1, "duplicate", 0, "requeued", requeued);

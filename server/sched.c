@@ -421,11 +421,11 @@ static int job_payload(struct db *db, long job_id, const char *lease, int64_t ex
 	rc = run_facts_matrix(&run, &bundle, NULL);
 	if (rc)
 		goto done;
-	j = json_pack("{s:i,s:s,s:i,s:{s:s,s:s},s:s,s:o,s:o}", "id", (json_int_t)job.id, "kind", job.kind, "run_id",
-		      (json_int_t)run.id, "tree", "name", run.tree_name, "url", run.tree_url, "ref", run.ref, "commit",
+	j = json_pack("{s:i,s:s,s:i,s:{s:s,s:s},s:s,s:o,s:o}", "id", (json_int_t)job.id, "kind",
+		      job_kind_name(job.kind), "run_id", (json_int_t)run.id, "tree", "name", run.tree_name, "url", run.tree_url, "ref", run.ref, "commit",
 		      run.commit_id ? json_string(run.commit_id) : json_null(), "matrix", bundle);
 	bundle = NULL;
-	if (strcmp(job.kind, "configure") == 0) {
+	if (job.kind == JOB_CONFIGURE) {
 		json_t *reqs = json_array();
 
 		rc = requests_json(db, run.id, reqs);
@@ -437,9 +437,9 @@ static int job_payload(struct db *db, long job_id, const char *lease, int64_t ex
 					    json_pack("{s:i,s:s,s:s,s:s}", "id", (json_int_t)cfg.id, "hash", cfg.hash,
 						      "point", cfg.point, "text", cfg.config_text));
 	}
-	if (!rc && strcmp(job.kind, "bisect") == 0)
+	if (!rc && job.kind == JOB_BISECT)
 		rc = bisect_payload(db, job.id, j);
-	if (!rc && strcmp(job.kind, "boot") == 0) {
+	if (!rc && job.kind == JOB_BOOT) {
 		long build_job = 0;
 		char *status = NULL;
 

@@ -6,6 +6,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "jobtypes.h"
+
 struct db;
 struct server;
 
@@ -57,7 +59,7 @@ int sched_result(struct server *s, struct db *db, long worker_id, long job_id, c
  * characters out, descriptive text cut on a character boundary).
  * 0 or KM_EINVAL/KM_ETOOBIG with the reason. No database: the fuzz target's entry.
  */
-int sched_result_check(const char *kind, size_t naxes, long nrequests, json_t *res);
+int sched_result_check(enum job_kind kind, size_t naxes, long nrequests, json_t *res);
 
 /* Requeues (or ends as ERROR) the jobs whose leases expired and updates their runs. */
 int sched_sweep(struct server *s, struct db *db);

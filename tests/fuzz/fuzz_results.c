@@ -7,7 +7,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const kinds[] = { "configure", "build", "boot", "configure" };
+	static const enum job_kind kinds[] = { JOB_CONFIGURE, JOB_BUILD, JOB_BOOT, JOB_CONFIGURE };
 	json_t *res;
 
 	if (size < 1)

@@ -144,8 +144,9 @@ static void lease__lifecycle(void **state)
 		struct db_job_info info;
 
 		assert_int_equal(db_job_get(f->db, job, &info), 0);
-		assert_string_equal(info.state, "done");
-		assert_string_equal(info.status, "ERROR");
+		assert_int_equal(info.state, JOB_DONE);
+		assert_true(info.has_status);
+		assert_int_equal(info.status, STATUS_ERROR);
 		db_job_info_release(&info);
 	}
 }
@@ -220,10 +221,11 @@ static void supersede__cancels_queued_jobs_of_older_runs(void **state)
 	assert_int_equal(db_runs_supersede(f->db, 1, "refs/heads/main", newer, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(db_job_get(f->db, job_old, &info), 0);
-	assert_string_equal(info.state, "cancelled");
+	assert_int_equal(info.state, JOB_CANCELLED);
 	db_job_info_release(&info);
 	assert_int_equal(db_job_get(f->db, job_other, &info), 0);
-	assert_string_equal(info.state, "queued");
+	assert_int_equal(info.state, JOB_QUEUED);
+	assert_false(info.has_status);
 	db_job_info_release(&info);
 }
 
