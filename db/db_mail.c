@@ -56,27 +56,22 @@ int db_mail_last_report(struct db *db, long tree_id, const char *ref, long signa
 			char **message_id, long *run_id)
 {
 	sqlite3_stmt *st = NULL;
-	int rc =
-		db_prep(db, &st,
-			"SELECT id, message_id, run_id FROM mail_outbox WHERE kind = 'report' AND tree_id = ?"
-			" AND ref = ? AND signature_id = ? ORDER BY id DESC LIMIT 1",
-			"ltl", tree_id, ref, signature_id);
+	int rc = db_first(db, &st,
+			  "SELECT id, message_id, run_id FROM mail_outbox WHERE kind = 'report' AND tree_id = ?"
+			  " AND ref = ? AND signature_id = ? ORDER BY id DESC LIMIT 1",
+			  "ltl", tree_id, ref, signature_id);
 
 	*outbox_id = *run_id = 0;
 	*message_id = NULL;
-	if (rc)
+	if (rc == 0)
+		return err_set(KM_ENOTFOUND, "no report of signature %ld on %s", signature_id, ref);
+	if (rc < 0)
 		return rc;
-	rc = db_step(db, st);
-	if (rc == 1) {
-		*outbox_id = (long)sqlite3_column_int64(st, 0);
-		*message_id = db_col_strdup(st, 1);
-		*run_id = (long)sqlite3_column_int64(st, 2);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(KM_ENOTFOUND, "no report of signature %ld on %s", signature_id, ref);
-	}
+	*outbox_id = (long)sqlite3_column_int64(st, 0);
+	*message_id = db_col_strdup(st, 1);
+	*run_id = (long)sqlite3_column_int64(st, 2);
 	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 int db_mail_fixed_queued(struct db *db, const char *message_id, bool *yes)
@@ -317,19 +312,15 @@ int db_run_mail_json(struct db *db, long run_id, json_t **out)
 	if (rc == KM_ENOTFOUND)
 		rc = err_set(KM_ENOTFOUND, "no run %ld", run_id);
 	if (!rc)
-		rc = db_prep(db, &st,
-			     "SELECT state, attempts, next_attempt, last_error, mails FROM notify_runs WHERE "
-			     "run_id = ?",
-			     "l", run_id);
-	if (!rc) {
-		rc = db_step(db, st);
-		if (rc == 1) {
-			notify = db_row_json(st);
-			rc = 0;
-		}
+		rc = db_first(db, &st,
+			      "SELECT state, attempts, next_attempt, last_error, mails FROM notify_runs WHERE "
+			      "run_id = ?",
+			      "l", run_id);
+	if (rc == 1) {
+		notify = db_row_json(st);
 		sqlite3_finalize(st);
 	}
-	if (!rc)
+	if (rc >= 0)
 		rc = db_prep(db, &st,
 			     "SELECT id, message_id, kind, signature_id, commit_id, subject, in_reply_to, "
 			     "state, attempts,"

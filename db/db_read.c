@@ -135,18 +135,12 @@ int db_run_json(struct db *db, long run_id, json_t **out)
 	int rc;
 
 	*out = NULL;
-	rc = db_prep(db, &st, "SELECT " RUN_COLUMNS " FROM runs r JOIN trees t ON t.id = r.tree_id WHERE r.id = ?",
-		     "l", run_id);
+	rc = db_row(db, &st, "run", run_id,
+		    "SELECT " RUN_COLUMNS " FROM runs r JOIN trees t ON t.id = r.tree_id WHERE r.id = ?", "l", run_id);
 	if (rc)
 		return rc;
-	rc = db_step(db, st);
-	if (rc == 1) {
-		run = db_row_json(st);
-		nest_tree(run);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(KM_ENOTFOUND, "no run %ld", run_id);
-	}
+	run = db_row_json(st);
+	nest_tree(run);
 	sqlite3_finalize(st);
 	if (!rc)
 		rc = add_run_counts(db, run, run_id);

@@ -359,27 +359,22 @@ int db_run_latest(struct db *db, long tree_id, const char *ref, const char *matr
 		  char **commit_id, char **state)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prep(
-		db, &st,
-		"SELECT id, commit_id, state FROM runs WHERE tree_id = ? AND ref = ? AND matrix_name = ?"
-		" ORDER BY id DESC LIMIT 1",
-		"ltt", tree_id, ref, matrix_name);
+	int rc = db_first(db, &st,
+			  "SELECT id, commit_id, state FROM runs WHERE tree_id = ? AND ref = ? AND matrix_name = ?"
+			  " ORDER BY id DESC LIMIT 1",
+			  "ltt", tree_id, ref, matrix_name);
 
 	*run_id = 0;
 	*commit_id = *state = NULL;
-	if (rc)
+	if (rc == 0)
+		return err_set(KM_ENOTFOUND, "no run of %s with matrix %s", ref, matrix_name);
+	if (rc < 0)
 		return rc;
-	rc = db_step(db, st);
-	if (rc == 1) {
-		*run_id = (long)sqlite3_column_int64(st, 0);
-		*commit_id = db_col_strdup(st, 1);
-		*state = db_col_strdup(st, 2);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(KM_ENOTFOUND, "no run of %s with matrix %s", ref, matrix_name);
-	}
+	*run_id = (long)sqlite3_column_int64(st, 0);
+	*commit_id = db_col_strdup(st, 1);
+	*state = db_col_strdup(st, 2);
 	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 #define UNFINISHED "('queued', 'configuring', 'building', 'booting')"
