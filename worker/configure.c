@@ -1,4 +1,5 @@
 /* The configure job: resolve every request of a run with the tree's own Kconfig and dedupe the results. */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "checkout.h"
+#include "clock.h"
 #include "digest.h"
 #include "err.h"
 #include "fsutil.h"
@@ -32,12 +34,13 @@ static int log_output(void *ctx, const char *data, size_t len)
 	return 0;
 }
 
-static int run_make(struct job *j, const struct kmake *k, const char *target, struct buf *log, double timeout)
+static int run_make(const struct kmake *k, const char *target, const char *const *env, struct buf *log,
+		    double timeout)
 {
 	const char *targets[] = { target, NULL };
 	char **argv = kmake_argv(k, targets);
-	struct proc_opts o = { .argv = (const char *const *)argv, .timeout_s = timeout, .on_output = log_output,
-			       .ctx = log };
+	struct proc_opts o = { .argv = (const char *const *)argv, .env = env, .timeout_s = timeout,
+			       .on_output = log_output, .ctx = log };
 	struct proc_result r;
 	int rc = proc_run(&o, &r);
 
@@ -64,7 +67,7 @@ static int base_config(struct job *j, const struct matrix *m, const json_t *bund
 			  : err_set(KM_EINVAL, "base config '%s' is missing from the matrix bundle", m->base);
 	} else {
 		unlink(path);
-		rc = run_make(j, k, m->base, log, (double)j->opts->configure_timeout_s);
+		rc = run_make(k, m->base, NULL, log, (double)j->opts->configure_timeout_s);
 		if (!rc)
 			rc = kconfig_load(path, out);
 	}
@@ -129,6 +132,11 @@ struct resolution {
 	struct kconfig **effs;   /* what Kconfig made of each entry */
 	char (*hashes)[65];
 	json_t *resolver;        /* {"method", "requests", "verified", "reason"?} for the result */
+	/* Where the job's seconds go, for its message: the figures a slow run is read by. */
+	double base_s;           /* the base config (a make target of the tree, or a file) */
+	double resolve_s;        /* the batch (or make for every entry) */
+	double recheck_s;        /* the batch's re-checks with make, after the batch */
+	double explain_s;        /* the clamp and expectation explanations */
 };
 
 static void resolution_free(struct resolution *r)
@@ -156,7 +164,7 @@ static int make_resolve(struct job *j, const struct kmake *k, const char *text, 
 
 	*eff = NULL;
 	if (!rc)
-		rc = run_make(j, k, "olddefconfig", log, (double)j->opts->configure_timeout_s);
+		rc = run_make(k, "olddefconfig", NULL, log, (double)j->opts->configure_timeout_s);
 	if (!rc)
 		rc = kconfig_load(config_path, eff);
 	free(config_path);
@@ -205,14 +213,115 @@ static size_t verify_sample(const struct resolution *r, size_t *picks)
 	return n;
 }
 
-/* The batch way: one parse for every entry, checked against make on a sample. 0, or why it cannot be trusted. */
+/*
+ * One re-check: `make olddefconfig` on a .config of its own (KCONFIG_CONFIG),
+ * so that several run at once in the configure build directory, beside the
+ * batch's own make. Its KCONFIG_AUTOCONFIG is an empty file of its own: conf
+ * writes auto.conf and its include/config/ stamps only when that file is
+ * missing, and they would be shared otherwise.
+ */
+struct recheck {
+	const struct kmake *k;
+	size_t entry;
+	const char *text;
+	char *dir;
+	double timeout_s;
+	struct buf log;
+	struct kconfig *eff;
+	pthread_t thread;
+	bool started;
+	int rc;
+	char why[512];
+};
+
+static void *recheck_main(void *arg)
+{
+	struct recheck *c = arg;
+	char *config = xasprintf("%s/.config", c->dir);
+	char *autoconf = xasprintf("%s/auto.conf", c->dir);
+	char *env_config = xasprintf("KCONFIG_CONFIG=%s", config);
+	char *env_autoconf = xasprintf("KCONFIG_AUTOCONFIG=%s", autoconf);
+	const char *env[] = { env_config, env_autoconf, NULL };
+
+	c->rc = fs_mkdirs(c->dir);
+	if (!c->rc)
+		c->rc = fs_write_file(autoconf, "", 0);
+	if (!c->rc)
+		c->rc = fs_write_file(config, c->text, strlen(c->text));
+	if (!c->rc)
+		c->rc = run_make(c->k, "olddefconfig", env, &c->log, c->timeout_s);
+	if (!c->rc)
+		c->rc = kconfig_load(config, &c->eff);
+	if (c->rc)
+		snprintf(c->why, sizeof(c->why), "%s", err_msg());
+	free(config);
+	free(autoconf);
+	free(env_config);
+	free(env_autoconf);
+	return NULL;
+}
+
+/* Starts the re-check of entry in a thread of its own; slot names its directory. */
+static void recheck_start(struct recheck *c, const struct job *j, const struct kmake *k, const struct resolution *r,
+			  size_t entry, size_t slot)
+{
+	*c = (struct recheck){ .k = k, .entry = entry, .text = r->texts[entry],
+			       .dir = xasprintf("%s/recheck/%zu", k->out, slot),
+			       .timeout_s = (double)j->opts->configure_timeout_s, .log = BUF_INIT(CONFIG_LOG_MAX / 8) };
+	c->started = pthread_create(&c->thread, NULL, recheck_main, c) == 0;
+	if (!c->started) {
+		c->rc = KM_EIO;
+		snprintf(c->why, sizeof(c->why), "cannot start a thread");
+	}
+}
+
+/*
+ * Waits for a re-check and compares it with the batch's answer: rc, or the
+ * first disagreement (or failure) when rc is 0. The entry is listed as
+ * verified either way, and the re-check's make output goes to the log.
+ */
+static int recheck_finish(struct recheck *c, const struct resolution *r, json_t *verified, struct buf *log, int rc)
+{
+	char hash[65];
+
+	if (c->started)
+		pthread_join(c->thread, NULL);
+	buf_append(log, c->log.data, c->log.len);
+	if (!rc && c->rc) {
+		rc = err_set(c->rc, "re-check of request %zu: %s", c->entry - 1, c->why);
+	} else if (!rc) {
+		kconfig_hash(c->eff, hash);
+		if (strcmp(hash, r->hashes[c->entry]) != 0)
+			rc = err_set(KM_EINVAL, "request %zu: make olddefconfig gives %.12s, the batch driver %.12s",
+				     c->entry - 1, hash, r->hashes[c->entry]);
+	}
+	json_array_append_new(verified, json_integer((json_int_t)(c->entry - 1)));
+	kconfig_free(c->eff);
+	buf_free(&c->log);
+	free(c->dir);
+	memset(c, 0, sizeof(*c));
+	return rc;
+}
+
+/*
+ * The batch way: one parse for every entry, checked against make on a sample.
+ * 0, or why it cannot be trusted. The first request's re-check needs no
+ * batch result, so it runs beside the batch (whose make and parse keep one
+ * core busy for seconds); the others, chosen by the batch's hashes, follow.
+ */
 static int batch_resolve_all(struct job *j, const struct kmake *k, struct resolution *r, struct buf *log)
 {
 	char *driver = NULL;
 	size_t picks[VERIFY_MAX], npicks;
+	struct recheck checks[VERIFY_MAX];
 	json_t *verified = json_array();
-	int rc = kresolve_build(k, k->out, log, &driver);
+	double t0 = clock_now_s();
+	int rc;
 
+	memset(checks, 0, sizeof(checks));
+	if (r->n >= 2)
+		recheck_start(&checks[0], j, k, r, 1, 0);
+	rc = kresolve_build(k, k->out, log, &driver);
 	if (!rc)
 		rc = kresolve_run(k, driver, k->out, r->ins, r->outs, r->n, j->opts->make_jobs,
 				  (double)j->opts->configure_timeout_s, log);
@@ -221,21 +330,19 @@ static int batch_resolve_all(struct job *j, const struct kmake *k, struct resolu
 		if (!rc)
 			kconfig_hash(r->effs[i], r->hashes[i]);
 	}
-	npicks = rc ? 0 : verify_sample(r, picks);
-	for (size_t p = 0; !rc && p < npicks; p++) {
-		struct kconfig *ref = NULL;
-		char hash[65];
-
-		rc = make_resolve(j, k, r->texts[picks[p]], log, &ref);
-		if (rc)
-			break;
-		kconfig_hash(ref, hash);
-		kconfig_free(ref);
-		if (strcmp(hash, r->hashes[picks[p]]) != 0)
-			rc = err_set(KM_EINVAL, "request %zu: make olddefconfig gives %.12s, the batch driver %.12s",
-				     picks[p] - 1, hash, r->hashes[picks[p]]);
-		json_array_append_new(verified, json_integer((json_int_t)(picks[p] - 1)));
-	}
+	r->resolve_s = clock_now_s() - t0;
+	t0 = clock_now_s();
+	npicks = rc ? (r->n >= 2) : verify_sample(r, picks);
+	/*
+	 * picks[0] is entry 1, started with the batch. The others (at most
+	 * VERIFY_MAX - 1) all at once: they take the same time each, and three
+	 * on two cores end sooner than a wave of two and a wave of one.
+	 */
+	for (size_t p = 1; p < npicks; p++)
+		recheck_start(&checks[p], j, k, r, picks[p], p);
+	for (size_t p = 0; p < npicks; p++)
+		rc = recheck_finish(&checks[p], r, verified, log, rc);
+	r->recheck_s = clock_now_s() - t0;
 	if (!rc) {
 		json_object_set_new(r->resolver, "method", json_string("kconfig-batch"));
 		json_object_set(r->resolver, "verified", verified);
@@ -266,7 +373,14 @@ static int resolve_all(struct job *j, const struct kmake *k, struct resolution *
 	}
 	json_object_set_new(r->resolver, "method", json_string("make"));
 	json_object_del(r->resolver, "verified");
-	return make_resolve_all(j, k, r, log);
+	{
+		double t0 = clock_now_s();
+
+		rc = make_resolve_all(j, k, r, log);
+		r->resolve_s = clock_now_s() - t0;
+		r->recheck_s = 0;
+	}
+	return rc;
 }
 
 /* The entries' texts and batch files: base + fragment, then each request's values on top, afresh each time. */
@@ -374,6 +488,30 @@ static void collect(const struct resolution *r, const struct matrix *m, const st
 	json_object_set_new(result, "requests", out_requests);
 }
 
+/* The job's message: how Kconfig was run, in how long and where the time went; also the last line of the log. */
+static void report_resolution(const struct job *j, const struct resolution *r, double secs, struct buf *log,
+			      json_t *result)
+{
+	const char *method = json_string_value(json_object_get(r->resolver, "method"));
+	const char *reason = json_string_value(json_object_get(r->resolver, "reason"));
+	size_t nverified = json_array_size(json_object_get(r->resolver, "verified"));
+	char *phases = xasprintf("base %.1f s, resolution %.1f s, re-checks %.1f s, explanations %.1f s", r->base_s,
+				 r->resolve_s, r->recheck_s, r->explain_s);
+	char *msg = strcmp(method, "make") != 0
+			    ? xasprintf("%zu requests resolved with one Kconfig parse in %.1f s (%s); %zu re-checked "
+					"with make olddefconfig, same hashes",
+					r->n - 1, secs, phases, nverified)
+			    : xasprintf("%zu requests resolved with make olddefconfig in %.1f s (%s); %s", r->n - 1, secs,
+					reason ? reason : "", phases);
+
+	buf_printf(log, "kmatrix: %s\n", msg);
+	json_object_set_new(result, "message", json_string(msg));
+	log_info("job=%ld configured requests=%zu distinct=%zu method=%s in %.1fs", j->id, r->n - 1,
+		 json_array_size(json_object_get(result, "configs")), method, secs);
+	free(phases);
+	free(msg);
+}
+
 /* A refusal by the tree's own Kconfig or Makefile is the kernel's fault: FAIL with its message. */
 static void kernel_refused(json_t *result)
 {
@@ -395,8 +533,7 @@ int configure_run(struct job *j, json_t *result)
 	char *tree_key = NULL, *src = NULL, *cfgdir = NULL, *batchdir = NULL, *log_path = NULL;
 	struct kmake k;
 	struct insight *insight = NULL;
-	struct timespec t0, t1;
-	double secs;
+	double t0, base_s, secs;
 	int rc;
 
 	memset(&info, 0, sizeof(info));
@@ -425,18 +562,20 @@ int configure_run(struct job *j, json_t *result)
 	json_object_set_new(result, "author_email", json_string(info.author_email));
 
 	/* The time to resolve, without the checkout (a first clone of a kernel tree is a minute of its own). */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_now_s();
 	memset(&k, 0, sizeof(k));
 	k.src = src;
 	k.out = cfgdir;
 	k.arch = m->arch;
 	k.silent = true;
 	rc = base_config(j, m, bundle, &k, &log, &base);
+	base_s = clock_now_s() - t0;
 	if (!rc)
 		rc = fragment_config(m, bundle, &frag);
 	if (!rc) {
 		kconfig_merge(base, frag);
 		rc = resolution_init(&r, m, base, requests, batchdir);
+		r.base_s = base_s;
 	}
 	if (!rc)
 		rc = resolve_all(j, &k, &r, &log);
@@ -448,33 +587,19 @@ int configure_run(struct job *j, json_t *result)
 	if (rc)
 		goto done;
 	upload_base(j, r.effs[0]);
+	r.explain_s = clock_now_s();
 	insight = insight_new(src, m->arch);
 	if (insight_check_expects(insight, m) != 0) {
 		kernel_refused(result);
 		goto upload;
 	}
 	collect(&r, m, frag, requests, insight, result);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	r.explain_s = clock_now_s() - r.explain_s;
+	secs = clock_now_s() - t0;
 	json_object_set_new(r.resolver, "seconds", json_real(secs));
 	json_object_set_new(result, "status", json_string("PASS"));
 	json_object_set(result, "resolver", r.resolver);
-	{
-		const char *method = json_string_value(json_object_get(r.resolver, "method"));
-		const char *reason = json_string_value(json_object_get(r.resolver, "reason"));
-		size_t nverified = json_array_size(json_object_get(r.resolver, "verified"));
-		char *msg = strcmp(method, "make") != 0
-				    ? xasprintf("%zu requests resolved with one Kconfig parse in %.1f s; %zu re-checked "
-						"with make olddefconfig, same hashes",
-						r.n - 1, secs, nverified)
-				    : xasprintf("%zu requests resolved with make olddefconfig in %.1f s (%s)", r.n - 1, secs,
-						reason ? reason : "");
-
-		json_object_set_new(result, "message", json_string(msg));
-		log_info("job=%ld configured requests=%zu distinct=%zu method=%s in %.1fs", j->id, r.n - 1,
-			 json_array_size(json_object_get(result, "configs")), method, secs);
-		free(msg);
-	}
+	report_resolution(j, &r, secs, &log, result);
 upload:
 	log_path = xasprintf("%s/configure.log", j->dir);
 	if (fs_write_file(log_path, buf_cstr(&log), log.len) == 0)
