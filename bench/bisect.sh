@@ -36,13 +36,11 @@ if [ $fixture = 1 ]; then
 	export KM_SOURCE_DIR=$PWD KM_SERVER=$PWD/$build/server/kmatrix-server KM_WORKER=$PWD/$build/worker/kmatrix-worker \
 		KM_CTL=$PWD/$build/ctl/kmatrixctl
 	. tests/integration/lib.sh
+	. bench/timing.sh
 else
 	. bench/lib.sh
 fi
 jobs=$(nproc)
-now() { date +%s.%N; }
-secs() { echo "$2 - $1" | bc; }
-log() { echo "[$(date +%H:%M:%S)] $*"; }
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null TZ=UTC LC_ALL=C
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
 

@@ -28,11 +28,8 @@ sample=${2:-2}
 . bench/lib.sh
 jobs=$(nproc)
 targets=$(sed -n 's/^targets *= *\([^#]*\).*/\1/p' "matrices/$matrix.matrix")
-now() { date +%s.%N; }
 # CPU seconds of a process and of every child it has waited for (make and its compilers, QEMU).
 tree_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13 + $14 + $15) / hz }' "/proc/$1/stat"; }
-secs() { echo "$2 - $1" | bc; }
-log() { echo "[$(date +%H:%M:%S)] $*"; }
 skip=" ${KM_BENCH_SKIP:-} "
 skipped() { [[ $skip == *" $1 "* ]]; }
 
@@ -44,26 +41,6 @@ GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost GIT_COMMITTER_DATE=
 	git -C "$TREE" am -q --committer-date-is-author-date "$PWD/tests/kernel/patches/0001-dax-hmem-call-cxl-region.patch"
 git -C "$TREE" checkout -q master
 git -C "$TREE" diff --stat master push2 | tail -1 | sed 's/^/push 2 changes:/'
-
-wait_state() { # RUN STATE...: until the run is in one of the states
-	local run=$1
-	shift
-	while :; do
-		local st
-		st=$(curl -s "$URL/api/v1/runs/$run" | jq -r .state)
-		for want in "$@"; do [ "$st" = "$want" ] && return 0; done
-		[ "$st" = error ] && fail "run $run ended in error"
-		sleep 5
-	done
-}
-
-hashes() { # RUN -> "point hash" lines, sorted
-	curl -s "$URL/api/v1/runs/$1/matrix" |
-		jq -r '(.configs | map({(.id | tostring): .hash}) | add) as $h | .requests[] | "\(.point) \($h[.config_id | tostring])"' | sort
-}
-
-# The configure job's own figure: resolving every request, without the tree's checkout.
-conf_secs() { db "SELECT message FROM jobs WHERE run_id = $1 AND kind = 'configure'" | sed -n 's/.* in \([0-9.]*\) s[;( ].*/\1/p'; }
 
 # --- configure, the make way: one make olddefconfig per request -------------------------------
 if skipped makeconf; then

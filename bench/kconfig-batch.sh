@@ -56,7 +56,6 @@ EOF
 chmod +x "$cfg/shell.sh"
 
 norm() { grep -E '^(CONFIG_|# CONFIG_.* is not set)' "$1" | sort | sha256sum | cut -c1-16; }
-now() { date +%s.%N; }
 echo "matrix $matrix: $n requests; make olddefconfig on a sample of $sample; $rounds rounds; $jobs CPUs"
 printf "%-6s %14s %14s %8s\n" round "batch s/req" "make s/req" ratio
 same=0

@@ -26,3 +26,25 @@ first_build() {
 		FROM builds b JOIN jobs j ON j.id = b.job_id JOIN configs c ON c.id = b.config_id
 		WHERE j.run_id = $run ORDER BY b.job_id LIMIT 1"
 }
+
+. bench/timing.sh
+
+wait_state() { # RUN STATE...: until the run is in one of the states
+	local run=$1
+	shift
+	while :; do
+		local st
+		st=$(curl -s "$URL/api/v1/runs/$run" | jq -r .state)
+		for want in "$@"; do [ "$st" = "$want" ] && return 0; done
+		[ "$st" = error ] && fail "run $run ended in error"
+		sleep 5
+	done
+}
+
+hashes() { # RUN -> "point hash" lines, sorted
+	curl -s "$URL/api/v1/runs/$1/matrix" |
+		jq -r '(.configs | map({(.id | tostring): .hash}) | add) as $h | .requests[] | "\(.point) \($h[.config_id | tostring])"' | sort
+}
+
+# The configure job's own figure: resolving every request, without the tree's checkout.
+conf_secs() { db "SELECT message FROM jobs WHERE run_id = $1 AND kind = 'configure'" | sed -n 's/.* in \([0-9.]*\) s[;( ].*/\1/p'; }
