@@ -235,39 +235,36 @@ static int bisection_of_job(struct db *db, long job_id, struct db_bisection *b)
 	return rc ? rc : db_bisection_get(db, id, b);
 }
 
-int bisect_payload(struct db *db, long job_id, json_t *job)
+int bisect_payload(struct db *db, long job_id, struct db_bisection *b, struct job_spec *spec)
 {
-	struct db_bisection b;
-	json_t *commits = NULL;
-	int rc = bisection_of_job(db, job_id, &b);
+	int rc = bisection_of_job(db, job_id, b);
 
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < b.nsteps; i++) {
-		const struct db_bisect_step *st = &b.steps[i];
+	spec->bisect.bisection = b->id;
+	for (size_t i = 0; i < b->nsteps; i++) {
+		const struct db_bisect_step *st = &b->steps[i];
+		json_t *commits;
 
 		if (st->job_id != job_id)
 			continue;
 		if (strcmp(st->op, "walk") == 0) {
-			json_object_set_new(job, "bisect",
-					    json_pack("{s:s,s:i,s:s,s:s,s:i}", "op", "walk", "bisection", (json_int_t)b.id,
-						      "good", b.good_commit, "head", b.bad_commit, "max_commits",
-						      (json_int_t)MAX_COMMITS));
-		} else {
-			commits = commits_of(&b);
-			json_object_set_new(job, "commit", json_string(st->commit_id));
-			json_object_set_new(job, "bisect",
-					    json_pack("{s:s,s:i,s:i,s:i}", "op", "step", "bisection", (json_int_t)b.id,
-						      "position", (json_int_t)st->position, "of",
-						      (json_int_t)json_array_size(commits)));
-			/* A boot step boots what it built, with the variant, on the same worker. */
-			if (is_boot(&b))
-				json_object_set_new(json_object_get(job, "bisect"), "boot",
-						    json_pack("{s:s}", "variant", b.variant ? b.variant : "default"));
+			spec->bisect.op = BISECT_WALK;
+			spec->bisect.good = b->good_commit;
+			spec->bisect.head = b->bad_commit;
+			spec->bisect.max_commits = MAX_COMMITS;
+			continue;
 		}
+		commits = commits_of(b);
+		spec->bisect.op = BISECT_STEP;
+		spec->commit = st->commit_id;
+		spec->bisect.position = st->position;
+		spec->bisect.of = (long)json_array_size(commits);
+		/* A boot step boots what it built, with the variant, on the same worker. */
+		if (is_boot(b))
+			spec->bisect.boot_variant = b->variant ? b->variant : "default";
+		json_decref(commits);
 	}
-	json_decref(commits);
-	db_bisection_release(&b);
 	return 0;
 }
 

@@ -4,6 +4,9 @@
 
 #include <jansson.h>
 
+#include "db_bisect.h"
+#include "jobspec.h"
+
 struct db;
 struct server;
 
@@ -28,8 +31,12 @@ extern int (*bisect_on_done)(struct server *s, struct db *db, long bisection_id)
 /* Whether the run has bisections still walking or stepping (*n of them). */
 int bisect_active(struct db *db, long run_id, size_t *n);
 
-/* Completes a claimed bisect job's payload: the step's commit and "bisect":{op,...}. */
-int bisect_payload(struct db *db, long job_id, json_t *job);
+/*
+ * Completes a claimed bisect job's spec: the step's commit and its bisect
+ * part. The strings are borrowed from *b, which the caller releases with
+ * db_bisection_release() once the spec is encoded.
+ */
+int bisect_payload(struct db *db, long job_id, struct db_bisection *b, struct job_spec *spec);
 
 /* Checks a bisect job's result as a whole (the walk's commits, a step's errors). 0 or KM_EINVAL with the reason. */
 int bisect_result_check(json_t *res);

@@ -395,67 +395,65 @@ static void add_request(void *ctx, long id, int idx, const char *point)
 	json_array_append_new(ctx, json_pack("{s:i,s:s}", "idx", idx, "point", point));
 }
 
-static int requests_json(struct db *db, long run_id, json_t *out)
-{
-	return db_requests_each(db, run_id, add_request, out);
-}
-
-/* What a worker needs to do the job, without another round trip. */
+/* What a worker needs to do the job, without another round trip: its spec, encoded by jobspec.c. */
 static int job_payload(struct db *db, long job_id, const char *lease, int64_t expires, long ttl, json_t **out)
 {
 	struct db_job_info job;
 	struct db_run run;
 	struct db_config cfg;
-	json_t *j = NULL, *bundle = NULL;
+	struct db_bisection bisection;
+	struct job_spec spec;
+	json_t *bundle = NULL, *requests = json_array();
+	long build_job = 0;
 	int rc;
 
 	memset(&run, 0, sizeof(run));
 	memset(&cfg, 0, sizeof(cfg));
+	memset(&bisection, 0, sizeof(bisection));
+	memset(&spec, 0, sizeof(spec));
 	*out = NULL;
 	rc = db_job_get(db, job_id, &job);
-	if (rc)
+	if (rc) {
+		json_decref(requests);
 		return rc;
+	}
 	rc = db_run_get(db, job.run_id, &run);
+	if (!rc)
+		rc = run_facts_matrix(&run, &bundle, NULL);
 	if (rc)
 		goto done;
-	rc = run_facts_matrix(&run, &bundle, NULL);
-	if (rc)
-		goto done;
-	j = json_pack("{s:i,s:s,s:i,s:{s:s,s:s},s:s,s:o,s:o}", "id", (json_int_t)job.id, "kind",
-		      job_kind_name(job.kind), "run_id", (json_int_t)run.id, "tree", "name", run.tree_name, "url", run.tree_url, "ref", run.ref, "commit",
-		      run.commit_id ? json_string(run.commit_id) : json_null(), "matrix", bundle);
-	bundle = NULL;
+	spec = (struct job_spec){ .id = job.id, .kind = job.kind, .run_id = run.id, .tree_name = run.tree_name,
+				  .tree_url = run.tree_url, .ref = run.ref, .commit = run.commit_id, .matrix = bundle,
+				  .lease = lease, .lease_expires = expires, .lease_ttl = ttl };
 	if (job.kind == JOB_CONFIGURE) {
-		json_t *reqs = json_array();
-
-		rc = requests_json(db, run.id, reqs);
-		json_object_set_new(j, "requests", reqs);
+		rc = db_requests_each(db, run.id, add_request, requests);
+		spec.requests = requests;
 	} else {
 		rc = db_config_get(db, job.config_id, &cfg);
-		if (!rc)
-			json_object_set_new(j, "config",
-					    json_pack("{s:i,s:s,s:s,s:s}", "id", (json_int_t)cfg.id, "hash", cfg.hash,
-						      "point", cfg.point, "text", cfg.config_text));
+		spec.config.id = cfg.id;
+		spec.config.hash = cfg.hash;
+		spec.config.point = cfg.point;
+		spec.config.text = cfg.config_text;
 	}
 	if (!rc && job.kind == JOB_BISECT)
-		rc = bisect_payload(db, job.id, j);
+		rc = bisect_payload(db, job.id, &bisection, &spec);
 	if (!rc && job.kind == JOB_BOOT) {
-		long build_job = 0;
 		char *status = NULL;
 
-		json_object_set_new(j, "variant", json_string(job.variant ? job.variant : "default"));
+		spec.variant = job.variant ? job.variant : "default";
 		rc = db_build_of_config(db, job.config_id, &build_job, &status);
 		free(status);
-		json_object_set_new(j, "build_job", json_integer(build_job));
+		spec.build_job = build_job;
 	}
-	if (rc)
-		goto done;
-	*out = json_pack("{s:o,s:{s:s,s:i,s:i}}", "job", j, "lease", "id", lease, "expires_at", (json_int_t)expires,
-			 "ttl", (json_int_t)ttl);
-	j = NULL;
+	if (!rc) {
+		*out = job_spec_encode(&spec);
+		if (!*out)
+			rc = err_set(KM_EIO, "job %ld: its payload cannot be encoded", job.id);
+	}
 done:
-	json_decref(j);
 	json_decref(bundle);
+	json_decref(requests);
+	db_bisection_release(&bisection);
 	db_job_info_release(&job);
 	db_run_release(&run);
 	db_config_release(&cfg);

@@ -8,21 +8,17 @@
 #include "worker.h"
 #include "xalloc.h"
 
-static int walk(struct job *j, const json_t *b, json_t *result)
+static int walk(struct job *j, json_t *result)
 {
-	const json_t *tree = json_object_get(j->spec, "tree");
-	const json_t *max = json_object_get(b, "max_commits");
-	char *tree_key = job_safe_name(json_string_value(json_object_get(tree, "name")));
+	const struct job_spec *s = &j->spec;
+	char *tree_key = job_safe_name(s->tree_name);
 	char *src = worker_tree_dir(j->opts, tree_key);
 	struct checkout_walk w;
 	json_t *commits;
 	int rc;
 
-	rc = checkout_first_parents(json_string_value(json_object_get(tree, "url")), src,
-				    json_string_value(json_object_get(j->spec, "ref")),
-				    json_string_value(json_object_get(b, "good")),
-				    json_string_value(json_object_get(b, "head")),
-				    json_is_integer(max) ? (size_t)json_integer_value(max) : 10000, &w);
+	rc = checkout_first_parents(s->tree_url, src, s->ref, s->bisect.good, s->bisect.head,
+				    s->bisect.max_commits > 0 ? (size_t)s->bisect.max_commits : 10000, &w);
 	free(tree_key);
 	free(src);
 	if (rc == KM_ENOTFOUND || rc == KM_ETOOBIG) {
@@ -53,9 +49,9 @@ static int walk(struct job *j, const json_t *b, json_t *result)
  * when it passes, the boot job's boot of what it staged (the build's own
  * stage, on this worker), reported under "boot": {status, message, ownership}.
  */
-static int boot_step(struct job *j, const json_t *boot, json_t *result)
+static int boot_step(struct job *j, json_t *result)
 {
-	const char *variant = json_string_value(json_object_get(boot, "variant"));
+	const char *variant = j->spec.bisect.boot_variant;
 	json_t *booted;
 	int rc = build_run(j, result);
 
@@ -80,14 +76,11 @@ static int boot_step(struct job *j, const json_t *boot, json_t *result)
 
 int bisect_job_run(struct job *j, json_t *result)
 {
-	const json_t *b = json_object_get(j->spec, "bisect");
-	const char *op = json_string_value(json_object_get(b, "op"));
-
-	if (op && strcmp(op, "walk") == 0)
-		return walk(j, b, result);
-	if (op && strcmp(op, "step") == 0 && json_object_get(b, "boot"))
-		return boot_step(j, json_object_get(b, "boot"), result);
-	if (op && strcmp(op, "step") == 0)
+	if (j->spec.bisect.op == BISECT_WALK)
+		return walk(j, result);
+	if (j->spec.bisect.op == BISECT_STEP && j->spec.bisect.boot_variant)
+		return boot_step(j, result);
+	if (j->spec.bisect.op == BISECT_STEP)
 		return build_run(j, result); /* the step's commit and the failing config, in the matrix's build directory */
 	return err_set(KM_EINVAL, "bisect job without a known 'bisect.op'");
 }

@@ -193,8 +193,7 @@ static int boot_repeats(struct job *j, const struct matrix *m, const struct matr
 
 int boot_job_boot(struct job *j, long build_job, const char *variant_name, json_t *result)
 {
-	const json_t *spec = j->spec;
-	const json_t *bundle = json_object_get(spec, "matrix");
+	const json_t *bundle = j->spec.matrix;
 	const struct matrix_variant *variant = NULL;
 	struct matrix *m = NULL;
 	struct boot_input in;
@@ -239,7 +238,7 @@ int boot_job_boot(struct job *j, long build_job, const char *variant_name, json_
 	in.console_path = console_path;
 	{
 		struct boot_repro br = { m->boot, variant, m->arch, j->opts->server_url,
-					 (long)json_integer_value(json_object_get(spec, "run_id")), build_job, j->id };
+					 j->spec.run_id, build_job, j->id };
 
 		repro = boot_repro_script(&br);
 		path = xasprintf("%s/boot-reproducer.sh", j->dir);
@@ -307,6 +306,5 @@ done:
 
 int boot_job_run(struct job *j, json_t *result)
 {
-	return boot_job_boot(j, (long)json_integer_value(json_object_get(j->spec, "build_job")),
-			     json_string_value(json_object_get(j->spec, "variant")), result);
+	return boot_job_boot(j, j->spec.build_job, j->spec.variant, result);
 }

@@ -106,13 +106,10 @@ static void ccache_counts(struct ccache_stats *st)
 	free(out);
 }
 
-static char *reproducer(const json_t *spec, const struct matrix *m, const char *commit, const char *config_text,
-			const char *make_line)
+static char *reproducer(const struct job_spec *spec, const struct matrix *m, const char *commit,
+			const char *config_text, const char *make_line)
 {
-	const json_t *tree = json_object_get(spec, "tree");
-	const char *url = json_string_value(json_object_get(tree, "url"));
-	const char *ref = json_string_value(json_object_get(spec, "ref"));
-	const json_t *cfg = json_object_get(spec, "config");
+	const char *url = spec->tree_url, *ref = spec->ref;
 	struct buf b = BUF_INIT(8 * 1024 * 1024);
 
 	buf_printf(&b,
@@ -129,9 +126,7 @@ static char *reproducer(const json_t *spec, const struct matrix *m, const char *
 		   "KMATRIX_CONFIG\n"
 		   "make O=../build ARCH=%s olddefconfig\n"
 		   "make O=../build ARCH=%s -j\"$(nproc)\"",
-		   (long long)json_integer_value(json_object_get(spec, "id")),
-		   (long long)json_integer_value(json_object_get(spec, "run_id")), m->name,
-		   json_string_value(json_object_get(cfg, "hash")), url, ref && strncmp(ref, "refs/", 5) == 0 ? ref : commit,
+		   (long long)spec->id, (long long)spec->run_id, m->name, spec->config.hash, url, ref && strncmp(ref, "refs/", 5) == 0 ? ref : commit,
 		   commit, config_text, m->arch, m->arch);
 	for (size_t i = 0; i < m->ntargets; i++)
 		buf_printf(&b, " %s", m->targets[i]);
@@ -254,7 +249,6 @@ static void add_timestamp(char *out, size_t size, int64_t when)
 /* One build job's state, from its payload to its result; build_run() goes through it in steps. */
 struct build {
 	struct job *job;
-	const json_t *tree;
 	const char *config_text, *commit;
 	struct matrix *m;
 	struct checkout_info info;
@@ -357,19 +351,19 @@ static void note_unchanged(struct build *b, json_t *result)
 static int build_prepare(struct build *b)
 {
 	struct job *j = b->job;
-	const json_t *spec = j->spec;
+	const struct job_spec *spec = &j->spec;
 	char *tree_key = NULL, *matrix_key = NULL, *repro = NULL, *repro_path = NULL;
-	int rc = matrix_bundle_parse(json_object_get(spec, "matrix"), &b->m);
+	int rc = matrix_bundle_parse(spec->matrix, &b->m);
 
 	if (rc)
 		return rc;
 	if (!b->config_text || !b->commit)
 		return err_set(KM_EINVAL, "build job without a config or a commit");
-	tree_key = job_safe_name(json_string_value(json_object_get(b->tree, "name")));
+	tree_key = job_safe_name(spec->tree_name);
 	matrix_key = job_safe_name(b->m->name);
 	b->src = worker_tree_dir(j->opts, tree_key);
 	rc = build_dir_open(j->opts, tree_key, b->m->arch, matrix_key,
-			    json_string_value(json_object_get(json_object_get(spec, "config"), "hash")), &b->out,
+			    spec->config.hash, &b->out,
 			    &b->seeded_from);
 	free(tree_key);
 	free(matrix_key);
@@ -378,8 +372,7 @@ static int build_prepare(struct build *b)
 	b->config_path = xasprintf("%s/.config", b->out);
 	if (b->seeded_from)
 		log_info("job=%ld build directory %s goes on from config %s (kept aside)", j->id, b->out, b->seeded_from);
-	rc = checkout_tree(json_string_value(json_object_get(b->tree, "url")), b->src,
-				   json_string_value(json_object_get(spec, "ref")), b->commit, &b->info);
+	rc = checkout_tree(spec->tree_url, b->src, spec->ref, b->commit, &b->info);
 	if (rc)
 		return rc;
 	if (!b->seeded_from)
@@ -418,7 +411,7 @@ static int build_make(struct build *b)
 	/* Paths under the work dir hash as relative ones: another worker directory can hit. */
 	char *basedir_env = xasprintf("CCACHE_BASEDIR=%s", j->opts->work_dir);
 	const char *env[] = { basedir_env, "CCACHE_NOHASHDIR=1", NULL };
-	const json_t *spec = j->spec;
+	const struct job_spec *spec = &j->spec;
 	unsigned long long total = 0, stored = 0;
 	int rc;
 
@@ -432,9 +425,8 @@ static int build_make(struct build *b)
 	b->o.job = j;
 	ccache_counts(&b->cc0);
 	{
-		struct metadata_start ms = { b->m, &b->k, env, json_string_value(json_object_get(b->tree, "url")),
-					     json_string_value(json_object_get(spec, "ref")), b->info.commit, j->id,
-					     (long)json_integer_value(json_object_get(spec, "run_id")) };
+		struct metadata_start ms = { b->m, &b->k, env, spec->tree_url, spec->ref, b->info.commit, j->id,
+					     spec->run_id };
 
 		/* metadata.json's build group is on disk (and on the server) before make starts: it survives a kill. */
 		b->md = metadata_start(&ms);
@@ -519,7 +511,7 @@ static void build_keep_outputs(struct build *b, json_t *result)
 	 * step of a signature's bisection only answers whether the build shows it.
 	 */
 	if (job_status_is(b->status, STATUS_PASS) && b->m->boot &&
-	    (job_kind_is(j->kind, JOB_BUILD) || json_object_get(json_object_get(j->spec, "bisect"), "boot"))) {
+	    (j->spec.kind == JOB_BUILD || j->spec.bisect.boot_variant)) {
 		char *stage = boot_stage_dir(j->opts, j->id);
 
 		if (stage_boot_inputs(j, &b->k, b->m, stage) != 0) {
@@ -570,9 +562,8 @@ int build_run(struct job *j, json_t *result)
 
 	memset(&b, 0, sizeof(b));
 	b.job = j;
-	b.tree = json_object_get(j->spec, "tree");
-	b.config_text = json_string_value(json_object_get(json_object_get(j->spec, "config"), "text"));
-	b.commit = json_string_value(json_object_get(j->spec, "commit"));
+	b.config_text = j->spec.config.text;
+	b.commit = j->spec.commit;
 	rc = build_prepare(&b);
 	if (!rc)
 		rc = build_make(&b);

@@ -521,10 +521,8 @@ static void kernel_refused(json_t *result)
 
 int configure_run(struct job *j, json_t *result)
 {
-	const json_t *spec = j->spec;
-	const json_t *bundle = json_object_get(spec, "matrix");
-	const json_t *requests = json_object_get(spec, "requests");
-	const json_t *tree = json_object_get(spec, "tree");
+	const json_t *bundle = j->spec.matrix;
+	const json_t *requests = j->spec.requests;
 	struct matrix *m = NULL;
 	struct kconfig *base = NULL, *frag = NULL;
 	struct checkout_info info;
@@ -541,19 +539,13 @@ int configure_run(struct job *j, json_t *result)
 	rc = matrix_bundle_parse(bundle, &m);
 	if (rc)
 		goto done;
-	if (!json_is_array(requests) || !json_is_object(tree)) {
-		rc = err_set(KM_EINVAL, "configure job without requests or tree");
-		goto done;
-	}
-	tree_key = job_safe_name(json_string_value(json_object_get(tree, "name")));
+	tree_key = job_safe_name(j->spec.tree_name);
 	src = worker_tree_dir(j->opts, tree_key);
 	cfgdir = xasprintf("%s/kconfig/%s-%s", j->opts->work_dir, tree_key, m->arch);
 	batchdir = xasprintf("%s/batch", cfgdir);
 	rc = fs_mkdirs(cfgdir);
 	if (!rc)
-		rc = checkout_tree(json_string_value(json_object_get(tree, "url")), src,
-				   json_string_value(json_object_get(spec, "ref")),
-				   json_string_value(json_object_get(spec, "commit")), &info);
+		rc = checkout_tree(j->spec.tree_url, src, j->spec.ref, j->spec.commit, &info);
 	if (rc)
 		goto done;
 	json_object_set_new(result, "commit", json_string(info.commit));

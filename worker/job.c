@@ -43,7 +43,7 @@ static void *keep_lease(void *arg)
 		if (k->done)
 			break;
 		pthread_mutex_unlock(&k->lock);
-		rc = client_extend(k->job->client, k->job->id, k->job->lease);
+		rc = client_extend(k->job->client, k->job->id, k->job->spec.lease);
 		if (rc == KM_ECONFLICT || rc == KM_ENOTFOUND) {
 			log_warn("job=%ld lease lost: %s", k->job->id, err_msg());
 			k->job->lease_lost = 1;
@@ -88,23 +88,21 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 	struct keeper k;
 	pthread_t keeper_thread;
 	json_t *result = json_object();
-	const json_t *lease = json_object_get(payload, "lease");
+	char refused[512];
 	double t0;
-	enum job_kind kind;
-	int rc;
+	int rc, spec_rc;
 
 	memset(&j, 0, sizeof(j));
 	j.client = c;
 	j.opts = opts;
-	j.payload = payload;
-	j.spec = json_object_get(payload, "job");
-	j.id = (long)json_integer_value(json_object_get(j.spec, "id"));
-	j.kind = json_string_value(json_object_get(j.spec, "kind"));
-	j.lease = json_string_value(json_object_get(lease, "id"));
 	j.stop = stop;
-	if (!j.kind || !j.lease || j.id <= 0) {
+	/* A payload bad in any other way is still answered: an ERROR result under its lease. */
+	spec_rc = job_spec_decode(payload, &j.spec);
+	snprintf(refused, sizeof(refused), "%s", spec_rc ? err_msg() : "");
+	j.id = j.spec.id;
+	if (j.id <= 0 || !j.spec.lease) {
 		json_decref(result);
-		return err_set(KM_EINVAL, "job payload without id, kind or lease");
+		return spec_rc;
 	}
 	j.dir = xasprintf("%s/jobs/%ld", opts->work_dir, j.id);
 	remove_tree(j.dir);
@@ -117,22 +115,23 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 
 	memset(&k, 0, sizeof(k));
 	k.job = &j;
-	k.ttl = (long)json_integer_value(json_object_get(lease, "ttl"));
+	k.ttl = j.spec.lease_ttl;
 	if (k.ttl <= 0)
 		k.ttl = 60;
 	pthread_mutex_init(&k.lock, NULL);
 	pthread_cond_init(&k.cond, NULL);
 	pthread_create(&keeper_thread, NULL, keep_lease, &k);
 
-	log_info("job=%ld kind=%s run=%lld started", j.id, j.kind,
-		 (long long)json_integer_value(json_object_get(j.spec, "run_id")));
+	log_info("job=%ld kind=%s run=%ld started", j.id, job_kind_name(j.spec.kind), j.spec.run_id);
 	t0 = clock_now_s();
-	json_object_set_new(result, "lease", json_string(j.lease));
+	json_object_set_new(result, "lease", json_string(j.spec.lease));
 	err_clear();
-	if (!job_kind_parse(j.kind, &kind))
-		rc = err_set(KM_EINVAL, "unknown job kind '%s'", j.kind);
-	else
-		rc = run_kind(kind, &j, result);
+	if (spec_rc) {
+		rc = err_set(spec_rc, "%s", refused);
+		log_error("job=%ld refused: %s", j.id, refused);
+	} else {
+		rc = run_kind(j.spec.kind, &j, result);
+	}
 	if (!json_object_get(result, "wall_s"))
 		json_object_set_new(result, "wall_s", json_real(clock_now_s() - t0));
 
@@ -164,7 +163,7 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 		if (rc)
 			log_error("job=%ld result refused: %s", j.id, err_msg());
 		else
-			log_info("job=%ld kind=%s status=%s wall=%.1fs", j.id, j.kind,
+			log_info("job=%ld kind=%s status=%s wall=%.1fs", j.id, job_kind_name(j.spec.kind),
 				 json_string_value(json_object_get(result, "status")),
 				 json_number_value(json_object_get(result, "wall_s")));
 	}

@@ -18,6 +18,6 @@ void job_upload(struct job *j, const char *name, const char *path)
 
 	if (stat(path, &st) != 0)
 		return;
-	if (client_upload(j->client, j->id, j->lease, name, path) != 0)
+	if (client_upload(j->client, j->id, j->spec.lease, name, path) != 0)
 		log_warn("job=%ld artifact=%s upload failed: %s", j->id, name, err_msg());
 }

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include "buf.h"
+#include "jobspec.h"
 
 struct client;
 
@@ -34,11 +35,8 @@ struct worker_opts {
 struct job {
 	struct client *client;
 	const struct worker_opts *opts;
-	json_t *payload;           /* {"job": {...}, "lease": {...}} */
-	const json_t *spec;        /* payload.job */
-	long id;
-	const char *kind;
-	const char *lease;
+	struct job_spec spec;      /* the claim's payload, decoded; its pointers borrow from the payload */
+	long id;                   /* spec.id, for the log lines */
 	char *dir;                 /* work_dir/jobs/<id>, removed afterwards */
 	volatile sig_atomic_t lease_lost;
 	volatile sig_atomic_t *stop;
