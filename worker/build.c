@@ -404,13 +404,32 @@ static int build_prepare(struct build *b)
 	return rc;
 }
 
+/*
+ * Whether Kbuild never configured the build directory, so that make compiles
+ * everything. Such a build runs ccache in depend mode: a miss costs no
+ * preprocessor run (bench/ccache-first-build.sh: a cold build from an empty
+ * cache took 0.99x the time of one without ccache, against 1.48x in
+ * preprocessor mode). A build that goes on from a directory keeps
+ * preprocessor mode: what it recompiles after a config change often
+ * preprocesses to what another config compiled, a hit depend mode cannot see.
+ */
+static bool build_starts_empty(const struct build *b)
+{
+	char *autoconf = xasprintf("%s/include/config/auto.conf", b->out);
+	bool empty = access(autoconf, F_OK) != 0;
+
+	free(autoconf);
+	return empty;
+}
+
 /* Runs make on the build targets, its output captured, scanned for errors and counted by ccache. */
 static int build_make(struct build *b)
 {
 	struct job *j = b->job;
 	/* Paths under the work dir hash as relative ones: another worker directory can hit. */
 	char *basedir_env = xasprintf("CCACHE_BASEDIR=%s", j->opts->work_dir);
-	const char *env[] = { basedir_env, "CCACHE_NOHASHDIR=1", NULL };
+	const char *env[] = { basedir_env, "CCACHE_NOHASHDIR=1", build_starts_empty(b) ? "CCACHE_DEPEND=1" : NULL,
+			      NULL };
 	const struct job_spec *spec = &j->spec;
 	unsigned long long total = 0, stored = 0;
 	int rc;
