@@ -63,10 +63,8 @@ int db_mail_last_report(struct db *db, long tree_id, const char *ref, long signa
 
 	*outbox_id = *run_id = 0;
 	*message_id = NULL;
-	if (rc == 0)
-		return err_set(KM_ENOTFOUND, "no report of signature %ld on %s", signature_id, ref);
-	if (rc < 0)
-		return rc;
+	if (rc <= 0)
+		return rc ? rc : err_set(KM_ENOTFOUND, "no report of signature %ld on %s", signature_id, ref);
 	*outbox_id = (long)sqlite3_column_int64(st, 0);
 	*message_id = db_col_strdup(st, 1);
 	*run_id = (long)sqlite3_column_int64(st, 2);

@@ -366,10 +366,8 @@ int db_run_latest(struct db *db, long tree_id, const char *ref, const char *matr
 
 	*run_id = 0;
 	*commit_id = *state = NULL;
-	if (rc == 0)
-		return err_set(KM_ENOTFOUND, "no run of %s with matrix %s", ref, matrix_name);
-	if (rc < 0)
-		return rc;
+	if (rc <= 0)
+		return rc ? rc : err_set(KM_ENOTFOUND, "no run of %s with matrix %s", ref, matrix_name);
 	*run_id = (long)sqlite3_column_int64(st, 0);
 	*commit_id = db_col_strdup(st, 1);
 	*state = db_col_strdup(st, 2);
