@@ -126,7 +126,8 @@ static char *reproducer(const struct job_spec *spec, const struct matrix *m, con
 		   "KMATRIX_CONFIG\n"
 		   "make O=../build ARCH=%s olddefconfig\n"
 		   "make O=../build ARCH=%s -j\"$(nproc)\"",
-		   (long long)spec->id, (long long)spec->run_id, m->name, spec->config.hash, url, ref && strncmp(ref, "refs/", 5) == 0 ? ref : commit,
+		   (long long)spec->id, (long long)spec->run_id, m->name, spec->config.hash, url,
+		   ref && strncmp(ref, "refs/", 5) == 0 ? ref : commit,
 		   commit, config_text, m->arch, m->arch);
 	for (size_t i = 0; i < m->ntargets; i++)
 		buf_printf(&b, " %s", m->targets[i]);

@@ -155,36 +155,42 @@ static void resolution_free(struct resolution *r)
 	json_decref(r->resolver);
 }
 
-/* Kconfig's answer for one entry through `make olddefconfig`, the tree's own way and the reference. */
-static int make_resolve(struct job *j, const struct kmake *k, const char *text, struct buf *log,
-			struct kconfig **eff)
+/*
+ * Kconfig's answer for one entry through `make olddefconfig`, the tree's own
+ * way and the reference: text written to config_path, which is the .config
+ * make reads unless env names another (KCONFIG_CONFIG).
+ */
+static int make_resolve(const struct kmake *k, const char *config_path, const char *const *env, const char *text,
+			double timeout_s, struct buf *log, struct kconfig **eff)
 {
-	char *config_path = xasprintf("%s/.config", k->out);
 	int rc = fs_write_file(config_path, text, strlen(text));
 
 	*eff = NULL;
 	if (!rc)
-		rc = run_make(k, "olddefconfig", NULL, log, (double)j->opts->configure_timeout_s);
+		rc = run_make(k, "olddefconfig", env, log, timeout_s);
 	if (!rc)
 		rc = kconfig_load(config_path, eff);
-	free(config_path);
 	return rc;
 }
 
 static int make_resolve_all(struct job *j, const struct kmake *k, struct resolution *r, struct buf *log)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		int rc;
+	char *config_path = xasprintf("%s/.config", k->out);
+	int rc = 0;
 
-		if (job_should_stop(j))
-			return err_set(KM_EBUSY, "stopped");
+	for (size_t i = 0; !rc && i < r->n; i++) {
+		if (job_should_stop(j)) {
+			rc = err_set(KM_EBUSY, "stopped");
+			break;
+		}
 		kconfig_free(r->effs[i]);
-		rc = make_resolve(j, k, r->texts[i], log, &r->effs[i]);
-		if (rc)
-			return rc;
-		kconfig_hash(r->effs[i], r->hashes[i]);
+		rc = make_resolve(k, config_path, NULL, r->texts[i], (double)j->opts->configure_timeout_s, log,
+				  &r->effs[i]);
+		if (!rc)
+			kconfig_hash(r->effs[i], r->hashes[i]);
 	}
-	return 0;
+	free(config_path);
+	return rc;
 }
 
 /*
@@ -247,11 +253,7 @@ static void *recheck_main(void *arg)
 	if (!c->rc)
 		c->rc = fs_write_file(autoconf, "", 0);
 	if (!c->rc)
-		c->rc = fs_write_file(config, c->text, strlen(c->text));
-	if (!c->rc)
-		c->rc = run_make(c->k, "olddefconfig", env, &c->log, c->timeout_s);
-	if (!c->rc)
-		c->rc = kconfig_load(config, &c->eff);
+		c->rc = make_resolve(c->k, config, env, c->text, c->timeout_s, &c->log, &c->eff);
 	if (c->rc)
 		snprintf(c->why, sizeof(c->why), "%s", err_msg());
 	free(config);

@@ -1,6 +1,7 @@
-/* A claimed job as the protocol carries it: the server's one encoder and the worker's one decoder of a claim's payload. */
+/* A claimed job as the protocol carries it: the server's encoder and the worker's decoder of a claim's payload. */
 #include "jobspec.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "err.h"
@@ -65,9 +66,10 @@ static long num(const json_t *o, const char *key)
 	return (long)json_integer_value(json_object_get(o, key));
 }
 
-static int need(const void *field, const char *what)
+/* 0 when the payload has what the kind needs, else KM_EINVAL naming it. */
+static int need(bool present, const char *what)
 {
-	return field ? 0 : err_set(KM_EINVAL, "job payload without %s", what);
+	return present ? 0 : err_set(KM_EINVAL, "job payload without %s", what);
 }
 
 static int bisect_decode(const json_t *b, struct job_spec *s)
@@ -81,7 +83,7 @@ static int bisect_decode(const json_t *b, struct job_spec *s)
 		s->bisect.good = str(b, "good");
 		s->bisect.head = str(b, "head");
 		s->bisect.max_commits = num(b, "max_commits");
-		return need(s->bisect.good && s->bisect.head ? b : NULL, "the walk's 'good' and 'head' commits");
+		return need(s->bisect.good && s->bisect.head, "the walk's 'good' and 'head' commits");
 	}
 	if (op && strcmp(op, bisect_op_names[BISECT_STEP]) == 0) {
 		s->bisect.op = BISECT_STEP;
@@ -89,7 +91,7 @@ static int bisect_decode(const json_t *b, struct job_spec *s)
 		s->bisect.of = num(b, "of");
 		if (boot)
 			s->bisect.boot_variant = str(boot, "variant") ? str(boot, "variant") : "default";
-		return need(s->commit, "the step's 'commit'");
+		return need(s->commit != NULL, "the step's 'commit'");
 	}
 	return err_set(KM_EINVAL, "job payload without a known 'bisect.op'");
 }
@@ -115,24 +117,24 @@ int job_spec_decode(const json_t *payload, struct job_spec *s)
 	s->ref = str(job, "ref");
 	s->commit = str(job, "commit");
 	s->matrix = json_object_get(job, "matrix");
-	rc = need(s->tree_name && s->tree_url ? tree : NULL, "the tree's 'name' and 'url'");
+	rc = need(s->tree_name && s->tree_url, "the tree's 'name' and 'url'");
 	if (!rc)
-		rc = need(json_is_object(s->matrix) ? s->matrix : NULL, "the run's 'matrix'");
+		rc = need(json_is_object(s->matrix), "the run's 'matrix'");
 	if (!rc && s->kind == JOB_CONFIGURE) {
 		s->requests = json_object_get(job, "requests");
-		rc = need(json_is_array(s->requests) ? s->requests : NULL, "the 'requests' to configure");
+		rc = need(json_is_array(s->requests), "the 'requests' to configure");
 	}
 	if (!rc && s->kind != JOB_CONFIGURE) {
 		s->config.id = num(config, "id");
 		s->config.hash = str(config, "hash");
 		s->config.point = str(config, "point");
 		s->config.text = str(config, "text");
-		rc = need(s->config.hash && s->config.text ? config : NULL, "the config's 'hash' and 'text'");
+		rc = need(s->config.hash && s->config.text, "the config's 'hash' and 'text'");
 	}
 	if (!rc && s->kind == JOB_BOOT) {
 		s->variant = str(job, "variant");
 		s->build_job = num(job, "build_job");
-		rc = need(s->variant && s->build_job > 0 ? job : NULL, "the boot's 'variant' and 'build_job'");
+		rc = need(s->variant && s->build_job > 0, "the boot's 'variant' and 'build_job'");
 	}
 	if (!rc && s->kind == JOB_BISECT)
 		rc = bisect_decode(json_object_get(job, "bisect"), s);

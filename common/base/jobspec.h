@@ -1,4 +1,4 @@
-/* A claimed job as the protocol carries it: the server's one encoder and the worker's one decoder of a claim's payload. */
+/* A claimed job as the protocol carries it: the server's encoder and the worker's decoder of a claim's payload. */
 #ifndef KM_JOBSPEC_H
 #define KM_JOBSPEC_H
 
