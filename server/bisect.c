@@ -18,12 +18,10 @@
 #include "run_facts.h"
 #include "sched.h"
 #include "server.h"
-#include "validate.h"
 #include "xalloc.h"
 
 int (*bisect_on_done)(struct server *s, struct db *db, long bisection_id);
 
-#define MAX_COMMITS 10000 /* first-parent commits a walk may report */
 
 /* The failing config of a signature whose build ran last: the build directory of the matrix holds it. */
 static long warmest_config(const struct run_facts *f, const struct db_run_signature *sig)
@@ -252,7 +250,7 @@ int bisect_payload(struct db *db, long job_id, struct db_bisection *b, struct jo
 			spec->bisect.op = BISECT_WALK;
 			spec->bisect.good = b->good_commit;
 			spec->bisect.head = b->bad_commit;
-			spec->bisect.max_commits = MAX_COMMITS;
+			spec->bisect.max_commits = JOB_RESULT_MAX_WALK_COMMITS;
 			continue;
 		}
 		commits = commits_of(b);
@@ -268,74 +266,19 @@ int bisect_payload(struct db *db, long job_id, struct db_bisection *b, struct jo
 	return 0;
 }
 
-/* A boot step's "boot": {status, message?, ownership?: [{range, role, owner}]}; absent when it did not boot. */
-static int boot_result_check(const json_t *boot)
-{
-	const char *status = json_string_value(json_object_get(boot, "status"));
-	const json_t *owners = json_object_get(boot, "ownership"), *msg = json_object_get(boot, "message"), *o;
-	enum job_status st;
-	size_t i;
-
-	if (!boot)
-		return 0;
-	if (!json_is_object(boot) || !status ||
-	    !job_status_parse(status, &st) || !job_status_reportable(st))
-		return err_set(KM_EINVAL, "'boot' must be an object whose 'status' is PASS, FAIL or ERROR");
-	if (msg && (!json_is_string(msg) || strlen(json_string_value(msg)) > 4096))
-		return err_set(KM_EINVAL, "'boot.message' must be a string of at most 4096 bytes");
-	if (owners && (!json_is_array(owners) || json_array_size(owners) > 64))
-		return err_set(KM_EINVAL, "'boot.ownership' must be an array of at most 64 ranges");
-	json_array_foreach(owners, i, o) {
-		const char *role = json_string_value(json_object_get(o, "role"));
-		const char *owner = json_string_value(json_object_get(o, "owner"));
-
-		if (!role || !owner || strlen(role) > 32 || strlen(owner) > 32)
-			return err_set(KM_EINVAL, "boot.ownership[%zu]: needs 'role' and 'owner' (at most 32 bytes each)", i);
-	}
-	return 0;
-}
-
-int bisect_result_check(json_t *res)
-{
-	const json_t *walk = json_object_get(res, "walk");
-	const json_t *commits, *c;
-	size_t i;
-
-	if (!walk)
-		return boot_result_check(json_object_get(res, "boot")); /* a step: its errors are checked as a build's */
-	if (!json_is_object(walk))
-		return err_set(KM_EINVAL, "'walk' must be an object");
-	commits = json_object_get(walk, "commits");
-	if (!validate_commit(json_string_value(json_object_get(walk, "good")), false))
-		return err_set(KM_EINVAL, "'walk.good' must be a full commit id");
-	if (!json_is_array(commits) || json_array_size(commits) > MAX_COMMITS)
-		return err_set(KM_EINVAL, "'walk.commits' must be an array of at most %d commits", MAX_COMMITS);
-	json_array_foreach(commits, i, c) {
-		const char *subject = json_string_value(json_object_get(c, "subject"));
-		const char *author = json_string_value(json_object_get(c, "author"));
-
-		if (!validate_commit(json_string_value(json_object_get(c, "id")), false) || (subject && strlen(subject) > 1024) ||
-		    (author && strlen(author) > 256))
-			return err_set(KM_EINVAL,
-				       "walk.commits[%zu]: needs a full commit 'id' (subject at most 1024 bytes, author 256)",
-				       i);
-	}
-	return 0;
-}
-
 /* The step's verdict: bad when it shows the signature, good when it builds, skip otherwise. */
-static const char *step_verdict(const struct db_bisection *b, const json_t *res, const char *status,
-				const char *message, char **reason)
+static const char *step_verdict(const struct db_bisection *b, const struct job_result *res, char **reason)
 {
-	const json_t *errors = json_object_get(res, "errors"), *e;
+	const char *message = res->message;
+	const json_t *e;
 	const char *first = NULL;
 	size_t i;
 
 	*reason = NULL;
-	if (job_status_is(status, STATUS_PASS))
+	if (res->status == STATUS_PASS)
 		return "good";
-	if (job_status_is(status, STATUS_FAIL)) {
-		json_array_foreach(errors, i, e) {
+	if (res->status == STATUS_FAIL) {
+		json_array_foreach(res->errors, i, e) {
 			const char *sig = json_string_value(json_object_get(e, "signature"));
 
 			if (sig && strcmp(sig, b->signature) == 0) {
@@ -353,15 +296,14 @@ static const char *step_verdict(const struct db_bisection *b, const json_t *res,
 }
 
 /* A boot step's verdict (bisect_boot_verdict()) from its build's status and its "boot" object. */
-static const char *boot_step_verdict(const struct db_bisection *b, const json_t *res, const char *status,
-				     const char *message, char **reason)
+static const char *boot_step_verdict(const struct db_bisection *b, const struct job_result *res, char **reason)
 {
 	static const char *const names[] = { [BISECT_GOOD] = "good", [BISECT_BAD] = "bad", [BISECT_SKIP] = "skip" };
-	const json_t *boot = json_object_get(res, "boot"), *o;
+	const json_t *boot = res->boot, *o;
 	struct bisect_boot_target t = boot_target(b);
 	struct bisect_boot_step st = {
-		.build_status = status,
-		.build_message = message,
+		.build_status = job_status_name(res->status),
+		.build_message = res->message,
 		.boot_status = json_string_value(json_object_get(boot, "status")),
 		.boot_message = json_string_value(json_object_get(boot, "message")),
 	};
@@ -492,8 +434,7 @@ done:
 	return rc;
 }
 
-int bisect_record(struct server *s, struct db *db, long job_id, const json_t *res, const char *status,
-		  const char *message)
+int bisect_record(struct server *s, struct db *db, long job_id, const struct job_result *res)
 {
 	struct db_bisection b;
 	char *reason = NULL;
@@ -509,11 +450,12 @@ int bisect_record(struct server *s, struct db *db, long job_id, const json_t *re
 		if (st->job_id != job_id)
 			continue;
 		if (strcmp(st->op, "walk") == 0) {
-			const json_t *walk = json_object_get(res, "walk");
+			const json_t *walk = res->walk;
 			char *text;
 
-			if (!job_status_is(status, STATUS_PASS) || !walk) {
-				reason = xasprintf("the walk of the history failed: %s", message ? message : status);
+			if (res->status != STATUS_PASS || !walk) {
+				reason = xasprintf("the walk of the history failed: %s",
+						   res->message ? res->message : job_status_name(res->status));
 				rc = conclude(s, db, &b, "error", 0, 0, reason);
 				goto done;
 			}
@@ -530,8 +472,7 @@ int bisect_record(struct server *s, struct db *db, long job_id, const json_t *re
 				goto done;
 			}
 		} else {
-			const char *verdict = is_boot(&b) ? boot_step_verdict(&b, res, status, message, &reason)
-							  : step_verdict(&b, res, status, message, &reason);
+			const char *verdict = is_boot(&b) ? boot_step_verdict(&b, res, &reason) : step_verdict(&b, res, &reason);
 
 			rc = db_bisect_step_set(db, job_id, verdict, reason);
 		}

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "db_bisect.h"
+#include "jobresult.h"
 #include "jobspec.h"
 
 struct db;
@@ -38,12 +39,8 @@ int bisect_active(struct db *db, long run_id, size_t *n);
  */
 int bisect_payload(struct db *db, long job_id, struct db_bisection *b, struct job_spec *spec);
 
-/* Checks a bisect job's result as a whole (the walk's commits, a step's errors). 0 or KM_EINVAL with the reason. */
-int bisect_result_check(json_t *res);
-
 /* Records a bisect job's result (inside the caller's transaction) and queues the next step or concludes. */
-int bisect_record(struct server *s, struct db *db, long job_id, const json_t *res, const char *status,
-		  const char *message);
+int bisect_record(struct server *s, struct db *db, long job_id, const struct job_result *res);
 
 /*
  * Moves the active bisections of a run on after jobs ended without a result

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "err.h"
 #include "expect_results.h"
+#include "jobresult.h"
 #include "jobtypes.h"
 #include "kconfig.h"
 #include "log.h"
@@ -21,7 +22,6 @@
 #include "xalloc.h"
 
 #define MAX_ERRORS_PER_JOB 500
-#define MAX_CONFIG_TEXT (2 * 1024 * 1024)
 
 static const char *str_field(const json_t *o, const char *key, size_t max)
 {
@@ -30,13 +30,6 @@ static const char *str_field(const json_t *o, const char *key, size_t max)
 	if (s && strlen(s) > max)
 		return NULL;
 	return s;
-}
-
-static double num_field(const json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_number(v) ? json_number_value(v) : 0;
 }
 
 static long int_field(const json_t *o, const char *key)
@@ -198,35 +191,28 @@ struct config_entry {
 };
 
 static int record_configure(struct server *s, struct db *db, const struct db_run *run, const struct matrix *m,
-			    const json_t *res, long *new_builds)
+			    const struct job_result *res, long *new_builds)
 {
-	const json_t *configs = json_object_get(res, "configs");
-	const json_t *requests = json_object_get(res, "requests");
+	const json_t *configs = res->configs, *requests = res->requests;
 	struct config_entry *entries = NULL;
 	size_t nentries = 0;
 	size_t i;
 	json_t *c;
 	int rc = 0;
 
-	/* sched_result_check() saw the shapes, sizes and request indexes. */
+	/* job_result_decode() saw the shapes and sizes, check_in_run() the points and request indexes. */
 	*new_builds = 0;
 	entries = xcalloc(json_array_size(configs), sizeof(*entries));
 	json_array_foreach(configs, i, c) {
-		const char *hash = str_field(c, "hash", 64);
-		const char *point = str_field(c, "point", 15);
-		const char *text = str_field(c, "text", MAX_CONFIG_TEXT);
+		const char *hash = json_string_value(json_object_get(c, "hash"));
+		const char *point = json_string_value(json_object_get(c, "point"));
+		const char *text = json_string_value(json_object_get(c, "text"));
 		struct kconfig *kc = NULL;
 		char check[65];
 		json_t *effective;
 		char *effective_text;
 		bool created = false;
 
-		if (!hash || !text || !point_ok(point, m->naxes)) {
-			rc = err_set(KM_EINVAL, "configs[%zu]: needs 'hash', 'text' (at most %d bytes) and a %zu-letter "
-						"y/m/n 'point'",
-				     i, MAX_CONFIG_TEXT, m->naxes);
-			break;
-		}
 		rc = kconfig_parse(text, strlen(text), &kc);
 		if (rc) {
 			rc = err_set(KM_EINVAL, "configs[%zu].text: %s", i, err_msg());
@@ -259,7 +245,7 @@ static int record_configure(struct server *s, struct db *db, const struct db_run
 	}
 
 	json_array_foreach(requests, i, c) {
-		const char *hash = str_field(c, "hash", 64);
+		const char *hash = json_string_value(json_object_get(c, "hash"));
 		json_t *idx = json_object_get(c, "idx");
 		const struct config_entry *e = NULL;
 		char requested[16];
@@ -268,10 +254,6 @@ static int record_configure(struct server *s, struct db *db, const struct db_run
 
 		if (rc)
 			break;
-		if (!json_is_integer(idx) || !hash) {
-			rc = err_set(KM_EINVAL, "requests[%zu]: needs 'idx' and 'hash'", i);
-			break;
-		}
 		for (size_t k = 0; k < nentries; k++) {
 			if (strcmp(entries[k].hash, hash) == 0)
 				e = &entries[k];
@@ -293,7 +275,7 @@ static int record_configure(struct server *s, struct db *db, const struct db_run
 	}
 	for (size_t k = 0; !rc && k < nentries; k++)
 		rc = expect_results_configure(db, run->id, m, entries[k].id, entries[k].build_job,
-					      str_field(entries[k].c, "text", MAX_CONFIG_TEXT),
+					      json_string_value(json_object_get(entries[k].c, "text")),
 					      json_object_get(entries[k].c, "expect"));
 	free(entries);
 	return rc;
@@ -304,10 +286,7 @@ static int record_errors(struct db *db, long job_id, const json_t *errors)
 	size_t i;
 	json_t *e;
 
-	if (!errors)
-		return 0;
-	if (!json_is_array(errors))
-		return err_set(KM_EINVAL, "'errors' must be an array");
+	/* job_result_decode() saw each error's strings and their sizes. */
 	json_array_foreach(errors, i, e) {
 		const char *sig = str_field(e, "signature", 1024);
 		const char *type = str_field(e, "type", 64);
@@ -317,8 +296,6 @@ static int record_errors(struct db *db, long job_id, const json_t *errors)
 
 		if (i >= MAX_ERRORS_PER_JOB)
 			break;
-		if (!sig || !type || !msg)
-			return err_set(KM_EINVAL, "errors[%zu]: needs 'signature', 'type' and 'message' strings", i);
 		json_t *diag = json_object_get(e, "diagnosis");
 		char *diag_text = json_is_object(diag) ? json_dumps(diag, JSON_COMPACT) : NULL;
 
@@ -344,10 +321,7 @@ static int record_ownership(struct db *db, long job_id, const json_t *owners)
 	size_t i;
 	json_t *o;
 
-	if (!owners)
-		return 0;
-	if (!json_is_array(owners))
-		return err_set(KM_EINVAL, "'ownership' must be an array");
+	/* job_result_decode() saw each range's strings and their sizes. */
 	json_array_foreach(owners, i, o) {
 		const char *range = str_field(o, "range", 128);
 		const char *role = str_field(o, "role", 32);
@@ -356,8 +330,6 @@ static int record_ownership(struct db *db, long job_id, const json_t *owners)
 
 		if (i >= 64)
 			break;
-		if (!range || !role || !owner)
-			return err_set(KM_EINVAL, "ownership[%zu]: needs 'range', 'role' and 'owner'", i);
 		rc = db_ownership_add(db, job_id, range, role, owner, str_field(o, "evidence", 4096));
 		if (rc)
 			return rc;
@@ -548,7 +520,7 @@ static int record_shared_boots(struct db *db, const struct matrix *m, const stru
 	return rc;
 }
 
-static int record_result(struct server *s, struct db *db, long worker_id, long job_id, json_t *res,
+static int record_result(struct server *s, struct db *db, long worker_id, long job_id, const json_t *body,
 			 json_t **reply);
 
 int sched_result(struct server *s, struct db *db, long worker_id, long job_id, const json_t *res, json_t **reply)
@@ -567,129 +539,45 @@ int sched_result(struct server *s, struct db *db, long worker_id, long job_id, c
 	return rc;
 }
 
-/*
- * Each element of the array key of o (absent: none) is an object whose
- * keys[0..first_optional) are strings of at most max bytes and whose other
- * keys are strings or null.
- */
-static int check_items(const json_t *o, const char *key, const char *const *keys, const size_t *max, size_t nkeys,
-		       size_t first_optional)
+/* What a decoded result must agree with in its run: points of the matrix's axes, every request index once. */
+static int check_in_run(enum job_kind kind, size_t naxes, long nrequests, const struct job_result *r)
 {
-	const json_t *arr = json_object_get(o, key);
 	size_t i;
-	json_t *e;
+	json_t *c;
 
-	if (!arr)
+	if (kind != JOB_CONFIGURE || r->status != STATUS_PASS)
 		return 0;
-	if (!json_is_array(arr))
-		return err_set(KM_EINVAL, "'%s' must be an array", key);
-	json_array_foreach(arr, i, e) {
-		if (!json_is_object(e))
-			return err_set(KM_EINVAL, "%s[%zu] must be an object", key, i);
-		for (size_t k = 0; k < nkeys; k++) {
-			const json_t *v = json_object_get(e, keys[k]);
-
-			/* Optional keys may be null or absent; one too long is dropped when recorded, as before. */
-			if (k >= first_optional) {
-				if (v && !json_is_null(v) && !json_is_string(v))
-					return err_set(KM_EINVAL, "%s[%zu].%s must be a string or null", key, i, keys[k]);
-				continue;
-			}
-			if (!json_is_string(v) || strlen(json_string_value(v)) > max[k])
-				return err_set(KM_EINVAL, "%s[%zu].%s must be a string of at most %zu bytes", key, i,
-					       keys[k], max[k]);
-		}
+	if ((long)json_array_size(r->requests) != nrequests)
+		return err_set(KM_EINVAL, "configure result has %zu requests, the run has %ld", json_array_size(r->requests),
+			       nrequests);
+	if (json_array_size(r->configs) > (size_t)nrequests || json_array_size(r->configs) == 0)
+		return err_set(KM_EINVAL, "configure result has %zu configs for %ld requests", json_array_size(r->configs),
+			       nrequests);
+	json_array_foreach(r->configs, i, c) {
+		if (!point_ok(json_string_value(json_object_get(c, "point")), naxes))
+			return err_set(KM_EINVAL,
+				       "configs[%zu]: needs 'hash', 'text' (at most %d bytes) and a %zu-letter y/m/n 'point'",
+				       i, JOB_RESULT_MAX_CONFIG_TEXT, naxes);
 	}
-	return 0;
+	return check_request_indexes(r->requests, nrequests);
 }
 
-/* A build's "modules": absent, or an array of module names. */
-static int check_modules(const json_t *modules)
+/* job_result_decode() and check_in_run() on a result whose strings clean_strings() saw. */
+static int decode_in_run(enum job_kind kind, size_t naxes, long nrequests, const json_t *res, struct job_result *r)
 {
-	size_t i;
-	json_t *e;
+	int rc = job_result_decode(res, kind, r);
 
-	if (!modules)
-		return 0;
-	if (!json_is_array(modules) || json_array_size(modules) > 8192)
-		return err_set(KM_EINVAL, "'modules' must be an array of at most 8192 module names");
-	json_array_foreach(modules, i, e) {
-		if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) > 64)
-			return err_set(KM_EINVAL, "modules[%zu] must be a module name of 1 to 64 bytes", i);
-	}
-	return 0;
+	return rc ? rc : check_in_run(kind, naxes, nrequests, r);
 }
 
 int sched_result_check(enum job_kind kind, size_t naxes, long nrequests, json_t *res)
 {
-	const char *status;
-	enum job_status st;
-	int rc = 0;
+	struct job_result r;
+	int rc;
 
-	if (!json_is_object(res))
-		return err_set(KM_EINVAL, "result must be a JSON object");
 	clean_strings(res);
-	status = str_field(res, "status", 8);
-	if (!str_field(res, "lease", 64))
-		return err_set(KM_EINVAL, "result needs the 'lease' it was done under");
-	if (!job_status_parse(status, &st) || !job_status_reportable(st))
-		return err_set(KM_EINVAL, "'status' must be PASS, FAIL or ERROR (SKIP and MISS are the server's)");
-	if (json_object_get(res, "message") && !str_field(res, "message", 4096))
-		return err_set(KM_EINVAL, "'message' must be a string of at most 4096 bytes");
-	if (kind == JOB_CONFIGURE) {
-		const json_t *commit = json_object_get(res, "commit");
-		const json_t *configs = json_object_get(res, "configs");
-		const json_t *requests = json_object_get(res, "requests");
-		size_t i;
-		json_t *c;
-
-		if (commit && (!json_is_string(commit) || !validate_commit(json_string_value(commit), false)))
-			return err_set(KM_EINVAL, "'commit' must be a full commit id (40 or 64 lower-case hex digits)");
-		if (!job_status_is(status, STATUS_PASS))
-			return 0;
-		if (!json_is_array(configs) || !json_is_array(requests))
-			return err_set(KM_EINVAL, "configure result needs 'configs' and 'requests' arrays");
-		if ((long)json_array_size(requests) != nrequests)
-			return err_set(KM_EINVAL, "configure result has %zu requests, the run has %ld",
-				       json_array_size(requests), nrequests);
-		if (json_array_size(configs) > (size_t)nrequests || json_array_size(configs) == 0)
-			return err_set(KM_EINVAL, "configure result has %zu configs for %ld requests",
-				       json_array_size(configs), nrequests);
-		json_array_foreach(configs, i, c) {
-			if (!str_field(c, "hash", 64) || !str_field(c, "text", MAX_CONFIG_TEXT) ||
-			    !point_ok(str_field(c, "point", 15), naxes))
-				return err_set(KM_EINVAL,
-					       "configs[%zu]: needs 'hash', 'text' (at most %d bytes) and a %zu-letter "
-					       "y/m/n 'point'",
-					       i, MAX_CONFIG_TEXT, naxes);
-		}
-		json_array_foreach(requests, i, c) {
-			if (!str_field(c, "hash", 64))
-				return err_set(KM_EINVAL, "requests[%zu]: needs 'idx' and 'hash'", i);
-		}
-		rc = check_request_indexes(requests, nrequests);
-	} else if (kind == JOB_BUILD || kind == JOB_BISECT) {
-		static const char *const keys[] = { "signature", "type", "message", "symbol", "file", "first_lines" };
-		static const size_t max[] = { 1024, 64, 4096, 1024, 1024, 8192 };
-
-		const json_t *unchanged = json_object_get(res, "unchanged_since");
-
-		rc = check_items(res, "errors", keys, max, 6, 3);
-		if (!rc)
-			rc = check_modules(json_object_get(res, "modules"));
-		if (!rc && unchanged && (!json_is_integer(unchanged) || json_integer_value(unchanged) <= 0))
-			rc = err_set(KM_EINVAL, "'unchanged_since' must be the id of an earlier build job");
-		if (!rc && kind == JOB_BISECT)
-			rc = bisect_result_check(res);
-	} else {
-		static const char *const keys[] = { "range", "role", "owner", "evidence" };
-		static const size_t max[] = { 128, 32, 32, 4096 };
-		const json_t *details = json_object_get(res, "details");
-
-		rc = check_items(res, "ownership", keys, max, 4, 3);
-		if (!rc && details && (!json_is_object(details) || json_dumpb(details, NULL, 0, JSON_COMPACT) > 1024 * 1024))
-			rc = err_set(KM_ETOOBIG, "'details' must be an object of at most 1 MiB");
-	}
+	rc = decode_in_run(kind, naxes, nrequests, res, &r);
+	job_result_release(&r);
 	return rc;
 }
 
@@ -698,8 +586,9 @@ struct recording {
 	struct server *s;
 	struct db *db;
 	long worker_id, job_id;
-	json_t *res;
-	const char *lease, *status, *message;
+	const json_t *body;
+	struct job_result res; /* the head until record_load() decodes the whole body */
+	const char *status;    /* res.status's name, as the database functions take it */
 	struct db_job_info job;
 	struct db_run run;
 	struct matrix *m;
@@ -708,17 +597,14 @@ struct recording {
 
 static int record_configure_result(struct recording *r)
 {
-	const char *commit = str_field(r->res, "commit", 64);
+	const char *commit = r->res.commit;
 	int rc;
 
-	if (json_object_get(r->res, "commit") && (!commit || !validate_commit(commit, false)))
-		return err_set(KM_EINVAL, "'commit' must be a full commit id (40 or 64 lower-case hex digits)");
 	if (commit && r->run.commit_id && strncmp(commit, r->run.commit_id, strlen(r->run.commit_id)) != 0)
 		return err_set(KM_EINVAL, "'commit' %s is not the run's commit %s", commit, r->run.commit_id);
-	rc = db_run_set_commit(r->db, r->run.id, commit, str_field(r->res, "subject", 1024),
-			       str_field(r->res, "author_name", 256), str_field(r->res, "author_email", 256));
-	if (!rc && job_status_is(r->status, STATUS_PASS))
-		rc = record_configure(r->s, r->db, &r->run, r->m, r->res, &r->followups);
+	rc = db_run_set_commit(r->db, r->run.id, commit, r->res.subject, r->res.author_name, r->res.author_email);
+	if (!rc && r->res.status == STATUS_PASS)
+		rc = record_configure(r->s, r->db, &r->run, r->m, &r->res, &r->followups);
 	return rc;
 }
 
@@ -730,11 +616,11 @@ static int record_configure_result(struct recording *r)
  */
 static long unchanged_since(struct recording *r)
 {
-	long earlier = (long)json_integer_value(json_object_get(r->res, "unchanged_since"));
+	long earlier = r->res.unchanged_since;
 	struct db_config cfg;
 	long ok = 0;
 
-	if (earlier <= 0 || earlier >= r->job_id || !job_status_is(r->status, STATUS_PASS))
+	if (earlier <= 0 || earlier >= r->job_id || r->res.status != STATUS_PASS)
 		return 0;
 	memset(&cfg, 0, sizeof(cfg));
 	if (db_config_get(r->db, r->job.config_id, &cfg) == 0 &&
@@ -749,66 +635,62 @@ static long unchanged_since(struct recording *r)
 
 static int record_build_result(struct recording *r)
 {
-	const json_t *ccache = json_object_get(r->res, "ccache");
+	const struct job_result *res = &r->res;
 	struct db_build_result b = {
 		.job_id = r->job_id,
 		.config_id = r->job.config_id,
 		.worker_id = r->worker_id,
 		.status = r->status,
-		.message = r->message,
-		.wall_s = num_field(r->res, "wall_s"),
-		.cpu_s = num_field(r->res, "cpu_s"),
-		.ccache_hits = int_field(ccache, "hits"),
-		.ccache_misses = int_field(ccache, "misses"),
-		.ccache_remote_hits = int_field(ccache, "remote_hits"),
-		.warnings = int_field(r->res, "warnings"),
-		.log_lines = int_field(r->res, "log_lines"),
-		.make_cmd = str_field(r->res, "make_cmd", 4096),
+		.message = res->message,
+		.wall_s = res->wall_s,
+		.cpu_s = res->cpu_s,
+		.ccache_hits = res->ccache_hits,
+		.ccache_misses = res->ccache_misses,
+		.ccache_remote_hits = res->ccache_remote_hits,
+		.warnings = res->warnings,
+		.log_lines = res->log_lines,
+		.make_cmd = res->make_cmd,
 		.unchanged_since = unchanged_since(r),
 	};
 	int rc = db_build_record(r->db, &b);
 
 	if (!rc)
-		rc = record_errors(r->db, r->job_id, json_object_get(r->res, "errors"));
+		rc = record_errors(r->db, r->job_id, res->errors);
 	if (!rc)
 		rc = expect_results_build(r->db, r->m, r->job.config_id, r->job_id, r->status);
 	if (!rc)
-		rc = follow_build(r->s, r->db, &r->run, r->m, r->job.config_id, r->status,
-				  json_object_get(r->res, "modules"), b.unchanged_since, &r->followups);
+		rc = follow_build(r->s, r->db, &r->run, r->m, r->job.config_id, r->status, res->modules,
+				  b.unchanged_since, &r->followups);
 	return rc;
 }
 
 static int record_boot_result(struct recording *r)
 {
-	const json_t *details = json_object_get(r->res, "details"), *owners = json_object_get(r->res, "ownership");
-	char *details_text = json_is_object(details) ? json_dumps(details, JSON_COMPACT) : NULL;
+	const struct job_result *res = &r->res;
+	char *details_text = res->details ? json_dumps(res->details, JSON_COMPACT) : NULL;
 	struct db_boot_result b = {
 		.job_id = r->job_id,
 		.config_id = r->job.config_id,
 		.variant = r->job.variant ? r->job.variant : "default",
 		.status = r->status,
-		.message = r->message,
-		.wall_s = num_field(r->res, "wall_s"),
-		.warnings = int_field(r->res, "warnings"),
+		.message = res->message,
+		.wall_s = res->wall_s,
+		.warnings = res->warnings,
 		.details = details_text,
 	};
-	int rc = 0;
+	int rc = db_boot_record(r->db, &b);
 
-	if (details_text && strlen(details_text) > 1024 * 1024)
-		rc = err_set(KM_ETOOBIG, "'details' over 1 MiB");
 	if (!rc)
-		rc = db_boot_record(r->db, &b);
+		rc = record_ownership(r->db, r->job_id, res->ownership);
 	if (!rc)
-		rc = record_ownership(r->db, r->job_id, owners);
+		rc = expect_results_boot(r->db, r->m, r->job.config_id, r->job_id, b.variant, res->ownership);
 	if (!rc)
-		rc = expect_results_boot(r->db, r->m, r->job.config_id, r->job_id, b.variant, owners);
-	if (!rc)
-		rc = record_shared_boots(r->db, r->m, &b, owners);
+		rc = record_shared_boots(r->db, r->m, &b, res->ownership);
 	free(details_text);
 	return rc;
 }
 
-/* The job, its run and the run's matrix; the whole result checked against them before anything is recorded. */
+/* The job, its run and the run's matrix; the whole result decoded and checked against them before anything is recorded. */
 static int record_load(struct recording *r)
 {
 	long nrequests = 0;
@@ -820,20 +702,23 @@ static int record_load(struct recording *r)
 		rc = run_facts_matrix(&r->run, NULL, &r->m);
 	if (!rc && r->job.kind == JOB_CONFIGURE)
 		rc = db_request_count(r->db, r->run.id, &nrequests);
-	if (!rc)
-		rc = sched_result_check(r->job.kind, r->m->naxes, nrequests, r->res);
+	if (!rc) {
+		job_result_release(&r->res);
+		rc = decode_in_run(r->job.kind, r->m->naxes, nrequests, r->body, &r->res);
+	}
 	return rc;
 }
 
 /* Records the result by its job's kind and finishes the job (a bisect step is finished before it is judged). */
 static int record_by_kind(struct recording *r)
 {
+	const char *lease = r->res.lease, *message = r->res.message;
 	int rc;
 
 	if (r->job.kind == JOB_BISECT) {
-		rc = db_job_finish(r->db, r->job_id, r->lease, r->status, r->message);
+		rc = db_job_finish(r->db, r->job_id, lease, r->status, message);
 		if (!rc)
-			rc = bisect_record(r->s, r->db, r->job_id, r->res, r->status, r->message);
+			rc = bisect_record(r->s, r->db, r->job_id, &r->res);
 		r->followups = 1;
 		return rc;
 	}
@@ -843,49 +728,41 @@ static int record_by_kind(struct recording *r)
 		rc = record_build_result(r);
 	else
 		rc = record_boot_result(r);
-	return rc ? rc : db_job_finish(r->db, r->job_id, r->lease, r->status, r->message);
+	return rc ? rc : db_job_finish(r->db, r->job_id, lease, r->status, message);
 }
 
 /* Records a result whose strings clean_strings() saw, in one transaction: all of it or nothing. */
-static int record_result(struct server *s, struct db *db, long worker_id, long job_id, json_t *res,
+static int record_result(struct server *s, struct db *db, long worker_id, long job_id, const json_t *body,
 			 json_t **reply)
 {
-	struct recording r = { .s = s, .db = db, .worker_id = worker_id, .job_id = job_id, .res = res };
-	bool retryable = json_is_true(json_object_get(res, "retryable")), requeued = false;
-	enum job_status st;
+	struct recording r = { .s = s, .db = db, .worker_id = worker_id, .job_id = job_id, .body = body };
+	bool requeued = false;
 	int rc;
 
 	*reply = NULL;
-	if (!json_is_object(res))
-		return err_set(KM_EINVAL, "result must be a JSON object");
-	r.lease = str_field(res, "lease", 64);
-	r.status = str_field(res, "status", 8);
-	r.message = str_field(res, "message", 4096);
-	if (!r.lease)
-		return err_set(KM_EINVAL, "result needs the 'lease' it was done under");
-	if (!job_status_parse(r.status, &st) || !job_status_reportable(st))
-		return err_set(KM_EINVAL, "'status' must be PASS, FAIL or ERROR (SKIP and MISS are the server's)");
-	if (json_object_get(res, "message") && !r.message)
-		return err_set(KM_EINVAL, "'message' must be a string of at most 4096 bytes");
-
+	rc = job_result_decode_head(body, &r.res);
+	if (rc)
+		goto done;
+	r.status = job_status_name(r.res.status);
 	rc = db_begin(db);
 	if (rc)
-		return rc;
-	rc = db_job_check_lease(db, job_id, worker_id, r.lease, (int64_t)time(NULL));
+		goto done;
+	rc = db_job_check_lease(db, job_id, worker_id, r.res.lease, (int64_t)time(NULL));
 	if (rc == KM_EEXISTS) {
 		db_rollback(db);
 		*reply = json_pack("{s:b,s:b,s:s}", "recorded", 0, "duplicate", 1, "message", err_msg());
-		return 0;
+		rc = 0;
+		goto done;
 	}
 	if (!rc)
 		rc = record_load(&r);
-	if (!rc && st == STATUS_ERROR && retryable) {
-		char *why = xasprintf("%s (will retry)", r.message ? r.message : "infrastructure error");
+	if (!rc && r.res.status == STATUS_ERROR && r.res.retryable) {
+		char *why = xasprintf("%s (will retry)", r.res.message ? r.res.message : "infrastructure error");
 
 		rc = db_job_retry_or_fail(db, job_id, why, &requeued);
 		free(why);
 		if (!rc && requeued)
-			rc = db_job_mark_delivered(db, job_id, r.lease);
+			rc = db_job_mark_delivered(db, job_id, r.res.lease);
 	}
 	if (!rc && !requeued)
 		rc = record_by_kind(&r);
@@ -902,6 +779,8 @@ static int record_result(struct server *s, struct db *db, long worker_id, long j
 			sched_notify();
 		*reply = json_pack("{s:b,s:b,s:b}", "recorded", 1, "duplicate", 0, "requeued", requeued);
 	}
+done:
+	job_result_release(&r.res);
 	db_job_info_release(&r.job);
 	db_run_release(&r.run);
 	matrix_free(r.m);

@@ -52,9 +52,9 @@ int sched_extend(struct server *s, struct db *db, long worker_id, long job_id, c
 int sched_result(struct server *s, struct db *db, long worker_id, long job_id, const json_t *result, json_t **reply);
 
 /*
- * Checks a result of a job of kind (configure, build, boot) as a whole
- * before anything is recorded, for a matrix of naxes axes and a run of
- * nrequests requests: shapes and sizes, full hex commits, every request
+ * Checks a result of a job of kind as a whole before anything is recorded,
+ * for a matrix of naxes axes and a run of nrequests requests: what
+ * job_result_decode() checks, then the points' axes and every request
  * index exactly once. Cleans res's strings in place first (control
  * characters out, descriptive text cut on a character boundary).
  * 0 or KM_EINVAL/KM_ETOOBIG with the reason. No database: the fuzz target's entry.

@@ -8,7 +8,7 @@
 #include "worker.h"
 #include "xalloc.h"
 
-static int walk(struct job *j, json_t *result)
+static int walk(struct job *j, struct job_result *result)
 {
 	const struct job_spec *s = &j->spec;
 	char *tree_key = job_safe_name(s->tree_name);
@@ -23,8 +23,8 @@ static int walk(struct job *j, json_t *result)
 	free(src);
 	if (rc == KM_ENOTFOUND || rc == KM_ETOOBIG) {
 		/* The tree's fault, not the farm's: no retry elsewhere would help. */
-		json_object_set_new(result, "status", json_string("FAIL"));
-		json_object_set_new(result, "message", json_string(err_msg()));
+		result->status = STATUS_FAIL;
+		result->message = xstrdup(err_msg());
 		return 0;
 	}
 	if (rc)
@@ -33,12 +33,10 @@ static int walk(struct job *j, json_t *result)
 	for (size_t i = 0; i < w.n; i++)
 		json_array_append_new(commits, json_pack("{s:s,s:s,s:s}", "id", w.commits[i].id, "subject",
 							 w.commits[i].subject, "author", w.commits[i].author));
-	json_object_set_new(result, "status", json_string("PASS"));
-	json_object_set_new(result, "message",
-			    json_sprintf("%zu first-parent commit%s after %.12s%s", w.n, w.n == 1 ? "" : "s", w.good,
-					 w.ancestor ? "" : " (the merge-base: the base is not an ancestor)"));
-	json_object_set_new(result, "walk", json_pack("{s:s,s:b,s:o}", "good", w.good, "ancestor", w.ancestor,
-						      "commits", commits));
+	result->status = STATUS_PASS;
+	result->message = xasprintf("%zu first-parent commit%s after %.12s%s", w.n, w.n == 1 ? "" : "s", w.good,
+				    w.ancestor ? "" : " (the merge-base: the base is not an ancestor)");
+	result->walk = json_pack("{s:s,s:b,s:o}", "good", w.good, "ancestor", w.ancestor, "commits", commits);
 	log_info("job=%ld bisect walk: %zu commits after %.12s ancestor=%d", j->id, w.n, w.good, w.ancestor);
 	checkout_walk_release(&w);
 	return 0;
@@ -49,32 +47,28 @@ static int walk(struct job *j, json_t *result)
  * when it passes, the boot job's boot of what it staged (the build's own
  * stage, on this worker), reported under "boot": {status, message, ownership}.
  */
-static int boot_step(struct job *j, json_t *result)
+static int boot_step(struct job *j, struct job_result *result)
 {
 	const char *variant = j->spec.bisect.boot_variant;
-	json_t *booted;
+	struct job_result booted = { .status = STATUS_COUNT };
 	int rc = build_run(j, result);
 
-	if (rc || strcmp(json_string_value(json_object_get(result, "status")), "PASS") != 0)
+	if (rc || result->status != STATUS_PASS)
 		return rc;
-	booted = json_object();
-	if (boot_job_boot(j, j->id, variant, booted) != 0 || !json_string_value(json_object_get(booted, "status"))) {
+	if (boot_job_boot(j, j->id, variant, &booted) != 0 || booted.status == STATUS_COUNT) {
 		/* The farm could not boot it: the server counts the step as skipped. */
-		json_object_set_new(result, "boot",
-				    json_pack("{s:s,s:s}", "status", "ERROR", "message", err_msg()));
+		result->boot = json_pack("{s:s,s:s}", "status", "ERROR", "message", err_msg());
 	} else {
-		json_object_set_new(result, "boot",
-				    json_pack("{s:O,s:O?,s:O?}", "status", json_object_get(booted, "status"), "message",
-					      json_object_get(booted, "message"), "ownership",
-					      json_object_get(booted, "ownership")));
+		result->boot = json_pack("{s:s,s:s?,s:O?}", "status", job_status_name(booted.status), "message",
+					 booted.message, "ownership", booted.ownership);
 	}
 	log_info("job=%ld bisect step booted variant=%s status=%s", j->id, variant ? variant : "default",
-		 json_string_value(json_object_get(json_object_get(result, "boot"), "status")));
-	json_decref(booted);
+		 json_string_value(json_object_get(result->boot, "status")));
+	job_result_release(&booted);
 	return 0;
 }
 
-int bisect_job_run(struct job *j, json_t *result)
+int bisect_job_run(struct job *j, struct job_result *result)
 {
 	if (j->spec.bisect.op == BISECT_WALK)
 		return walk(j, result);

@@ -191,7 +191,7 @@ static int boot_repeats(struct job *j, const struct matrix *m, const struct matr
 	return rc;
 }
 
-int boot_job_boot(struct job *j, long build_job, const char *variant_name, json_t *result)
+int boot_job_boot(struct job *j, long build_job, const char *variant_name, struct job_result *result)
 {
 	const json_t *bundle = j->spec.matrix;
 	const struct matrix_variant *variant = NULL;
@@ -254,20 +254,18 @@ int boot_job_boot(struct job *j, long build_job, const char *variant_name, json_
 	if (rc)
 		goto done;
 
-	json_object_set_new(result, "status", json_string(out.status));
+	job_status_parse(out.status, &result->status);
 	/* A kernel that failed to boot is debugged with its vmlinux (decode_stacktrace.sh, gdb). */
 	if (job_status_is(out.status, STATUS_FAIL) && vmlinux)
 		job_upload(j, "vmlinux", vmlinux);
 	if (out.reason)
-		json_object_set_new(result, "message", json_string(out.reason));
-	json_object_set_new(result, "wall_s", json_real(out.wall_s));
+		result->message = xstrdup(out.reason);
+	result->wall_s = out.wall_s;
 	if (out.console) {
-		json_object_set_new(result, "warnings", json_integer(out.console->warnings));
-		json_t *details = console_result_json(out.console);
-
+		result->warnings = out.console->warnings;
+		result->details = console_result_json(out.console);
 		if (variant->repeat > 1)
-			json_object_set(details, "repeats", repeats);
-		json_object_set_new(result, "details", details);
+			json_object_set(result->details, "repeats", repeats);
 		for (size_t i = 0; i < out.console->nranges; i++) {
 			const struct console_range *r = &out.console->ranges[i];
 			const char *owner = r->owner ? r->owner : "none";
@@ -283,10 +281,10 @@ int boot_job_boot(struct job *j, long build_job, const char *variant_name, json_
 								counts[0] ? counts : r->evidence ? r->evidence : ""));
 		}
 	}
-	json_object_set(result, "ownership", owners);
+	result->ownership = json_incref(owners);
 	/* An ERROR after boot_run's own retry is the farm's: let the server try another worker. */
 	if (job_status_is(out.status, STATUS_ERROR))
-		json_object_set_new(result, "retryable", json_true());
+		result->retryable = true;
 done:
 	boot_stage_release(hold);
 	free(tallies); /* before out: its ranges are borrowed */
@@ -304,7 +302,7 @@ done:
 	return rc;
 }
 
-int boot_job_run(struct job *j, json_t *result)
+int boot_job_run(struct job *j, struct job_result *result)
 {
 	return boot_job_boot(j, j->spec.build_job, j->spec.variant, result);
 }

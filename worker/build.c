@@ -340,11 +340,11 @@ static void note_previous_build(struct build *b)
 }
 
 /* A passing build whose directory's previous build read none of the changed files: the same kernel. */
-static void note_unchanged(struct build *b, json_t *result)
+static void note_unchanged(struct build *b, struct job_result *result)
 {
 	if (!b->unchanged_since || !job_status_is(b->status, STATUS_PASS))
 		return;
-	json_object_set_new(result, "unchanged_since", json_integer((json_int_t)b->unchanged_since));
+	result->unchanged_since = b->unchanged_since;
 	log_info("job=%ld read no changed file since build job %ld", b->job->id, b->unchanged_since);
 }
 
@@ -475,7 +475,7 @@ static int build_make(struct build *b)
 }
 
 /* PASS, FAIL (the kernel's) or ERROR (the farm's, retryable) from how make ended and what it printed. */
-static int build_judge(struct build *b, json_t *result)
+static int build_judge(struct build *b, struct job_result *result)
 {
 	const struct proc_result *pr = &b->pr;
 
@@ -485,17 +485,17 @@ static int build_judge(struct build *b, json_t *result)
 		b->status = "ERROR";
 		snprintf(b->message, sizeof(b->message), "build timed out after %ld s and was killed",
 			 b->job->opts->build_timeout_s);
-		json_object_set_new(result, "retryable", json_true());
+		result->retryable = true;
 	} else if (pr->exit_code == 0) {
 		b->status = "PASS";
 	} else if (b->o.infra) {
 		b->status = "ERROR";
 		snprintf(b->message, sizeof(b->message), "%s", b->o.infra_msg);
-		json_object_set_new(result, "retryable", json_true());
+		result->retryable = true;
 	} else if (pr->exit_code < 0 || pr->term_signal) {
 		b->status = "ERROR";
 		snprintf(b->message, sizeof(b->message), "make was killed by signal %d", pr->term_signal);
-		json_object_set_new(result, "retryable", json_true());
+		result->retryable = true;
 	} else {
 		b->status = "FAIL";
 		if (b->nprimary)
@@ -508,7 +508,7 @@ static int build_judge(struct build *b, json_t *result)
 }
 
 /* Uploads the config, log, metadata and symbols; stages the boot inputs a passing build's boots need. */
-static void build_keep_outputs(struct build *b, json_t *result)
+static void build_keep_outputs(struct build *b, struct job_result *result)
 {
 	struct job *j = b->job;
 	char *final_config = xasprintf("%s/config", j->dir);
@@ -537,45 +537,43 @@ static void build_keep_outputs(struct build *b, json_t *result)
 		if (stage_boot_inputs(j, &b->k, b->m, stage) != 0) {
 			b->status = "ERROR";
 			snprintf(b->message, sizeof(b->message), "could not stage boot inputs: %s", err_msg());
-			json_object_set_new(result, "retryable", json_true());
+			result->retryable = true;
 		}
 		boot_stage_prune(j->opts, j->opts->boot_stages);
-		json_object_set_new(result, "modules", boot_stage_modules(b->out));
+		result->modules = boot_stage_modules(b->out);
 		free(stage);
 	}
 	free(final_config);
 	free(symvers);
 }
 
-static void build_fill_result(struct build *b, json_t *result)
+static void build_fill_result(struct build *b, struct job_result *result)
 {
 	const struct ccache_stats *c0 = &b->cc0, *c1 = &b->cc1;
 	long id = b->job->id;
 
-	json_object_set_new(result, "status", json_string(b->status));
+	job_status_parse(b->status, &result->status);
 	if (*b->message)
-		json_object_set_new(result, "message", json_string(b->message));
-	json_object_set_new(result, "wall_s", json_real(b->pr.wall_s));
-	json_object_set_new(result, "cpu_s", json_real(b->pr.cpu_s));
-	json_object_set_new(result, "ccache",
-			    json_pack("{s:i,s:i,s:i}", "hits", (json_int_t)(c1->hits - c0->hits), "misses",
-				      (json_int_t)(c1->misses - c0->misses), "remote_hits",
-				      (json_int_t)(c1->remote_hits - c0->remote_hits)));
+		result->message = xstrdup(b->message);
+	result->wall_s = b->pr.wall_s;
+	result->cpu_s = b->pr.cpu_s;
+	result->ccache_hits = c1->hits - c0->hits;
+	result->ccache_misses = c1->misses - c0->misses;
+	result->ccache_remote_hits = c1->remote_hits - c0->remote_hits;
 	log_info("job=%ld ccache hits=%ld misses=%ld remote_hits=%ld", id, c1->hits - c0->hits, c1->misses - c0->misses,
 		 c1->remote_hits - c0->remote_hits);
 	if (c1->remote_errors > c0->remote_errors)
 		log_warn("job=%ld ccache remote storage failed %ld times: check --ccache-remote", id,
 			 c1->remote_errors - c0->remote_errors);
-	json_object_set_new(result, "warnings", json_integer((json_int_t)buildlog_warning_count(b->o.scan)));
-	json_object_set_new(result, "log_lines", json_integer((json_int_t)buildlog_line_count(b->o.scan)));
-	json_object_set_new(result, "make_cmd", json_string(b->make_line));
-	json_object_set_new(result, "errors", buildlog_errors_json(b->o.scan));
+	result->warnings = (long)buildlog_warning_count(b->o.scan);
+	result->log_lines = (long)buildlog_line_count(b->o.scan);
+	result->make_cmd = xstrdup(b->make_line);
+	result->errors = buildlog_errors_json(b->o.scan);
 	if (job_status_is(b->status, STATUS_FAIL))
-		add_diagnoses(json_object_get(result, "errors"), b->o.scan, b->src, b->out, b->m->arch,
-			      b->config_text);
+		add_diagnoses(result->errors, b->o.scan, b->src, b->out, b->m->arch, b->config_text);
 }
 
-int build_run(struct job *j, json_t *result)
+int build_run(struct job *j, struct job_result *result)
 {
 	struct build b;
 	int rc;
@@ -593,7 +591,7 @@ int build_run(struct job *j, json_t *result)
 		note_unchanged(&b, result);
 		build_keep_outputs(&b, result);
 		if (!job_status_is(b.status, STATUS_PASS))
-			json_object_del(result, "unchanged_since");
+			result->unchanged_since = 0;
 		build_fill_result(&b, result);
 	}
 	/* Whatever make did, the directory now holds this job's outputs (the job's own error kept for its result). */

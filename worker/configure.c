@@ -131,7 +131,9 @@ struct resolution {
 	char **ins, **outs;      /* the batch's files */
 	struct kconfig **effs;   /* what Kconfig made of each entry */
 	char (*hashes)[65];
-	json_t *resolver;        /* {"method", "requests", "verified", "reason"?} for the result */
+	bool by_make;            /* every entry resolved with make olddefconfig ... */
+	char *make_reason;       /* ... and why */
+	size_t nverified;        /* the batch's entries re-checked with make */
 	/* Where the job's seconds go, for its message: the figures a slow run is read by. */
 	double base_s;           /* the base config (a make target of the tree, or a file) */
 	double resolve_s;        /* the batch (or make for every entry) */
@@ -152,7 +154,7 @@ static void resolution_free(struct resolution *r)
 	free(r->outs);
 	free(r->effs);
 	free(r->hashes);
-	json_decref(r->resolver);
+	free(r->make_reason);
 }
 
 /*
@@ -282,7 +284,7 @@ static void recheck_start(struct recheck *c, const struct job *j, const struct k
  * first disagreement (or failure) when rc is 0. The entry is listed as
  * verified either way, and the re-check's make output goes to the log.
  */
-static int recheck_finish(struct recheck *c, const struct resolution *r, json_t *verified, struct buf *log, int rc)
+static int recheck_finish(struct recheck *c, struct resolution *r, struct buf *log, int rc)
 {
 	char hash[65];
 
@@ -297,7 +299,7 @@ static int recheck_finish(struct recheck *c, const struct resolution *r, json_t 
 			rc = err_set(KM_EINVAL, "request %zu: make olddefconfig gives %.12s, the batch driver %.12s",
 				     c->entry - 1, hash, r->hashes[c->entry]);
 	}
-	json_array_append_new(verified, json_integer((json_int_t)(c->entry - 1)));
+	r->nverified++;
 	kconfig_free(c->eff);
 	buf_free(&c->log);
 	free(c->dir);
@@ -316,7 +318,6 @@ static int batch_resolve_all(struct job *j, const struct kmake *k, struct resolu
 	char *driver = NULL;
 	size_t picks[VERIFY_MAX], npicks;
 	struct recheck checks[VERIFY_MAX];
-	json_t *verified = json_array();
 	double t0 = clock_now_s();
 	int rc;
 
@@ -343,13 +344,8 @@ static int batch_resolve_all(struct job *j, const struct kmake *k, struct resolu
 	for (size_t p = 1; p < npicks; p++)
 		recheck_start(&checks[p], j, k, r, picks[p], p);
 	for (size_t p = 0; p < npicks; p++)
-		rc = recheck_finish(&checks[p], r, verified, log, rc);
+		rc = recheck_finish(&checks[p], r, log, rc);
 	r->recheck_s = clock_now_s() - t0;
-	if (!rc) {
-		json_object_set_new(r->resolver, "method", json_string("kconfig-batch"));
-		json_object_set(r->resolver, "verified", verified);
-	}
-	json_decref(verified);
 	free(driver);
 	return rc;
 }
@@ -359,22 +355,21 @@ static int resolve_all(struct job *j, const struct kmake *k, struct resolution *
 {
 	int rc;
 
-	json_object_set_new(r->resolver, "requests", json_integer((json_int_t)(r->n - 1)));
 	if (j->opts->kconfig_batch) {
 		rc = batch_resolve_all(j, k, r, log);
 		if (!rc)
 			return 0;
 		if (job_should_stop(j))
 			return err_set(KM_EBUSY, "stopped");
-		json_object_set_new(r->resolver, "reason", json_string(err_msg()));
+		r->make_reason = xstrdup(err_msg());
 		buf_printf(log, "kmatrix: the Kconfig batch driver is not used for this run: %s; "
 				"every request is resolved with make olddefconfig\n", err_msg());
 		log_warn("job=%ld Kconfig batch not used: %s", j->id, err_msg());
 	} else {
-		json_object_set_new(r->resolver, "reason", json_string("the worker runs with --kconfig=make"));
+		r->make_reason = xstrdup("the worker runs with --kconfig=make");
 	}
-	json_object_set_new(r->resolver, "method", json_string("make"));
-	json_object_del(r->resolver, "verified");
+	r->by_make = true;
+	r->nverified = 0;
 	{
 		double t0 = clock_now_s();
 
@@ -400,7 +395,6 @@ static int resolution_init(struct resolution *r, const struct matrix *m, const s
 	r->outs = xcalloc(n, sizeof(*r->outs));
 	r->effs = xcalloc(n, sizeof(*r->effs));
 	r->hashes = xcalloc(n, sizeof(*r->hashes));
-	r->resolver = json_object();
 	r->texts[0] = kconfig_write(base);
 	json_array_foreach(requests, i, req) {
 		const char *point = json_string_value(json_object_get(req, "point"));
@@ -447,7 +441,7 @@ struct distinct {
 
 /* The result's configs (one per distinct hash) and requests (the hash each resolved to, and why it was clamped). */
 static void collect(const struct resolution *r, const struct matrix *m, const struct kconfig *frag,
-		    const json_t *requests, struct insight *insight, json_t *result)
+		    const json_t *requests, struct insight *insight, struct job_result *result)
 {
 	struct distinct *configs = xcalloc(r->n, sizeof(*configs));
 	json_t *out_configs = json_array(), *out_requests = json_array(), *req;
@@ -486,42 +480,39 @@ static void collect(const struct resolution *r, const struct matrix *m, const st
 		free(configs[c].text);
 	}
 	free(configs);
-	json_object_set_new(result, "configs", out_configs);
-	json_object_set_new(result, "requests", out_requests);
+	result->configs = out_configs;
+	result->requests = out_requests;
 }
 
 /* The job's message: how Kconfig was run, in how long and where the time went; also the last line of the log. */
 static void report_resolution(const struct job *j, const struct resolution *r, double secs, struct buf *log,
-			      json_t *result)
+			      struct job_result *result)
 {
-	const char *method = json_string_value(json_object_get(r->resolver, "method"));
-	const char *reason = json_string_value(json_object_get(r->resolver, "reason"));
-	size_t nverified = json_array_size(json_object_get(r->resolver, "verified"));
+	const char *method = r->by_make ? "make" : "kconfig-batch";
 	char *phases = xasprintf("base %.1f s, resolution %.1f s, re-checks %.1f s, explanations %.1f s", r->base_s,
 				 r->resolve_s, r->recheck_s, r->explain_s);
-	char *msg = strcmp(method, "make") != 0
+	char *msg = !r->by_make
 			    ? xasprintf("%zu requests resolved with one Kconfig parse in %.1f s (%s); %zu re-checked "
 					"with make olddefconfig, same hashes",
-					r->n - 1, secs, phases, nverified)
+					r->n - 1, secs, phases, r->nverified)
 			    : xasprintf("%zu requests resolved with make olddefconfig in %.1f s (%s); %s", r->n - 1, secs,
-					reason ? reason : "", phases);
+					r->make_reason ? r->make_reason : "", phases);
 
 	buf_printf(log, "kmatrix: %s\n", msg);
-	json_object_set_new(result, "message", json_string(msg));
 	log_info("job=%ld configured requests=%zu distinct=%zu method=%s in %.1fs", j->id, r->n - 1,
-		 json_array_size(json_object_get(result, "configs")), method, secs);
+		 json_array_size(result->configs), method, secs);
+	result->message = msg;
 	free(phases);
-	free(msg);
 }
 
 /* A refusal by the tree's own Kconfig or Makefile is the kernel's fault: FAIL with its message. */
-static void kernel_refused(json_t *result)
+static void kernel_refused(struct job_result *result)
 {
-	json_object_set_new(result, "status", json_string("FAIL"));
-	json_object_set_new(result, "message", json_string(err_msg()));
+	result->status = STATUS_FAIL;
+	result->message = xstrdup(err_msg());
 }
 
-int configure_run(struct job *j, json_t *result)
+int configure_run(struct job *j, struct job_result *result)
 {
 	const json_t *bundle = j->spec.matrix;
 	const json_t *requests = j->spec.requests;
@@ -550,10 +541,10 @@ int configure_run(struct job *j, json_t *result)
 		rc = checkout_tree(j->spec.tree_url, src, j->spec.ref, j->spec.commit, &info);
 	if (rc)
 		goto done;
-	json_object_set_new(result, "commit", json_string(info.commit));
-	json_object_set_new(result, "subject", json_string(info.subject));
-	json_object_set_new(result, "author_name", json_string(info.author_name));
-	json_object_set_new(result, "author_email", json_string(info.author_email));
+	result->commit = xstrdup(info.commit);
+	result->subject = info.subject ? xstrdup(info.subject) : NULL;
+	result->author_name = info.author_name ? xstrdup(info.author_name) : NULL;
+	result->author_email = info.author_email ? xstrdup(info.author_email) : NULL;
 
 	/* The time to resolve, without the checkout (a first clone of a kernel tree is a minute of its own). */
 	t0 = clock_now_s();
@@ -590,9 +581,7 @@ int configure_run(struct job *j, json_t *result)
 	collect(&r, m, frag, requests, insight, result);
 	r.explain_s = clock_now_s() - r.explain_s;
 	secs = clock_now_s() - t0;
-	json_object_set_new(r.resolver, "seconds", json_real(secs));
-	json_object_set_new(result, "status", json_string("PASS"));
-	json_object_set(result, "resolver", r.resolver);
+	result->status = STATUS_PASS;
 	report_resolution(j, &r, secs, &log, result);
 upload:
 	log_path = xasprintf("%s/configure.log", j->dir);

@@ -65,7 +65,7 @@ static void remove_tree(const char *dir)
 }
 
 /* The runner of each kind of job. */
-static int run_kind(enum job_kind kind, struct job *j, json_t *result)
+static int run_kind(enum job_kind kind, struct job *j, struct job_result *result)
 {
 	switch (kind) {
 	case JOB_CONFIGURE:
@@ -82,12 +82,25 @@ static int run_kind(enum job_kind kind, struct job *j, json_t *result)
 	return err_set(KM_EINVAL, "unknown job kind %d", (int)kind);
 }
 
+/* The farm's own failure: ERROR with why, which the server may retry on another worker. */
+static void farm_error(struct job_result *result, const char *why)
+{
+	char *message = xstrdup(why);
+
+	free(result->message);
+	result->message = message;
+	result->status = STATUS_ERROR;
+	result->retryable = true;
+}
+
 int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, volatile sig_atomic_t *stop)
 {
 	struct job j;
 	struct keeper k;
 	pthread_t keeper_thread;
-	json_t *result = json_object();
+	/* No status until a runner gives one: a body without one is refused, never taken for PASS. */
+	struct job_result result = { .status = STATUS_COUNT };
+	json_t *body;
 	char refused[512];
 	double t0;
 	int rc, spec_rc;
@@ -100,16 +113,13 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 	spec_rc = job_spec_decode(payload, &j.spec);
 	snprintf(refused, sizeof(refused), "%s", spec_rc ? err_msg() : "");
 	j.id = j.spec.id;
-	if (j.id <= 0 || !j.spec.lease) {
-		json_decref(result);
+	if (j.id <= 0 || !j.spec.lease)
 		return spec_rc;
-	}
 	j.dir = xasprintf("%s/jobs/%ld", opts->work_dir, j.id);
 	remove_tree(j.dir);
 	rc = fs_mkdirs(j.dir);
 	if (rc) {
 		free(j.dir);
-		json_decref(result);
 		return rc;
 	}
 
@@ -124,28 +134,23 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 
 	log_info("job=%ld kind=%s run=%ld started", j.id, job_kind_name(j.spec.kind), j.spec.run_id);
 	t0 = clock_now_s();
-	json_object_set_new(result, "lease", json_string(j.spec.lease));
+	result.lease = xstrdup(j.spec.lease);
 	err_clear();
 	if (spec_rc) {
 		rc = err_set(spec_rc, "%s", refused);
 		log_error("job=%ld refused: %s", j.id, refused);
 	} else {
-		rc = run_kind(j.spec.kind, &j, result);
+		rc = run_kind(j.spec.kind, &j, &result);
 	}
-	if (!json_object_get(result, "wall_s"))
-		json_object_set_new(result, "wall_s", json_real(clock_now_s() - t0));
+	if (result.wall_s <= 0)
+		result.wall_s = clock_now_s() - t0;
 
 	/* A failure of the farm itself is an ERROR the server may retry elsewhere, never a FAIL. */
-	if (rc) {
-		json_object_set_new(result, "status", json_string("ERROR"));
-		json_object_set_new(result, "message", json_string(*err_msg() ? err_msg() : err_name(rc)));
-		json_object_set_new(result, "retryable", json_true());
-	}
-	if (stop && *stop && !json_object_get(result, "retryable")) {
-		json_object_set_new(result, "status", json_string("ERROR"));
-		json_object_set_new(result, "message", json_string("the worker was stopped during the job"));
-		json_object_set_new(result, "retryable", json_true());
-	}
+	if (rc)
+		farm_error(&result, *err_msg() ? err_msg() : err_name(rc));
+	if (stop && *stop && !result.retryable)
+		farm_error(&result, "the worker was stopped during the job");
+	body = job_result_encode(j.spec.kind, &result);
 
 	pthread_mutex_lock(&k.lock);
 	k.done = true;
@@ -159,16 +164,16 @@ int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, v
 		log_warn("job=%ld lease was lost: result not sent (the job runs elsewhere)", j.id);
 		rc = 0;
 	} else {
-		rc = client_result(c, j.id, result, 600, stop);
+		rc = client_result(c, j.id, body, 600, stop);
 		if (rc)
 			log_error("job=%ld result refused: %s", j.id, err_msg());
 		else
 			log_info("job=%ld kind=%s status=%s wall=%.1fs", j.id, job_kind_name(j.spec.kind),
-				 json_string_value(json_object_get(result, "status")),
-				 json_number_value(json_object_get(result, "wall_s")));
+				 job_status_name(result.status), result.wall_s);
 	}
 	remove_tree(j.dir);
 	free(j.dir);
-	json_decref(result);
+	json_decref(body);
+	job_result_release(&result);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include "buf.h"
+#include "jobresult.h"
 #include "jobspec.h"
 
 struct client;
@@ -46,21 +47,21 @@ struct job {
 int job_run(struct client *c, const struct worker_opts *opts, json_t *payload, volatile sig_atomic_t *stop);
 
 /* Kind-specific work. Each fills *result (status, message, ...) and may upload artifacts. */
-int configure_run(struct job *j, json_t *result);
-int build_run(struct job *j, json_t *result);
-int boot_job_run(struct job *j, json_t *result);
+int configure_run(struct job *j, struct job_result *result);
+int build_run(struct job *j, struct job_result *result);
+int boot_job_run(struct job *j, struct job_result *result);
 /*
  * The boot job's work for the kernel build job build_job left (staged on this
  * worker, else downloaded) in the matrix variant variant_name: fills *result
  * as a boot job's (status, message, details, ownership) and uploads the
  * console, the boot reproducer and the initramfs under job j.
  */
-int boot_job_boot(struct job *j, long build_job, const char *variant_name, json_t *result);
+int boot_job_boot(struct job *j, long build_job, const char *variant_name, struct job_result *result);
 /*
  * A bisect job: op "walk" lists the first-parent commits, op "step" builds one
  * commit like a build job and, with "boot", boots what it built.
  */
-int bisect_job_run(struct job *j, json_t *result);
+int bisect_job_run(struct job *j, struct job_result *result);
 
 /*
  * Where a tree's checkout lives: WORK/src/TREE/linux. Its build directories
