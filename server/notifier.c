@@ -397,23 +397,123 @@ static int enqueue(struct db *db, const char *kind, const struct mail_run *f, lo
  * One report about a new signature; sizes are the run's size changes, the same
  * for every report of the run. Returns 1 when queued, 0 when there was nothing to send.
  */
+/* What one report says beyond the run's facts: all owned, released by report_parts_release(). */
+struct report_parts {
+	char *type, *message, *signature, *first_lines; /* the signature's */
+	long *failing;                                  /* the configs failing with it */
+	size_t nfailing;
+	long first_job;                                 /* the first failing config's build job */
+	struct report_config *configs;
+	char *host, *base, *cond, *diag, *repro, *dash, *cfg_url, *repro_url, *closes, *from, *by, *tag, *bisected;
+	struct report_errors errs;
+};
+
+static void report_parts_release(struct report_parts *p)
+{
+	char *strings[] = { p->type, p->message, p->signature, p->first_lines, p->host, p->base, p->cond, p->diag,
+			    p->repro, p->dash, p->cfg_url, p->repro_url, p->closes, p->from, p->by, p->tag,
+			    p->bisected };
+
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+		free(strings[i]);
+	report_errors_release(&p->errs);
+	free(p->configs);
+	free(p->failing);
+}
+
+/* The signature and the configs failing with it, in run f. */
+static int load_signature(struct db *db, const struct mail_run *f, long signature_id, struct report_parts *p)
+{
+	int rc = db_notify_signature_get(db, signature_id, &p->type, &p->message, &p->signature);
+
+	if (!rc)
+		rc = db_notify_signature_configs(db, f->run.id, signature_id, &p->failing, &p->nfailing, &p->first_lines);
+	for (size_t i = 0; !rc && i < f->facts->nconfigs && p->nfailing; i++) {
+		if (f->facts->configs[i].row.id == p->failing[0])
+			p->first_job = f->facts->configs[i].row.build_job;
+	}
+	return rc;
+}
+
+/* The rest of what the report says: condition, diagnosis, reproducer, links, every error, the bisection. */
+static int gather_parts(struct notifier *n, struct db *db, const struct mail_run *f, long signature_id,
+			const struct run_facts_cmp *compare, struct report_parts *p)
+{
+	struct server *s = n->s;
+	int rc;
+
+	p->host = public_host(s->cfg->public_url);
+	p->base = public_base(s->cfg->public_url);
+	p->configs = report_configs(f->facts, p->failing, p->nfailing);
+	p->cond = failure_condition(f->facts, signature_id);
+	p->diag = diagnosis(s, db, f->facts, signature_id, p->type, p->first_lines);
+	p->repro = artifacts_read(db, s->cfg->data_dir, p->first_job, "reproducer.sh", MAX_REPRODUCER, NULL);
+	p->dash = xasprintf("%s/#/run/%ld", p->base, f->run.id);
+	if (p->nfailing)
+		p->cfg_url = xasprintf("%s/api/v1/configs/%ld/config", p->base, p->failing[0]);
+	if (p->repro)
+		p->repro_url = xasprintf("%s/api/v1/jobs/%ld/artifacts/reproducer.sh", p->base, p->first_job);
+	p->closes = xasprintf("%s/#/signature/%ld", p->base, signature_id);
+	if (mail_parse_address(s->cfg->mail_from, &p->from) == 0)
+		p->by = xasprintf("kmatrix <%s>", p->from);
+	rc = report_errors_load(db, p->failing, p->nfailing, compare, &p->errs);
+	if (!rc)
+		rc = bisect_report_text(db, f->run.id, signature_id, p->base, &p->tag, &p->bisected);
+	return rc;
+}
+
+/* The report's subject and body from the run's facts and the gathered parts. */
+static void write_report(const struct mail_run *f, long signature_id, const struct report_parts *p,
+			 const struct report_sizes *sizes, char **subject, char **body)
+{
+	struct report_input in = {
+		.tree_name = f->run.tree_name,
+		.tree_url = f->run.tree_url,
+		.branch = f->run.ref,
+		.commit = f->run.commit_id,
+		.subject_line = f->run.subject,
+		.author = f->author,
+		.matrix_name = f->run.matrix_name,
+		.axes = f->facts->axes,
+		.naxes = f->facts->m->naxes,
+		.error_type = error_kind(p->type),
+		.error_message = p->message,
+		.signature = p->signature,
+		.first_lines = p->first_lines,
+		.configs = p->configs,
+		.nconfigs = f->facts->nconfigs,
+		.condition = p->cond,
+		.diagnosis = p->diag,
+		.dashboard_url = p->dash,
+		.config_url = p->cfg_url,
+		.reproducer_url = p->repro_url,
+		.reproducer = p->repro,
+		.reported_by = p->by,
+		.closes_url = p->closes,
+		.all_errors = p->errs.v,
+		.nall_errors = p->errs.n,
+		.growth = sizes->v,
+		.ngrowth = sizes->n,
+		.run_id = f->run.id,
+		.signature_id = signature_id,
+		.series_tag = p->tag,
+		.bisection = p->bisected,
+	};
+
+	*subject = report_subject(&in);
+	*body = report_body(&in);
+}
+
 static int compose_report(struct notifier *n, struct db *db, const struct mail_run *f, long signature_id,
 			  const struct run_facts_cmp *compare, const struct report_sizes *sizes)
 {
-	struct server *s = n->s;
-	char *type = NULL, *message = NULL, *signature = NULL, *first_lines = NULL;
-	char *host = public_host(s->cfg->public_url), *base = public_base(s->cfg->public_url);
-	char *cond = NULL, *diag = NULL, *repro = NULL, *dash = NULL, *cfg_url = NULL, *repro_url = NULL;
-	char *subject = NULL, *body = NULL, *msgid = NULL, *closes = NULL, *from = NULL, *by = NULL;
-	char *tag = NULL, *bisected = NULL;
-	struct report_errors errs = { 0 };
-	struct report_config *configs = NULL;
+	struct report_parts p;
+	char *subject = NULL, *body = NULL, *msgid = NULL;
 	struct rcpts r = { 0 };
-	long *failing = NULL, first_job = 0;
-	size_t nfailing = 0;
 	bool reported = false;
-	int rc;
+	int rc = 0;
 
+	memset(&p, 0, sizeof(p));
 	if (f->run.commit_id) {
 		rc = db_mail_reported(db, f->run.tree_id, f->run.commit_id, signature_id, &reported);
 		if (rc)
@@ -424,107 +524,30 @@ static int compose_report(struct notifier *n, struct db *db, const struct mail_r
 			goto done;
 		}
 	}
-	rc = db_notify_signature_get(db, signature_id, &type, &message, &signature);
-	if (!rc)
-		rc = db_notify_signature_configs(db, f->run.id, signature_id, &failing, &nfailing,
-						 &first_lines);
+	rc = load_signature(db, f, signature_id, &p);
 	if (rc)
 		goto done;
-	for (size_t i = 0; i < f->facts->nconfigs && nfailing; i++) {
-		if (f->facts->configs[i].row.id == failing[0])
-			first_job = f->facts->configs[i].row.build_job;
-	}
 	add_matrix_and_tree_recipients(n, f, &r);
 	if (r.n == 0) {
 		log_warn("run=%ld signature=%ld: no recipient (no author address, no [notify] to): no mail",
 			 f->run.id, signature_id);
 		goto done;
 	}
-	configs = report_configs(f->facts, failing, nfailing);
-	cond = failure_condition(f->facts, signature_id);
-	diag = diagnosis(s, db, f->facts, signature_id, type, first_lines);
-	repro = artifacts_read(db, s->cfg->data_dir, first_job, "reproducer.sh", MAX_REPRODUCER, NULL);
-	dash = xasprintf("%s/#/run/%ld", base, f->run.id);
-	if (nfailing)
-		cfg_url = xasprintf("%s/api/v1/configs/%ld/config", base, failing[0]);
-	if (repro)
-		repro_url = xasprintf("%s/api/v1/jobs/%ld/artifacts/reproducer.sh", base, first_job);
-	closes = xasprintf("%s/#/signature/%ld", base, signature_id);
-	if (mail_parse_address(s->cfg->mail_from, &from) == 0)
-		by = xasprintf("kmatrix <%s>", from);
-	rc = report_errors_load(db, failing, nfailing, compare, &errs);
-	if (!rc)
-		rc = bisect_report_text(db, f->run.id, signature_id, base, &tag, &bisected);
+	rc = gather_parts(n, db, f, signature_id, compare, &p);
 	if (rc)
 		goto done;
-	{
-		struct report_input in = {
-			.tree_name = f->run.tree_name,
-			.tree_url = f->run.tree_url,
-			.branch = f->run.ref,
-			.commit = f->run.commit_id,
-			.subject_line = f->run.subject,
-			.author = f->author,
-			.matrix_name = f->run.matrix_name,
-			.axes = f->facts->axes,
-			.naxes = f->facts->m->naxes,
-			.error_type = error_kind(type),
-			.error_message = message,
-			.signature = signature,
-			.first_lines = first_lines,
-			.configs = configs,
-			.nconfigs = f->facts->nconfigs,
-			.condition = cond,
-			.diagnosis = diag,
-			.dashboard_url = dash,
-			.config_url = cfg_url,
-			.reproducer_url = repro_url,
-			.reproducer = repro,
-			.reported_by = by,
-			.closes_url = closes,
-			.all_errors = errs.v,
-			.nall_errors = errs.n,
-			.growth = sizes->v,
-			.ngrowth = sizes->n,
-			.run_id = f->run.id,
-			.signature_id = signature_id,
-			.series_tag = tag,
-			.bisection = bisected,
-		};
-
-		subject = report_subject(&in);
-		body = report_body(&in);
-	}
-	msgid = report_message_id(f->run.id, signature_id, host);
+	write_report(f, signature_id, &p, sizes, &subject, &body);
+	msgid = report_message_id(f->run.id, signature_id, p.host);
 	rc = enqueue(db, "report", f, signature_id, msgid, NULL, subject, body, &r);
 	if (rc == 0)
 		rc = 1;
 	else if (rc == 1)
 		rc = 0;
 done:
-	free(type);
-	free(message);
-	free(signature);
-	free(first_lines);
-	free(host);
-	free(base);
-	free(cond);
-	free(diag);
-	free(repro);
-	free(dash);
-	free(cfg_url);
-	free(repro_url);
-	free(closes);
-	free(from);
-	free(by);
-	free(tag);
-	free(bisected);
-	report_errors_release(&errs);
+	report_parts_release(&p);
 	free(subject);
 	free(body);
 	free(msgid);
-	free(configs);
-	free(failing);
 	rcpts_free(&r);
 	return rc;
 }

@@ -515,150 +515,189 @@ static int type_keyword(const char *kw, enum kexpr_type *type, bool *def)
 }
 
 /* A property line of the current entry (config, menu/choice header or comment). */
-static int property(struct pstate *ps, const struct src *s, const char *kw, const char *rest)
+/* A prompt (text owned, may be NULL) for the entry being read: a config's prompt, a choice's title, else dropped. */
+static void entry_prompt(struct pstate *ps, char *text, struct kexpr *cond, unsigned line)
 {
-	struct ktree_def *d = ps->def;
-	struct ktree_block *h = ps->hdr;
+	if (ps->def && text) {
+		add_prompt(ps->def, text, cond, line);
+		return;
+	}
+	if (!ps->def && ps->hdr && text && ps->hdr->kind == KTREE_BLOCK_CHOICE) {
+		free(ps->hdr->title);
+		ps->hdr->title = xstrdup(text);
+	}
+	free(text);
+	kexpr_free(cond);
+}
+
+/* A default for the config being read; a menu's or comment's is dropped. */
+static void entry_default(struct pstate *ps, struct kexpr *value, struct kexpr *cond, unsigned line)
+{
+	if (ps->def) {
+		add_default(ps->def, value, cond, line);
+		return;
+	}
+	kexpr_free(value);
+	kexpr_free(cond);
+}
+
+/* "depends on EXPR": a config's, menu's or choice's dependency. */
+static int prop_depends(struct pstate *ps, const struct src *s, const char *rest)
+{
+	const char *p = skip_ws(rest);
+	struct kexpr *e = NULL;
+	int rc;
+
+	if (strncmp(p, "on", 2) != 0 || is_kw_char((unsigned char)p[2]))
+		return perr(s, "expected 'depends on'");
+	rc = parse_expr_all(s, p + 2, &e);
+	if (rc)
+		return rc;
+	if (ps->def)
+		add_dep(&ps->def->deps, &ps->def->ndeps, KTREE_DEP_DEPENDS, e, s);
+	else if (ps->hdr)
+		add_dep(&ps->hdr->deps, &ps->hdr->ndeps,
+			ps->hdr->kind == KTREE_BLOCK_CHOICE ? KTREE_DEP_CHOICE : KTREE_DEP_MENU, e, s);
+	else
+		kexpr_free(e);
+	return 0;
+}
+
+/* "visible if EXPR": a menu's visibility. */
+static int prop_visible(struct pstate *ps, const struct src *s, const char *rest)
+{
+	const char *p = skip_ws(rest);
+	struct kexpr *e = NULL;
+	int rc;
+
+	if (!at_if(p))
+		return perr(s, "expected 'visible if'");
+	rc = parse_expr_all(s, skip_ws(p) + 2, &e);
+	if (rc)
+		return rc;
+	if (ps->hdr)
+		add_dep(&ps->hdr->visible, &ps->hdr->nvisible, KTREE_DEP_VISIBLE, e, s);
+	else
+		kexpr_free(e);
+	return 0;
+}
+
+/* "bool"/"tristate"/... ["PROMPT" [if EXPR]], or "def_bool"/"def_tristate" EXPR [if EXPR]. */
+static int prop_type(struct pstate *ps, const struct src *s, const char *kw, const char *rest, enum kexpr_type type,
+		     bool isdef)
+{
 	struct kexpr *e = NULL, *cond = NULL;
-	enum kexpr_type type;
-	char *text = NULL, *word = NULL;
-	bool isdef;
-	int rc = 0;
+	char *text = NULL;
+	int rc;
 
-	if (!d && !h && !ps->comment)
-		return perr(s, "'%s' outside of a config, menu, choice or comment entry", kw);
-	if (!strcmp(kw, "depends")) {
-		const char *p = skip_ws(rest);
-
-		if (strncmp(p, "on", 2) != 0 || is_kw_char((unsigned char)p[2]))
-			return perr(s, "expected 'depends on'");
-		rc = parse_expr_all(s, p + 2, &e);
-		if (rc)
-			return rc;
-		if (d)
-			add_dep(&d->deps, &d->ndeps, KTREE_DEP_DEPENDS, e, s);
-		else if (h)
-			add_dep(&h->deps, &h->ndeps, h->kind == KTREE_BLOCK_CHOICE ? KTREE_DEP_CHOICE : KTREE_DEP_MENU,
-				e, s);
-		else
-			kexpr_free(e);
-		return 0;
-	}
-	if (!strcmp(kw, "visible")) {
-		const char *p = skip_ws(rest);
-
-		if (!at_if(p))
-			return perr(s, "expected 'visible if'");
-		rc = parse_expr_all(s, skip_ws(p) + 2, &e);
-		if (rc)
-			return rc;
-		if (h)
-			add_dep(&h->visible, &h->nvisible, KTREE_DEP_VISIBLE, e, s);
-		else
-			kexpr_free(e);
-		return 0;
-	}
-	if (type_keyword(kw, &type, &isdef)) {
-		if (isdef) {
-			rc = parse_expr_if(s, rest, &e, &cond);
-			if (rc)
-				return rc;
-			if (d) {
-				set_type(d, type);
-				add_default(d, e, cond, s->line);
-			} else {
-				kexpr_free(e);
-				kexpr_free(cond);
-			}
-			return 0;
-		}
-		if (take_string(&rest, &text)) {
-			rc = parse_if_tail(s, rest, &cond);
-			if (rc) {
-				free(text);
-				return rc;
-			}
-		} else if (*skip_ws(rest)) {
-			return perr(s, "expected a prompt string after '%s'", kw);
-		}
-		if (d) {
-			set_type(d, type);
-			if (text)
-				add_prompt(d, text, cond, s->line);
-		} else {
-			if (h && text && h->kind == KTREE_BLOCK_CHOICE) {
-				free(h->title);
-				h->title = xstrdup(text);
-			}
-			free(text);
-			kexpr_free(cond);
-		}
-		return 0;
-	}
-	if (!strcmp(kw, "prompt")) {
-		if (!take_string(&rest, &text))
-			return perr(s, "expected a prompt string");
-		rc = parse_if_tail(s, rest, &cond);
-		if (rc) {
-			free(text);
-			return rc;
-		}
-		if (d) {
-			add_prompt(d, text, cond, s->line);
-		} else {
-			if (h && h->kind == KTREE_BLOCK_CHOICE) {
-				free(h->title);
-				h->title = xstrdup(text);
-			}
-			free(text);
-			kexpr_free(cond);
-		}
-		return 0;
-	}
-	if (!strcmp(kw, "default")) {
+	if (isdef) {
 		rc = parse_expr_if(s, rest, &e, &cond);
 		if (rc)
 			return rc;
-		if (d) {
-			add_default(d, e, cond, s->line);
-		} else {
-			kexpr_free(e);
-			kexpr_free(cond);
-		}
+		if (ps->def)
+			set_type(ps->def, type);
+		entry_default(ps, e, cond, s->line);
 		return 0;
 	}
-	if (!strcmp(kw, "select") || !strcmp(kw, "imply")) {
-		if (!take_word(&rest, &word))
-			return perr(s, "expected a symbol after '%s'", kw);
+	if (take_string(&rest, &text)) {
 		rc = parse_if_tail(s, rest, &cond);
 		if (rc) {
-			free(word);
+			free(text);
 			return rc;
 		}
-		if (!d) {
-			free(word);
-			kexpr_free(cond);
-			return perr(s, "'%s' outside of a config entry", kw);
-		}
-		d->selects = xrealloc(d->selects, (d->nselects + 1) * sizeof(*d->selects));
-		d->selects[d->nselects].target = word;
-		d->selects[d->nselects].cond = cond;
-		d->selects[d->nselects].line = s->line;
-		d->selects[d->nselects].imply = kw[0] == 'i';
-		d->nselects++;
+	} else if (*skip_ws(rest)) {
+		return perr(s, "expected a prompt string after '%s'", kw);
+	}
+	if (ps->def)
+		set_type(ps->def, type);
+	entry_prompt(ps, text, cond, s->line);
+	return 0;
+}
+
+/* "prompt "TEXT" [if EXPR]". */
+static int prop_prompt(struct pstate *ps, const struct src *s, const char *rest)
+{
+	struct kexpr *cond = NULL;
+	char *text = NULL;
+	int rc;
+
+	if (!take_string(&rest, &text))
+		return perr(s, "expected a prompt string");
+	rc = parse_if_tail(s, rest, &cond);
+	if (rc) {
+		free(text);
+		return rc;
+	}
+	entry_prompt(ps, text, cond, s->line);
+	return 0;
+}
+
+/* "default EXPR [if EXPR]". */
+static int prop_default(struct pstate *ps, const struct src *s, const char *rest)
+{
+	struct kexpr *e = NULL, *cond = NULL;
+	int rc = parse_expr_if(s, rest, &e, &cond);
+
+	if (!rc)
+		entry_default(ps, e, cond, s->line);
+	return rc;
+}
+
+/* "select SYM [if EXPR]" or "imply SYM [if EXPR]": only in a config entry. */
+static int prop_select(struct pstate *ps, const struct src *s, const char *kw, const char *rest)
+{
+	struct ktree_def *d = ps->def;
+	struct kexpr *cond = NULL;
+	char *word = NULL;
+	int rc;
+
+	if (!take_word(&rest, &word))
+		return perr(s, "expected a symbol after '%s'", kw);
+	rc = parse_if_tail(s, rest, &cond);
+	if (rc) {
+		free(word);
+		return rc;
+	}
+	if (!d) {
+		free(word);
+		kexpr_free(cond);
+		return perr(s, "'%s' outside of a config entry", kw);
+	}
+	d->selects = xrealloc(d->selects, (d->nselects + 1) * sizeof(*d->selects));
+	d->selects[d->nselects].target = word;
+	d->selects[d->nselects].cond = cond;
+	d->selects[d->nselects].line = s->line;
+	d->selects[d->nselects].imply = kw[0] == 'i';
+	d->nselects++;
+	return 0;
+}
+
+/* One property line of the entry being read, by its keyword. */
+static int property(struct pstate *ps, const struct src *s, const char *kw, const char *rest)
+{
+	enum kexpr_type type;
+	bool isdef;
+
+	if (!ps->def && !ps->hdr && !ps->comment)
+		return perr(s, "'%s' outside of a config, menu, choice or comment entry", kw);
+	if (!strcmp(kw, "depends"))
+		return prop_depends(ps, s, rest);
+	if (!strcmp(kw, "visible"))
+		return prop_visible(ps, s, rest);
+	if (type_keyword(kw, &type, &isdef))
+		return prop_type(ps, s, kw, rest, type, isdef);
+	if (!strcmp(kw, "prompt"))
+		return prop_prompt(ps, s, rest);
+	if (!strcmp(kw, "default"))
+		return prop_default(ps, s, rest);
+	if (!strcmp(kw, "select") || !strcmp(kw, "imply"))
+		return prop_select(ps, s, kw, rest);
+	if (!strcmp(kw, "modules") || (!strcmp(kw, "option") && strstr(rest, "modules"))) {
+		if (ps->def)
+			ps->def->sym->modules = true;
 		return 0;
 	}
-	if (!strcmp(kw, "modules")) {
-		if (d)
-			d->sym->modules = true;
-		return 0;
-	}
-	if (!strcmp(kw, "option")) {
-		if (d && strstr(rest, "modules"))
-			d->sym->modules = true;
-		return 0;
-	}
-	if (!strcmp(kw, "range") || !strcmp(kw, "optional") || !strcmp(kw, "transitional"))
+	if (!strcmp(kw, "option") || !strcmp(kw, "range") || !strcmp(kw, "optional") || !strcmp(kw, "transitional"))
 		return 0;
 	warn(ps->t, "%s:%u: unknown keyword '%s' ignored", s->file, s->line, kw);
 	return 0;
@@ -790,9 +829,87 @@ static void strip_comment(char *p)
 }
 
 /* Handles one logical line (continuations joined, comment stripped). Sets *help when a help text follows. */
+/* The entry the next property lines belong to: a config, a menu's or choice's header, a comment, or none. */
+static void set_entry(struct pstate *ps, struct ktree_def *def, struct ktree_block *hdr, bool comment)
+{
+	ps->def = def;
+	ps->hdr = hdr;
+	ps->comment = comment;
+}
+
+/* rest follows a name: whether it assigns (NAME := v, NAME = v, NAME += v); *rc is then the assignment's result. */
+static bool assignment(struct pstate *ps, const struct src *s, const char *name, const char *rest, int *rc)
+{
+	bool append = rest[0] == '+';
+	struct buf v = BUF_INIT(KEXPR_MAX_LEN);
+
+	if (!((rest[0] == ':' && rest[1] == '=') || (append && rest[1] == '=') || (rest[0] == '=' && rest[1] != '=')))
+		return false;
+	rest += rest[0] == '=' ? 1 : 2;
+	if (rest[-2] == ':' || append)
+		*rc = expand(ps->t, skip_ws(rest), &v, 0);
+	else
+		*rc = buf_puts(&v, skip_ws(rest));
+	if (!*rc)
+		var_set(ps->t, name, buf_cstr(&v), append);
+	buf_free(&v);
+	if (*rc)
+		*rc = perr(s, "variable value too long");
+	return true;
+}
+
+/* "choice [NAME]", "menu "TITLE"" or "if EXPR": a block nested in the current one. */
+static int open_block(struct pstate *ps, const struct src *s, const char *kw, const char *rest)
+{
+	struct kexpr *e = NULL;
+	char *word = NULL;
+	struct ktree_block *b;
+	int rc;
+
+	if (kw[0] == 'm' && !take_string(&rest, &word))
+		return perr(s, "expected a quoted title after 'menu'");
+	if (kw[0] == 'i' && (rc = parse_expr_all(s, rest, &e)))
+		return rc;
+	if (ps->block_depth >= KTREE_MAX_BLOCK_DEPTH) {
+		free(word);
+		kexpr_free(e);
+		return err_set(KM_ETOOBIG, "%s:%u: blocks nested deeper than %d", s->file, s->line,
+			       KTREE_MAX_BLOCK_DEPTH);
+	}
+	if (kw[0] == 'c') {
+		b = push_block(ps, KTREE_BLOCK_CHOICE, s);
+		if (take_word(&rest, &word))
+			b->title = word; /* a named choice; a prompt replaces the title */
+		set_entry(ps, NULL, b, false);
+	} else if (kw[0] == 'm') {
+		b = push_block(ps, KTREE_BLOCK_MENU, s);
+		b->title = word;
+		set_entry(ps, NULL, b, false);
+	} else {
+		b = push_block(ps, KTREE_BLOCK_IF, s);
+		add_dep(&b->deps, &b->ndeps, KTREE_DEP_IF, e, s);
+		set_entry(ps, NULL, NULL, false);
+	}
+	return 0;
+}
+
+/* "endif", "endmenu" or "endchoice": the end of the innermost block, which must be of that kind. */
+static int close_block(struct pstate *ps, const struct src *s, const char *kw)
+{
+	enum ktree_block_kind want = kw[3] == 'i' ? KTREE_BLOCK_IF : kw[3] == 'm' ? KTREE_BLOCK_MENU : KTREE_BLOCK_CHOICE;
+
+	if (!ps->block || ps->block->kind != want)
+		return perr(s, "'%s' without a matching '%s'", kw,
+			    want == KTREE_BLOCK_IF ? "if" : want == KTREE_BLOCK_MENU ? "menu" : "choice");
+	ps->block = ps->block->parent;
+	ps->block_depth--;
+	set_entry(ps, NULL, NULL, false);
+	return 0;
+}
+
+/* One logical line of a Kconfig file; *help when a help text follows. */
 static int statement(struct pstate *ps, const struct src *s, char *line, bool *help)
 {
-	struct ktree *t = ps->t;
 	const char *p = skip_ws(line), *rest;
 	char kw[32];
 	size_t n = 0;
@@ -815,23 +932,8 @@ static int statement(struct pstate *ps, const struct src *s, char *line, bool *h
 	if (!n)
 		return perr(s, "expected a keyword, found '%.40s'", p);
 	rest = skip_ws(p + n);
-	/* Variable assignments: NAME := value, NAME = value, NAME += value. */
-	if ((rest[0] == ':' && rest[1] == '=') || (rest[0] == '+' && rest[1] == '=') ||
-	    (rest[0] == '=' && rest[1] != '=')) {
-		bool append = rest[0] == '+';
-		struct buf v = BUF_INIT(KEXPR_MAX_LEN);
-
-		rest += rest[0] == '=' ? 1 : 2;
-		if (rest[-2] == ':' || append)
-			rc = expand(t, skip_ws(rest), &v, 0);
-		else
-			rc = buf_puts(&v, skip_ws(rest));
-		if (!rc)
-			var_set(t, kw, buf_cstr(&v), append);
-		buf_free(&v);
-		return rc ? perr(s, "variable value too long") : 0;
-	}
-
+	if (assignment(ps, s, kw, rest, &rc))
+		return rc;
 	if (!strcmp(kw, "help")) {
 		*help = true;
 		return 0;
@@ -841,94 +943,20 @@ static int statement(struct pstate *ps, const struct src *s, char *line, bool *h
 
 		if (!take_word(&rest, &name))
 			return perr(s, "expected a symbol name after '%s'", kw);
-		ps->def = new_def(ps, sym_get(t, name), s);
-		ps->hdr = NULL;
-		ps->comment = false;
+		set_entry(ps, new_def(ps, sym_get(ps->t, name), s), NULL, false);
 		free(name);
 		return 0;
 	}
-	if (!strcmp(kw, "choice")) {
-		char *name = NULL;
-		struct ktree_block *b;
-
-		if (ps->block_depth >= KTREE_MAX_BLOCK_DEPTH)
-			return err_set(KM_ETOOBIG, "%s:%u: blocks nested deeper than %d", s->file, s->line,
-				       KTREE_MAX_BLOCK_DEPTH);
-		b = push_block(ps, KTREE_BLOCK_CHOICE, s);
-		if (take_word(&rest, &name))
-			b->title = name; /* a named choice; a prompt replaces the title below */
-		ps->def = NULL;
-		ps->hdr = b;
-		ps->comment = false;
-		return 0;
-	}
-	if (!strcmp(kw, "menu")) {
-		char *title = NULL;
-		struct ktree_block *b;
-
-		if (!take_string(&rest, &title))
-			return perr(s, "expected a quoted title after 'menu'");
-		if (ps->block_depth >= KTREE_MAX_BLOCK_DEPTH) {
-			free(title);
-			return err_set(KM_ETOOBIG, "%s:%u: blocks nested deeper than %d", s->file, s->line,
-				       KTREE_MAX_BLOCK_DEPTH);
-		}
-		b = push_block(ps, KTREE_BLOCK_MENU, s);
-		b->title = title;
-		ps->def = NULL;
-		ps->hdr = b;
-		ps->comment = false;
-		return 0;
-	}
-	if (!strcmp(kw, "if")) {
-		struct kexpr *e = NULL;
-		struct ktree_block *b;
-
-		if ((rc = parse_expr_all(s, rest, &e)))
-			return rc;
-		if (ps->block_depth >= KTREE_MAX_BLOCK_DEPTH) {
-			kexpr_free(e);
-			return err_set(KM_ETOOBIG, "%s:%u: blocks nested deeper than %d", s->file, s->line,
-				       KTREE_MAX_BLOCK_DEPTH);
-		}
-		b = push_block(ps, KTREE_BLOCK_IF, s);
-		add_dep(&b->deps, &b->ndeps, KTREE_DEP_IF, e, s);
-		ps->def = NULL;
-		ps->hdr = NULL;
-		ps->comment = false;
-		return 0;
-	}
-	if (!strcmp(kw, "endif") || !strcmp(kw, "endmenu") || !strcmp(kw, "endchoice")) {
-		enum ktree_block_kind want = kw[3] == 'i' ? KTREE_BLOCK_IF
-					     : kw[3] == 'm' ? KTREE_BLOCK_MENU
-							    : KTREE_BLOCK_CHOICE;
-
-		if (!ps->block || ps->block->kind != want)
-			return perr(s, "'%s' without a matching '%s'", kw,
-				    want == KTREE_BLOCK_IF ? "if" : want == KTREE_BLOCK_MENU ? "menu" : "choice");
-		ps->block = ps->block->parent;
-		ps->block_depth--;
-		ps->def = NULL;
-		ps->hdr = NULL;
-		ps->comment = false;
-		return 0;
-	}
-	if (!strcmp(kw, "comment")) {
-		ps->def = NULL;
-		ps->hdr = NULL;
-		ps->comment = true;
-		return 0;
-	}
-	if (!strcmp(kw, "mainmenu")) {
-		ps->def = NULL;
-		ps->hdr = NULL;
-		ps->comment = false;
+	if (!strcmp(kw, "choice") || !strcmp(kw, "menu") || !strcmp(kw, "if"))
+		return open_block(ps, s, kw, rest);
+	if (!strcmp(kw, "endif") || !strcmp(kw, "endmenu") || !strcmp(kw, "endchoice"))
+		return close_block(ps, s, kw);
+	if (!strcmp(kw, "comment") || !strcmp(kw, "mainmenu")) {
+		set_entry(ps, NULL, NULL, kw[0] == 'c');
 		return 0;
 	}
 	if (!strcmp(kw, "source") || !strcmp(kw, "osource") || !strcmp(kw, "rsource") || !strcmp(kw, "orsource")) {
-		ps->def = NULL;
-		ps->hdr = NULL;
-		ps->comment = false;
+		set_entry(ps, NULL, NULL, false);
 		return do_source(ps, s, kw, rest);
 	}
 	return property(ps, s, kw, rest);
