@@ -307,54 +307,40 @@ static int one_row(struct db *db, const char *sql, long id, json_t **out)
 	return rc;
 }
 
-int db_config_json(struct db *db, long config_id, json_t **out)
+/* The config's latest build job with its result and artifacts, or JSON null when it has none. */
+static int config_build_json(struct db *db, long config_id, json_t **build)
+{
+	int rc = one_row(db,
+			 "SELECT j.id AS job_id, j.state, CASE WHEN j.state = 'done' THEN j.status ELSE j.state END"
+			 " AS status, COALESCE(b.message, j.message) AS message, b.wall_s, b.cpu_s, b.ccache_hits,"
+			 " b.ccache_misses, b.ccache_remote_hits, b.warnings, b.log_lines, b.make_cmd, b.unchanged_since,"
+			 " j.attempts, w.name AS worker"
+			 " FROM jobs j LEFT JOIN builds b ON b.job_id = j.id LEFT JOIN workers w ON w.id = j.worker_id"
+			 " WHERE j.config_id = ? AND j.kind = 'build' ORDER BY j.id DESC LIMIT 1",
+			 config_id, build);
+
+	if (rc == KM_ENOTFOUND) {
+		*build = json_null();
+		return 0;
+	}
+	if (!rc)
+		json_object_set_new(*build, "artifacts",
+				    job_artifacts(db, (long)json_integer_value(json_object_get(*build, "job_id"))));
+	return rc;
+}
+
+/* The errors build job build_job recorded, primary ones first, appended to errors. */
+static int build_errors_json(struct db *db, long build_job, json_t *errors)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *cfg = NULL, *build = NULL, *errors = json_array(), *boots = json_array(), *reqs = json_array();
-	json_t *findings = NULL;
-	json_t *run = NULL;
-	long build_job = 0;
-	int rc;
+	int rc = db_prep(db, &st,
+			 "SELECT s.id AS signature_id, s.signature, s.type, s.symbol, s.file, s.message, e.count,"
+			 " e.line_no, e.first_lines, e.secondary, e.diagnosis FROM errors e"
+			 " JOIN signatures s ON s.id = e.signature_id WHERE e.job_id = ? ORDER BY e.secondary, e.line_no",
+			 "l", build_job);
 
-	*out = NULL;
-	rc = one_row(db, "SELECT id, run_id, hash, point, effective, config_text FROM configs WHERE id = ?",
-		     config_id, &cfg);
-	if (rc == KM_ENOTFOUND)
-		rc = err_set(KM_ENOTFOUND, "no config %ld", config_id);
 	if (rc)
-		goto done;
-	json_object_set_new(cfg, "effective", json_loads(json_string_value(json_object_get(cfg, "effective")),
-							 JSON_DECODE_ANY, NULL));
-	rc = db_run_json(db, (long)json_integer_value(json_object_get(cfg, "run_id")), &run);
-	if (rc)
-		goto done;
-
-	rc = one_row(db,
-		     "SELECT j.id AS job_id, j.state, CASE WHEN j.state = 'done' THEN j.status ELSE j.state END"
-		     " AS status, COALESCE(b.message, j.message) AS message, b.wall_s, b.cpu_s, b.ccache_hits,"
-		     " b.ccache_misses, b.ccache_remote_hits, b.warnings, b.log_lines, b.make_cmd, b.unchanged_since,"
-		     " j.attempts, w.name AS worker"
-		     " FROM jobs j LEFT JOIN builds b ON b.job_id = j.id LEFT JOIN workers w ON w.id = j.worker_id"
-		     " WHERE j.config_id = ? AND j.kind = 'build' ORDER BY j.id DESC LIMIT 1",
-		     config_id, &build);
-	if (rc == KM_ENOTFOUND) {
-		build = json_null();
-		rc = 0;
-	}
-	if (rc)
-		goto done;
-	if (json_is_object(build)) {
-		build_job = (long)json_integer_value(json_object_get(build, "job_id"));
-		json_object_set_new(build, "artifacts", job_artifacts(db, build_job));
-	}
-
-	rc = db_prep(db, &st,
-		     "SELECT s.id AS signature_id, s.signature, s.type, s.symbol, s.file, s.message, e.count,"
-		     " e.line_no, e.first_lines, e.secondary, e.diagnosis FROM errors e"
-		     " JOIN signatures s ON s.id = e.signature_id WHERE e.job_id = ? ORDER BY e.secondary, e.line_no",
-		     "l", build_job);
-	if (rc)
-		goto done;
+		return rc;
 	while ((rc = db_step(db, st)) == 1) {
 		json_t *e = db_row_json(st);
 
@@ -363,19 +349,23 @@ int db_config_json(struct db *db, long config_id, json_t **out)
 		json_array_append_new(errors, e);
 	}
 	sqlite3_finalize(st);
-	st = NULL;
-	if (rc)
-		goto done;
+	return rc;
+}
 
-	rc = db_prep(db, &st,
-		     "SELECT j.id AS job_id, j.variant, CASE WHEN j.state = 'done' THEN j.status ELSE j.state END"
-		     " AS status, COALESCE(b.message, j.message) AS message, b.wall_s, b.warnings, b.details,"
-		     " j.same_boot_as, p.variant AS same_boot_variant, p.run_id AS same_boot_run"
-		     " FROM jobs j LEFT JOIN boots b ON b.job_id = j.id LEFT JOIN jobs p ON p.id = j.same_boot_as"
-		     " WHERE j.config_id = ? AND j.kind = 'boot' ORDER BY j.id",
-		     "l", config_id);
+/* The config's boot jobs with their results, owners and artifacts, appended to boots. */
+static int config_boots_json(struct db *db, long config_id, json_t *boots)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(db, &st,
+			 "SELECT j.id AS job_id, j.variant, CASE WHEN j.state = 'done' THEN j.status ELSE j.state END"
+			 " AS status, COALESCE(b.message, j.message) AS message, b.wall_s, b.warnings, b.details,"
+			 " j.same_boot_as, p.variant AS same_boot_variant, p.run_id AS same_boot_run"
+			 " FROM jobs j LEFT JOIN boots b ON b.job_id = j.id LEFT JOIN jobs p ON p.id = j.same_boot_as"
+			 " WHERE j.config_id = ? AND j.kind = 'boot' ORDER BY j.id",
+			 "l", config_id);
+
 	if (rc)
-		goto done;
+		return rc;
 	while ((rc = db_step(db, st)) == 1) {
 		json_t *boot = db_row_json(st);
 		long job = (long)sqlite3_column_int64(st, 0);
@@ -390,14 +380,19 @@ int db_config_json(struct db *db, long config_id, json_t **out)
 		json_array_append_new(boots, boot);
 	}
 	sqlite3_finalize(st);
-	st = NULL;
-	if (rc)
-		goto done;
+	return rc;
+}
 
-	rc = db_prep(db, &st, "SELECT idx, point, clamped, clamp_diff FROM requests WHERE config_id = ? ORDER BY idx",
-		     "l", config_id);
+/* The requests that resolved to the config, with their clamps, appended to reqs. */
+static int config_requests_json(struct db *db, long config_id, json_t *reqs)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(db, &st,
+			 "SELECT idx, point, clamped, clamp_diff FROM requests WHERE config_id = ? ORDER BY idx", "l",
+			 config_id);
+
 	if (rc)
-		goto done;
+		return rc;
 	while ((rc = db_step(db, st)) == 1) {
 		json_t *r = db_row_json(st);
 
@@ -406,28 +401,49 @@ int db_config_json(struct db *db, long config_id, json_t **out)
 		json_array_append_new(reqs, r);
 	}
 	sqlite3_finalize(st);
-	st = NULL;
-done:
-	if (rc) {
-		json_decref(cfg);
-		json_decref(run);
-		json_decref(build);
-		json_decref(errors);
-		json_decref(boots);
-		json_decref(reqs);
-		return rc;
-	}
-	*out = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "config", cfg, "run", run, "build", build, "errors", errors,
-			 "boots", boots, "requests", reqs);
-	rc = db_findings_json(db, 0, config_id, &findings);
-	if (rc) {
-		json_decref(findings);
-		json_decref(*out);
-		*out = NULL;
-		return rc;
-	}
-	json_object_set_new(*out, "findings", findings);
+	return rc;
+}
+
+int db_config_json(struct db *db, long config_id, json_t **out)
+{
+	json_t *cfg = NULL, *build = NULL, *errors = json_array(), *boots = json_array(), *reqs = json_array();
+	json_t *findings = NULL, *run = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = one_row(db, "SELECT id, run_id, hash, point, effective, config_text FROM configs WHERE id = ?",
+		     config_id, &cfg);
+	if (rc == KM_ENOTFOUND)
+		rc = err_set(KM_ENOTFOUND, "no config %ld", config_id);
+	if (rc)
+		goto fail;
+	json_object_set_new(cfg, "effective", json_loads(json_string_value(json_object_get(cfg, "effective")),
+							 JSON_DECODE_ANY, NULL));
+	rc = db_run_json(db, (long)json_integer_value(json_object_get(cfg, "run_id")), &run);
+	if (!rc)
+		rc = config_build_json(db, config_id, &build);
+	if (!rc)
+		rc = build_errors_json(db, (long)json_integer_value(json_object_get(build, "job_id")), errors);
+	if (!rc)
+		rc = config_boots_json(db, config_id, boots);
+	if (!rc)
+		rc = config_requests_json(db, config_id, reqs);
+	if (!rc)
+		rc = db_findings_json(db, 0, config_id, &findings);
+	if (rc)
+		goto fail;
+	*out = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "config", cfg, "run", run, "build", build, "errors",
+			 errors, "boots", boots, "requests", reqs, "findings", findings);
 	return 0;
+fail:
+	json_decref(cfg);
+	json_decref(run);
+	json_decref(build);
+	json_decref(errors);
+	json_decref(boots);
+	json_decref(reqs);
+	json_decref(findings);
+	return rc;
 }
 
 int db_signature_json(struct db *db, long signature_id, json_t **out)

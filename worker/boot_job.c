@@ -191,37 +191,77 @@ static int boot_repeats(struct job *j, const struct matrix *m, const struct matr
 	return rc;
 }
 
+/* The boot variant called name in the run's matrix *m (parsed from the job's bundle), which must have a [boot] section. */
+static int boot_variant(const struct job *j, const char *name, struct matrix **m, const struct matrix_variant **variant)
+{
+	int rc = matrix_bundle_parse(j->spec.matrix, m);
+
+	*variant = NULL;
+	if (rc)
+		return rc;
+	if (!(*m)->boot)
+		return err_set(KM_EINVAL, "boot job for a matrix without a [boot] section");
+	for (size_t i = 0; i < (*m)->boot->nvariants; i++) {
+		if (name && strcmp((*m)->boot->variants[i].name, name) == 0)
+			*variant = &(*m)->boot->variants[i];
+	}
+	return *variant ? 0 : err_set(KM_EINVAL, "boot variant '%s' is not in the matrix", name ? name : "");
+}
+
+/* Uploads the script that boots this kernel the same way on a developer's machine. */
+static void upload_reproducer(struct job *j, const struct matrix *m, const struct matrix_variant *variant,
+			      long build_job)
+{
+	struct boot_repro br = { m->boot, variant, m->arch, j->opts->server_url, j->spec.run_id, build_job, j->id };
+	char *repro = boot_repro_script(&br);
+	char *path = xasprintf("%s/boot-reproducer.sh", j->dir);
+
+	if (fs_write_file(path, repro, strlen(repro)) == 0) {
+		chmod(path, 0755);
+		job_upload(j, "boot-reproducer.sh", path);
+	}
+	free(path);
+	free(repro);
+}
+
+/* [{range, role, owner, evidence}] of each range the console named; repeats that disagree make the owner "race". */
+static json_t *ownership(const struct console_result *console, const struct range_tally *tallies, size_t ntallies)
+{
+	json_t *owners = json_array();
+
+	for (size_t i = 0; console && i < console->nranges; i++) {
+		const struct console_range *r = &console->ranges[i];
+		const char *owner = r->owner ? r->owner : "none";
+		char counts[256] = "";
+
+		/* Repeats that disagree: the owner is the race, the evidence its counts. */
+		if (i < ntallies && tallies[i].t.n > 1) {
+			expect_tally_text(&tallies[i].t, counts, sizeof(counts));
+			owner = "race";
+		}
+		json_array_append_new(owners, json_pack("{s:s,s:s,s:s,s:s}", "range", r->range, "role",
+							r->role ? r->role : "", "owner", owner, "evidence",
+							counts[0] ? counts : r->evidence ? r->evidence : ""));
+	}
+	return owners;
+}
+
 int boot_job_boot(struct job *j, long build_job, const char *variant_name, struct job_result *result)
 {
-	const json_t *bundle = j->spec.matrix;
 	const struct matrix_variant *variant = NULL;
 	struct matrix *m = NULL;
 	struct boot_input in;
 	struct boot_outcome out;
-	char *kernel = NULL, *modroot = NULL, *vmlinux = NULL, *workdir = NULL, *console_path = NULL, *repro = NULL,
-	     *path = NULL;
-	json_t *owners = json_array(), *repeats = json_array();
+	char *kernel = NULL, *modroot = NULL, *vmlinux = NULL, *workdir = NULL, *console_path = NULL, *path = NULL;
+	json_t *repeats = json_array();
 	struct range_tally *tallies = NULL;
 	size_t ntallies = 0;
 	int hold = -1, rc;
 
 	memset(&out, 0, sizeof(out));
-	rc = matrix_bundle_parse(bundle, &m);
-	if (rc)
-		goto done;
-	if (!m->boot) {
-		rc = err_set(KM_EINVAL, "boot job for a matrix without a [boot] section");
-		goto done;
-	}
-	for (size_t i = 0; i < m->boot->nvariants; i++) {
-		if (variant_name && strcmp(m->boot->variants[i].name, variant_name) == 0)
-			variant = &m->boot->variants[i];
-	}
-	if (!variant) {
-		rc = err_set(KM_EINVAL, "boot variant '%s' is not in the matrix", variant_name ? variant_name : "");
-		goto done;
-	}
-	rc = boot_inputs(j, build_job, &hold, &kernel, &modroot, &vmlinux);
+	rc = boot_variant(j, variant_name, &m, &variant);
+	if (!rc)
+		rc = boot_inputs(j, build_job, &hold, &kernel, &modroot, &vmlinux);
 	if (rc)
 		goto done;
 	workdir = xasprintf("%s/boot", j->dir);
@@ -233,21 +273,10 @@ int boot_job_boot(struct job *j, long build_job, const char *variant_name, struc
 	in.arch = m->arch;
 	in.kernel_image = kernel;
 	in.modules_root = modroot;
-	in.check_script = m->boot->check ? matrix_bundle_file(bundle, m->boot->check) : NULL;
+	in.check_script = m->boot->check ? matrix_bundle_file(j->spec.matrix, m->boot->check) : NULL;
 	in.work_dir = workdir;
 	in.console_path = console_path;
-	{
-		struct boot_repro br = { m->boot, variant, m->arch, j->opts->server_url,
-					 j->spec.run_id, build_job, j->id };
-
-		repro = boot_repro_script(&br);
-		path = xasprintf("%s/boot-reproducer.sh", j->dir);
-		if (fs_write_file(path, repro, strlen(repro)) == 0) {
-			chmod(path, 0755);
-			job_upload(j, "boot-reproducer.sh", path);
-		}
-		free(path);
-	}
+	upload_reproducer(j, m, variant, build_job);
 	rc = boot_repeats(j, m, variant, &in, &out, &tallies, &ntallies, repeats);
 	path = xasprintf("%s/initramfs.cpio", workdir);
 	job_upload(j, "initramfs.cpio", path);
@@ -266,22 +295,8 @@ int boot_job_boot(struct job *j, long build_job, const char *variant_name, struc
 		result->details = console_result_json(out.console);
 		if (variant->repeat > 1)
 			json_object_set(result->details, "repeats", repeats);
-		for (size_t i = 0; i < out.console->nranges; i++) {
-			const struct console_range *r = &out.console->ranges[i];
-			const char *owner = r->owner ? r->owner : "none";
-			char counts[256] = "";
-
-			/* Repeats that disagree: the owner is the race, the evidence its counts. */
-			if (i < ntallies && tallies[i].t.n > 1) {
-				expect_tally_text(&tallies[i].t, counts, sizeof(counts));
-				owner = "race";
-			}
-			json_array_append_new(owners, json_pack("{s:s,s:s,s:s,s:s}", "range", r->range, "role",
-								r->role ? r->role : "", "owner", owner, "evidence",
-								counts[0] ? counts : r->evidence ? r->evidence : ""));
-		}
 	}
-	result->ownership = json_incref(owners);
+	result->ownership = ownership(out.console, tallies, ntallies);
 	/* An ERROR after boot_run's own retry is the farm's: let the server try another worker. */
 	if (job_status_is(out.status, STATUS_ERROR))
 		result->retryable = true;
@@ -289,7 +304,6 @@ done:
 	boot_stage_release(hold);
 	free(tallies); /* before out: its ranges are borrowed */
 	boot_outcome_release(&out);
-	json_decref(owners);
 	json_decref(repeats);
 	matrix_free(m);
 	free(kernel);
@@ -297,7 +311,6 @@ done:
 	free(vmlinux);
 	free(workdir);
 	free(console_path);
-	free(repro);
 	free(path);
 	return rc;
 }
