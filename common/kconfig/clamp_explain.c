@@ -490,11 +490,118 @@ static char *render(const struct clamp_explanation *x)
 	return buf_steal(&b);
 }
 
+/* The prompts of every definition of s as reasons (add_dep_reasons() with the prompt's own conditions, up to want). */
+static void prompt_reasons(struct rlist *l, struct ctx *c, const struct ktree_sym *s, enum kexpr_tri want)
+{
+	for (size_t i = 0; i < s->ndefs; i++)
+		for (size_t j = 0; j < s->defs[i]->nprompts; j++)
+			add_dep_reasons(l, c, s->defs[i], &s->defs[i]->prompts[j], true, want);
+}
+
+/* A symbol the user can set (a visible prompt): what capped the request below what was asked. */
+static void visible_reasons(struct rlist *l, struct ctx *c, const struct ktree_sym *s, const struct calc *k,
+			    enum kexpr_tri req)
+{
+	enum kexpr_tri capped = tmin(req, k->visible);
+
+	if (capped < req) {
+		/* Only the prompts that reach the limit explain it. */
+		for (size_t i = 0; i < s->ndefs; i++)
+			for (size_t j = 0; j < s->defs[i]->nprompts; j++) {
+				enum kexpr_tri v = prompt_vis(c, s->defs[i], &s->defs[i]->prompts[j]);
+
+				if (v == KEXPR_M && k->visible == KEXPR_Y)
+					v = KEXPR_Y; /* promoted: not what limits */
+				if (v >= k->visible)
+					add_dep_reasons(l, c, s->defs[i], &s->defs[i]->prompts[j], true, req);
+			}
+	}
+	add_rdep_reasons(l, c, s, false, capped);
+}
+
+/* A symbol the request could not set (no prompt, or none visible): where its value came from instead. */
+static void invisible_reasons(struct rlist *l, struct ctx *c, const struct ktree_sym *s, const struct calc *k,
+			      enum kexpr_tri req, enum kexpr_tri pred)
+{
+	if (!k->has_prompt) {
+		struct clamp_reason *r = add_reason(l, CLAMP_NO_PROMPT);
+
+		r->file = (char *)s->defs[0]->file;
+		r->line = s->defs[0]->line;
+	} else if (k->usable) {
+		prompt_reasons(l, c, s, KEXPR_M);
+	} else if (k->dir == KEXPR_N) {
+		/* The request was ignored; unmet dependencies are why no default applies either. */
+		for (size_t i = 0; i < s->ndefs; i++)
+			add_dep_reasons(l, c, s->defs[i], NULL, false, KEXPR_M);
+	}
+	if (k->def && k->defval != KEXPR_N) {
+		add_default_reason(l, c, k);
+	} else if (pred == KEXPR_N && req != KEXPR_N && k->dir != KEXPR_N) {
+		/* Nothing gives a value: say so, or the reader is left guessing. */
+		struct clamp_reason *r = add_reason(l, CLAMP_DEFAULT);
+
+		r->expr = xstrdup("n");
+		r->kconfig = xstrdup("n");
+		r->value = 'n';
+		r->where = xstrdup(k->rev == KEXPR_N ? "no default, no select" : "no default");
+		r->file = (char *)s->defs[0]->file;
+		r->line = s->defs[0]->line;
+	}
+	if (k->implied > k->defval)
+		add_rdep_reasons(l, c, s, true, k->defval);
+	if (k->implied != KEXPR_N && k->dir < tmax(k->defval, k->implied))
+		for (size_t i = 0; i < s->ndefs; i++)
+			add_dep_reasons(l, c, s->defs[i], NULL, false, tmax(k->defval, k->implied));
+	add_rdep_reasons(l, c, s, false, k->implied != KEXPR_N ? tmin(tmax(k->defval, k->implied), k->dir) : k->defval);
+}
+
+/* Why a tristate is y although m was asked for (or given by a select or default): modules are off. */
+static void modules_reason(struct rlist *l, struct ctx *c, const struct ktree_sym *s, const struct calc *k,
+			   enum kexpr_tri req, enum kexpr_tri pred)
+{
+	struct clamp_reason *r;
+	char v[8];
+
+	if (pred != KEXPR_Y || c->modules != KEXPR_N || s->type != KEXPR_T_TRISTATE ||
+	    (req != KEXPR_M && k->rev != KEXPR_M && k->defval != KEXPR_M))
+		return;
+	r = add_reason(l, CLAMP_MODULES);
+	kexpr_symbol_value(&c->env, c->env.modules_sym, v, sizeof(v));
+	r->expr = xasprintf("%s [=%s]", c->env.modules_sym, v[0] ? v : "n");
+	r->kconfig = xstrdup(c->env.modules_sym);
+	r->value = 'n';
+}
+
+/* The explanation of s's values, its reasons taken from l. */
+static struct clamp_explanation *explanation_new(const struct ktree_sym *s, const struct calc *k, enum kexpr_tri req,
+						 enum kexpr_tri eff, enum kexpr_tri pred, struct rlist *l)
+{
+	struct clamp_explanation *x = xcalloc(1, sizeof(*x));
+
+	x->symbol = xstrdup(s->name);
+	x->type = xstrdup(ktree_type_name(s->type));
+	x->requested = kexpr_tri_char(req);
+	x->effective = kexpr_tri_char(eff);
+	x->visible = kexpr_tri_char(k->visible);
+	x->upper = kexpr_tri_char(k->dir);
+	x->lower = kexpr_tri_char(k->rev);
+	x->implied = kexpr_tri_char(k->implied);
+	x->predicted = kexpr_tri_char(pred);
+	x->uncertain = k->uncertain;
+	/* Reasons borrowed the tree's file names to find duplicates; give them their own copies now. */
+	for (size_t i = 0; i < l->n; i++)
+		l->v[i].file = l->v[i].file ? xstrdup(l->v[i].file) : NULL;
+	x->reasons = l->v;
+	x->nreasons = l->n;
+	x->text = render(x);
+	return x;
+}
+
 int clamp_explain(const struct ktree *tree, const struct kexpr_env *env, const char *name, char requested,
 		  char effective, struct clamp_explanation **out)
 {
 	const struct ktree_sym *s = ktree_find(tree, name);
-	struct clamp_explanation *x = NULL;
 	struct typed_env te;
 	struct ctx c;
 	struct calc k;
@@ -517,9 +624,7 @@ int clamp_explain(const struct ktree *tree, const struct kexpr_env *env, const c
 
 	if (k.choice) {
 		if (k.visible == KEXPR_N)
-			for (size_t i = 0; i < s->ndefs; i++)
-				for (size_t j = 0; j < s->defs[i]->nprompts; j++)
-					add_dep_reasons(&l, &c, s->defs[i], &s->defs[i]->prompts[j], true, KEXPR_M);
+			prompt_reasons(&l, &c, s, KEXPR_M);
 		add_choice_reasons(&l, &c, s, &k, req, eff, &pred);
 	} else if (req != eff || pred != eff) {
 		if (!k.usable) {
@@ -528,90 +633,13 @@ int clamp_explain(const struct ktree *tree, const struct kexpr_env *env, const c
 			r->expr = xstrdup("m");
 			r->value = 'm';
 		}
-		if (k.usable && k.visible != KEXPR_N) {
-			enum kexpr_tri capped = tmin(req, k.visible);
-
-			if (capped < req) {
-				/* Only the prompts that reach the limit explain it. */
-				for (size_t i = 0; i < s->ndefs; i++)
-					for (size_t j = 0; j < s->defs[i]->nprompts; j++) {
-						enum kexpr_tri v = prompt_vis(&c, s->defs[i], &s->defs[i]->prompts[j]);
-
-						if (v == KEXPR_M && k.visible == KEXPR_Y)
-							v = KEXPR_Y; /* promoted: not what limits */
-						if (v >= k.visible)
-							add_dep_reasons(&l, &c, s->defs[i], &s->defs[i]->prompts[j],
-									true, req);
-					}
-			}
-			add_rdep_reasons(&l, &c, s, false, capped);
-		} else {
-			if (!k.has_prompt) {
-				struct clamp_reason *r = add_reason(&l, CLAMP_NO_PROMPT);
-
-				r->file = (char *)s->defs[0]->file;
-				r->line = s->defs[0]->line;
-			} else if (k.usable) {
-				for (size_t i = 0; i < s->ndefs; i++)
-					for (size_t j = 0; j < s->defs[i]->nprompts; j++)
-						add_dep_reasons(&l, &c, s->defs[i], &s->defs[i]->prompts[j], true,
-								KEXPR_M);
-			} else if (k.dir == KEXPR_N) {
-				/* The request was ignored; unmet dependencies are why no default applies either. */
-				for (size_t i = 0; i < s->ndefs; i++)
-					add_dep_reasons(&l, &c, s->defs[i], NULL, false, KEXPR_M);
-			}
-			if (k.def && k.defval != KEXPR_N) {
-				add_default_reason(&l, &c, &k);
-			} else if (pred == KEXPR_N && req != KEXPR_N && k.dir != KEXPR_N) {
-				/* Nothing gives a value: say so, or the reader is left guessing. */
-				struct clamp_reason *r = add_reason(&l, CLAMP_DEFAULT);
-
-				r->expr = xstrdup("n");
-				r->kconfig = xstrdup("n");
-				r->value = 'n';
-				r->where = xstrdup(k.rev == KEXPR_N ? "no default, no select" : "no default");
-				r->file = (char *)s->defs[0]->file;
-				r->line = s->defs[0]->line;
-			}
-			if (k.implied > k.defval)
-				add_rdep_reasons(&l, &c, s, true, k.defval);
-			if (k.implied != KEXPR_N && k.dir < tmax(k.defval, k.implied))
-				for (size_t i = 0; i < s->ndefs; i++)
-					add_dep_reasons(&l, &c, s->defs[i], NULL, false, tmax(k.defval, k.implied));
-			add_rdep_reasons(&l, &c, s, false,
-					 k.implied != KEXPR_N ? tmin(tmax(k.defval, k.implied), k.dir) : k.defval);
-		}
-		if (pred == KEXPR_Y && c.modules == KEXPR_N && s->type == KEXPR_T_TRISTATE &&
-		    (req == KEXPR_M || k.rev == KEXPR_M || k.defval == KEXPR_M)) {
-			struct clamp_reason *r = add_reason(&l, CLAMP_MODULES);
-			char v[8];
-
-			kexpr_symbol_value(&c.env, c.env.modules_sym, v, sizeof(v));
-			r->expr = xasprintf("%s [=%s]", c.env.modules_sym, v[0] ? v : "n");
-			r->kconfig = xstrdup(c.env.modules_sym);
-			r->value = 'n';
-		}
+		if (k.usable && k.visible != KEXPR_N)
+			visible_reasons(&l, &c, s, &k, req);
+		else
+			invisible_reasons(&l, &c, s, &k, req, pred);
+		modules_reason(&l, &c, s, &k, req, pred);
 	}
-
-	x = xcalloc(1, sizeof(*x));
-	x->symbol = xstrdup(s->name);
-	x->type = xstrdup(ktree_type_name(s->type));
-	x->requested = kexpr_tri_char(req);
-	x->effective = kexpr_tri_char(eff);
-	x->visible = kexpr_tri_char(k.visible);
-	x->upper = kexpr_tri_char(k.dir);
-	x->lower = kexpr_tri_char(k.rev);
-	x->implied = kexpr_tri_char(k.implied);
-	x->predicted = kexpr_tri_char(pred);
-	x->uncertain = k.uncertain;
-	/* Reasons borrowed the tree's file names to find duplicates; give them their own copies now. */
-	for (size_t i = 0; i < l.n; i++)
-		l.v[i].file = l.v[i].file ? xstrdup(l.v[i].file) : NULL;
-	x->reasons = l.v;
-	x->nreasons = l.n;
-	x->text = render(x);
-	*out = x;
+	*out = explanation_new(s, &k, req, eff, pred, &l);
 	return 0;
 }
 
