@@ -1,6 +1,7 @@
 /* libgit2: clone or fetch a tree into a persistent directory and check out a commit. */
 #include "checkout.h"
 
+#include <errno.h>
 #include <git2.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,9 +9,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "err.h"
+#include "fsutil.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -77,8 +80,25 @@ static char *tracking_ref(const char *ref)
 	return xasprintf("refs/remotes/origin/%s", ref);
 }
 
-/* Opens dir's repository, cloning url the first time (nothing checked out), and fetches ref. */
-static int open_fetched(const char *url, const char *dir, const char *ref, git_repository **repo)
+/* Whether repo has the commit whose id (or unique prefix) is hex. */
+static bool has_commit(git_repository *repo, const char *hex)
+{
+	git_object *o = NULL;
+	git_oid oid;
+	bool yes = git_oid_fromstrn(&oid, hex, strlen(hex)) == 0 &&
+		   git_object_lookup_prefix(&o, repo, &oid, strlen(hex), GIT_OBJECT_COMMIT) == 0;
+
+	git_object_free(o);
+	git_error_clear();
+	return yes;
+}
+
+/*
+ * Opens dir's repository, cloning url the first time (nothing checked out),
+ * and fetches ref, unless the commit a job needs (need, may be NULL) is
+ * already there: a commit id names the same tree whatever the ref says now.
+ */
+static int open_fetched(const char *url, const char *dir, const char *ref, const char *need, git_repository **repo)
 {
 	int rc;
 
@@ -95,6 +115,8 @@ static int open_fetched(const char *url, const char *dir, const char *ref, git_r
 			return git_fail("clone");
 	} else if (git_repository_open(repo, dir) != 0) {
 		return git_fail("open working tree");
+	} else if (need && has_commit(*repo, need)) {
+		return 0;
 	}
 	rc = fetch(*repo, url, ref);
 	if (rc) {
@@ -104,13 +126,63 @@ static int open_fetched(const char *url, const char *dir, const char *ref, git_r
 	return rc;
 }
 
+/*
+ * The mark in .git of the commit the work tree was last wholly checked out
+ * at: removed before a checkout starts and written once it has ended, so a
+ * checkout cut short never passes for a finished one.
+ */
+static char *mark_path(git_repository *repo)
+{
+	return xasprintf("%skmatrix-checked-out", git_repository_path(repo));
+}
+
+/* Whether the work tree is wholly at commit c already: HEAD names it and the mark says the checkout ended. */
+static bool checked_out_at(git_repository *repo, const git_commit *c)
+{
+	char *path = mark_path(repo), *mark = NULL, hex[GIT_OID_HEXSZ + 1];
+	git_oid head;
+	size_t len = 0;
+	bool yes;
+
+	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
+	yes = git_repository_head_detached(repo) == 1 && git_reference_name_to_id(&head, repo, "HEAD") == 0 &&
+	      git_oid_equal(&head, git_commit_id(c)) && fs_read_file(path, 64, &mark, &len) == 0 && len == strlen(hex) &&
+	      memcmp(mark, hex, len) == 0;
+	git_error_clear();
+	err_clear();
+	free(mark);
+	free(path);
+	return yes;
+}
+
+/* Checks c out (only the files that differ are rewritten, so the others keep their timestamps) and detaches HEAD at it. */
+static int checkout_commit(git_repository *repo, const git_commit *c)
+{
+	char *path = mark_path(repo), hex[GIT_OID_HEXSZ + 1];
+	git_checkout_options co;
+	int rc = 0;
+
+	git_oid_tostr(hex, sizeof(hex), git_commit_id(c));
+	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+	co.checkout_strategy = GIT_CHECKOUT_FORCE;
+	if (unlink(path) != 0 && errno != ENOENT)
+		rc = err_set(KM_EIO, "%s: %s", path, strerror(errno));
+	else if (git_checkout_tree(repo, (const git_object *)c, &co) != 0)
+		rc = git_fail("checkout");
+	else if (git_repository_set_head_detached(repo, git_commit_id(c)) != 0)
+		rc = git_fail("set HEAD");
+	else
+		rc = fs_write_file(path, hex, strlen(hex));
+	free(path);
+	return rc;
+}
+
 int checkout_tree(const char *url, const char *dir, const char *ref, const char *commit, struct checkout_info *out)
 {
 	git_repository *repo = NULL;
 	git_object *target = NULL;
 	git_commit *c = NULL;
 	git_oid oid;
-	git_checkout_options co;
 	const git_signature *author;
 	const char *summary;
 	char *local_ref = NULL;
@@ -118,8 +190,7 @@ int checkout_tree(const char *url, const char *dir, const char *ref, const char 
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-	rc = open_fetched(url, dir, ref, &repo);
+	rc = open_fetched(url, dir, ref, commit, &repo);
 	if (rc)
 		goto done;
 
@@ -147,15 +218,11 @@ int checkout_tree(const char *url, const char *dir, const char *ref, const char 
 		}
 		git_object_free(peeled);
 	}
-	/* FORCE rewrites only files that differ, so unchanged files keep their timestamps. */
-	co.checkout_strategy = GIT_CHECKOUT_FORCE;
-	if (git_checkout_tree(repo, (git_object *)c, &co) != 0) {
-		rc = git_fail("checkout");
-		goto done;
-	}
-	if (git_repository_set_head_detached(repo, git_commit_id(c)) != 0) {
-		rc = git_fail("set HEAD");
-		goto done;
+	/* The tree is only ever written here, so a finished checkout of the same commit need not be verified file by file. */
+	if (!checked_out_at(repo, c)) {
+		rc = checkout_commit(repo, c);
+		if (rc)
+			goto done;
 	}
 	git_oid_tostr(out->commit, sizeof(out->commit), git_commit_id(c));
 	summary = git_commit_summary(c);
@@ -278,7 +345,7 @@ int checkout_first_parents(const char *url, const char *dir, const char *ref, co
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = open_fetched(url, dir, ref, &repo);
+	rc = open_fetched(url, dir, ref, NULL, &repo);
 	if (!rc)
 		rc = lookup_commit(repo, head, &head_oid);
 	if (!rc)

@@ -14,9 +14,12 @@ struct checkout_info {
 };
 
 /*
- * Makes dir a clone of url (cloning the first time, fetching afterwards)
- * and checks out commit, or the tip of ref when commit is NULL. Unchanged
- * files keep their timestamps so incremental builds stay incremental.
+ * Makes dir a clone of url (cloning the first time, fetching afterwards
+ * unless commit is already there) and checks out commit, or the tip of ref
+ * when commit is NULL. Unchanged files keep their timestamps so incremental
+ * builds stay incremental. The work tree is the worker's alone: one already
+ * wholly checked out at the commit (a mark in .git says so) is not walked
+ * again, which spares every build of a run a stat of the whole tree.
  */
 int checkout_tree(const char *url, const char *dir, const char *ref, const char *commit, struct checkout_info *out);
 void checkout_info_release(struct checkout_info *info);
