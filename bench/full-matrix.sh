@@ -116,7 +116,15 @@ stats() { # RUN -> builds build_s boots boot_s hits misses
 		|| (SELECT COUNT(*) || ' ' || printf('%.0f', COALESCE(SUM(o.wall_s), 0)) FROM boots o JOIN jobs j ON j.id = o.job_id WHERE j.run_id = $1 AND o.wall_s > 0)
 		|| (SELECT ' ' || SUM(b.ccache_hits) || ' ' || SUM(b.ccache_misses) FROM builds b JOIN jobs j ON j.id = b.job_id WHERE j.run_id = $1)"
 }
+# A run's build jobs' seconds besides make, from the worker's log: prepare (checkout, build directory) and outputs (uploads, boot staging).
+phases() { # RUN -> prepare_s outputs_s
+	db "SELECT id FROM jobs WHERE run_id = $1 AND kind = 'build'" >"$T/build-jobs.$1"
+	awk 'NR == FNR { want["job=" $1] = 1; next }
+		/ build phases: / { for (i = 1; i <= NF; i++) if ($i in want) { p += $(i + 4); o += $(i + 10) } }
+		END { printf "%.0f %.0f\n", p, o }' "$T/build-jobs.$1" "$T/worker-farm.log"
+}
 read -r f_builds f_build_s f_boots f_boot_s f_hits f_misses <<<"$(stats "$run1")"
+read -r f_prep_s f_out_s <<<"$(phases "$run1")"
 f_shared=$(db "SELECT COUNT(*) FROM jobs WHERE run_id = $run1 AND kind = 'boot' AND same_boot_as IS NOT NULL")
 f_status=$(db "SELECT kind || ' ' || status || ' ' || COUNT(*) FROM jobs WHERE run_id = $run1 GROUP BY kind, status" | tr '\n' ',')
 log "full matrix: $full s ($f_status)"
@@ -129,6 +137,7 @@ wait_state "$run2" done
 push2=$(secs "$t0" "$(now)")
 cpu2=$(tree_cpu "$LAST_WORKER_PID")
 read -r p_builds p_build_s p_boots p_boot_s p_hits p_misses <<<"$(stats "$run2")"
+read -r p_prep_s p_out_s <<<"$(phases "$run2")"
 p_fail=$(db "SELECT COUNT(*) FROM jobs WHERE run_id = $run2 AND kind = 'build' AND status = 'FAIL'")
 log "second push: $push2 s, $p_fail builds fail"
 
@@ -200,6 +209,7 @@ row "configure speed-up (make / farm)" "$speedup" ">= 20x"
 row "requests with the same hash both ways" "$same" "all"
 row "full matrix wall (submit to done), s" "$full" ""
 row "  builds: sum of build job walls, s" "$f_build_s" ""
+row "  build jobs besides make: prepare / outputs, s" "$f_prep_s / $f_out_s" ""
 row "  boots: sum of boot job walls, s" "$f_boot_s" ""
 row "  boots booted / shared with another variant" "$f_boots / $f_shared" ""
 row "  ccache hit rate over all builds" "$(pct "$f_hits" "$f_misses") %" ""
@@ -210,6 +220,7 @@ row "  floor on $jobs cores: CPU time / $jobs / cold build" "$(ratio "$(echo "$f
 row "full matrix / cold build" "$(ratio "$full" "$cold")x" "<= 5x"
 row "second push wall, s" "$push2" ""
 row "  builds / boots job walls, s" "$p_build_s / $p_boot_s" ""
+row "  build jobs besides make: prepare / outputs, s" "$p_prep_s / $p_out_s" ""
 row "  CPU time of the worker and its children, s" "$(echo "$cpu2 - $cpu1" | bc)" ""
 row "second push / cold build" "$(ratio "$push2" "$cold")x" "<= 1.5x"
 row "first build, second tree name: ccache hits" "$n_rate" ">= 90 %"
