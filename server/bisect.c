@@ -22,7 +22,6 @@
 
 int (*bisect_on_done)(struct server *s, struct db *db, long bisection_id);
 
-
 /* The failing config of a signature whose build ran last: the build directory of the matrix holds it. */
 static long warmest_config(const struct run_facts *f, const struct db_run_signature *sig)
 {

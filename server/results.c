@@ -562,10 +562,10 @@ static int check_in_run(enum job_kind kind, size_t naxes, long nrequests, const 
 	return check_request_indexes(r->requests, nrequests);
 }
 
-/* job_result_decode() and check_in_run() on a result whose strings clean_strings() saw. */
+/* The body of a result whose head is in *r and whose strings clean_strings() saw, then check_in_run(). */
 static int decode_in_run(enum job_kind kind, size_t naxes, long nrequests, const json_t *res, struct job_result *r)
 {
-	int rc = job_result_decode(res, kind, r);
+	int rc = job_result_decode_body(res, kind, r);
 
 	return rc ? rc : check_in_run(kind, naxes, nrequests, r);
 }
@@ -576,7 +576,9 @@ int sched_result_check(enum job_kind kind, size_t naxes, long nrequests, json_t 
 	int rc;
 
 	clean_strings(res);
-	rc = decode_in_run(kind, naxes, nrequests, res, &r);
+	rc = job_result_decode_head(res, &r);
+	if (!rc)
+		rc = decode_in_run(kind, naxes, nrequests, res, &r);
 	job_result_release(&r);
 	return rc;
 }
@@ -587,7 +589,7 @@ struct recording {
 	struct db *db;
 	long worker_id, job_id;
 	const json_t *body;
-	struct job_result res; /* the head until record_load() decodes the whole body */
+	struct job_result res; /* the head, then the body once record_load() knows the job's kind */
 	const char *status;    /* res.status's name, as the database functions take it */
 	struct db_job_info job;
 	struct db_run run;
@@ -702,10 +704,8 @@ static int record_load(struct recording *r)
 		rc = run_facts_matrix(&r->run, NULL, &r->m);
 	if (!rc && r->job.kind == JOB_CONFIGURE)
 		rc = db_request_count(r->db, r->run.id, &nrequests);
-	if (!rc) {
-		job_result_release(&r->res);
+	if (!rc)
 		rc = decode_in_run(r->job.kind, r->m->naxes, nrequests, r->body, &r->res);
-	}
 	return rc;
 }
 

@@ -577,10 +577,9 @@ static void build_fill_result(struct build *b, struct job_result *result)
 int build_run(struct job *j, struct job_result *result)
 {
 	struct build b;
-	int rc;
-
 	/* Where a build job's seconds go besides make: the figures its cycle time is read by. */
-	double t0 = clock_now_s(), t_prepared = 0, t_made = 0;
+	double t0 = clock_now_s(), t_prepared, t_made;
+	int rc;
 
 	memset(&b, 0, sizeof(b));
 	b.job = j;

@@ -358,12 +358,8 @@ static int decode_bisect(const json_t *body, struct job_result *r)
 	return rc;
 }
 
-int job_result_decode(const json_t *body, enum job_kind kind, struct job_result *r)
+int job_result_decode_body(const json_t *body, enum job_kind kind, struct job_result *r)
 {
-	int rc = job_result_decode_head(body, r);
-
-	if (rc)
-		return rc;
 	switch (kind) {
 	case JOB_CONFIGURE:
 		return decode_configure(body, r);
@@ -377,6 +373,13 @@ int job_result_decode(const json_t *body, enum job_kind kind, struct job_result 
 		break;
 	}
 	return err_set(KM_EINVAL, "unknown job kind %d", (int)kind);
+}
+
+int job_result_decode(const json_t *body, enum job_kind kind, struct job_result *r)
+{
+	int rc = job_result_decode_head(body, r);
+
+	return rc ? rc : job_result_decode_body(body, kind, r);
 }
 
 void job_result_release(struct job_result *r)

@@ -60,7 +60,14 @@ json_t *job_result_encode(enum job_kind kind, const struct job_result *r);
 int job_result_decode_head(const json_t *body, struct job_result *r);
 
 /*
- * The whole result of a job of kind into a zeroed *r, every member's type
+ * The members of a job of kind on top of the head job_result_decode_head()
+ * put in *r, each member's type and size checked: 0, or KM_EINVAL
+ * (KM_ETOOBIG for oversized details) naming the member.
+ */
+int job_result_decode_body(const json_t *body, enum job_kind kind, struct job_result *r);
+
+/*
+ * The whole result of a job of kind into a zeroed *r (head, then body), every member's type
  * and size checked: 0, or KM_EINVAL (KM_ETOOBIG for oversized details)
  * naming the member. What needs the run (points against its axes, request
  * indexes, the run's commit) is the server's to check.
