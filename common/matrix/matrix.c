@@ -204,6 +204,29 @@ static void split_ws(const char *s, char ***v, size_t *n)
 	}
 }
 
+/* Checks one word of a list value and keeps it (setting *word to NULL), or fails with the reason. */
+typedef int (*word_taker)(struct parser *p, unsigned line, char **word, void *ctx);
+
+/*
+ * A blank-separated list value: at most max words, each given in order to
+ * take; what names the words in the count's error ("fragments").
+ */
+static int take_words(struct parser *p, const char *v, unsigned line, const char *what, size_t max, word_taker take,
+		      void *ctx)
+{
+	char **words = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	split_ws(v, &words, &n);
+	if (n > max)
+		rc = perr(p, line, "too many %s (%zu; expected at most %zu)", what, n, max);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = take(p, line, &words[i], ctx);
+	strv_free(words, n);
+	return rc;
+}
+
 bool matrix_file_name_ok(const char *name)
 {
 	size_t n = 0;
@@ -336,64 +359,43 @@ static int set_base(struct parser *p, const char *v, unsigned line)
 	return 0;
 }
 
+static int take_fragment(struct parser *p, unsigned line, char **word, void *ctx)
+{
+	struct matrix *m = ctx;
+
+	if (!matrix_file_name_ok(*word))
+		return unsafe_name(p, line, "fragment", *word);
+	if (strv_has(m->fragments, m->nfragments, *word))
+		return perr(p, line, "fragment '%s' listed twice (expected each file once)", clip(*word));
+	strv_push(&m->fragments, &m->nfragments, *word);
+	*word = NULL;
+	return 0;
+}
+
 static int set_fragment(struct parser *p, const char *v, unsigned line)
 {
-	struct matrix *m = p->m;
-	char **words = NULL;
-	size_t n = 0;
-	int rc = 0;
+	p->m->fragments_line = line;
+	return take_words(p, v, line, "fragments", MAX_LIST, take_fragment, p->m);
+}
 
-	split_ws(v, &words, &n);
-	if (n > MAX_LIST) {
-		rc = perr(p, line, "too many fragments (%zu; expected at most %d)", n, MAX_LIST);
-		goto done;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!matrix_file_name_ok(words[i])) {
-			rc = unsafe_name(p, line, "fragment", words[i]);
-			goto done;
-		}
-		if (strv_has(m->fragments, m->nfragments, words[i])) {
-			rc = perr(p, line, "fragment '%s' listed twice (expected each file once)",
-				  clip(words[i]));
-			goto done;
-		}
-		strv_push(&m->fragments, &m->nfragments, words[i]);
-		words[i] = NULL;
-	}
-	m->fragments_line = line;
-done:
-	strv_free(words, n);
-	return rc;
+static int take_target(struct parser *p, unsigned line, char **word, void *ctx)
+{
+	struct matrix *m = ctx;
+
+	/* A target starting with '-' or holding '=' would be a make option or variable. */
+	if (!rel_path_ok(*word, true))
+		return perr(p, line,
+			    "bad make target '%s' (expected names like vmlinux modules bzImage: "
+			    "[A-Za-z0-9._/-]+, not starting with '-')",
+			    clip(*word));
+	strv_push(&m->targets, &m->ntargets, *word);
+	*word = NULL;
+	return 0;
 }
 
 static int set_targets(struct parser *p, const char *v, unsigned line)
 {
-	struct matrix *m = p->m;
-	char **words = NULL;
-	size_t n = 0;
-	int rc = 0;
-
-	split_ws(v, &words, &n);
-	if (n > MAX_LIST) {
-		rc = perr(p, line, "too many targets (%zu; expected at most %d)", n, MAX_LIST);
-		goto done;
-	}
-	for (size_t i = 0; i < n; i++) {
-		/* A target starting with '-' or holding '=' would be a make option or variable. */
-		if (!rel_path_ok(words[i], true)) {
-			rc = perr(p, line,
-				  "bad make target '%s' (expected names like vmlinux modules bzImage: "
-				  "[A-Za-z0-9._/-]+, not starting with '-')",
-				  clip(words[i]));
-			goto done;
-		}
-		strv_push(&m->targets, &m->ntargets, words[i]);
-		words[i] = NULL;
-	}
-done:
-	strv_free(words, n);
-	return rc;
+	return take_words(p, v, line, "targets", MAX_LIST, take_target, p->m);
 }
 
 static int set_image(struct parser *p, const char *v, unsigned line)
@@ -702,54 +704,36 @@ static bool parse_size(const char *s, unsigned long long *out)
 	return true;
 }
 
+static int take_scratch(struct parser *p, unsigned line, char **word, void *ctx)
+{
+	struct matrix_boot *b = ctx;
+	char *colon = strrchr(*word, ':');
+	unsigned long long size;
+
+	if (!colon)
+		return perr(p, line, "bad scratch '%s' (expected NAME:SIZE, e.g. cxl-mem0.raw:256M)", clip(*word));
+	*colon = '\0';
+	if (!matrix_file_name_ok(*word))
+		return unsafe_name(p, line, "scratch", *word);
+	if (!parse_size(colon + 1, &size))
+		return perr(p, line,
+			    "bad scratch size '%s' for %s (expected a number with K, M or G, "
+			    "e.g. 256M; at most 64G)",
+			    clip(colon + 1), clip(*word));
+	for (size_t j = 0; j < b->nscratch; j++)
+		if (strcmp(b->scratch[j].name, *word) == 0)
+			return perr(p, line, "scratch file '%s' listed twice (expected each name once)",
+				    clip(*word));
+	b->scratch = xrealloc(b->scratch, (b->nscratch + 1) * sizeof(*b->scratch));
+	b->scratch[b->nscratch].name = *word;
+	b->scratch[b->nscratch++].size = size;
+	*word = NULL;
+	return 0;
+}
+
 static int set_scratch(struct parser *p, const char *v, unsigned line)
 {
-	struct matrix_boot *b = p->boot;
-	char **words = NULL;
-	size_t n = 0;
-	int rc = 0;
-
-	split_ws(v, &words, &n);
-	if (n > MAX_SCRATCH) {
-		rc = perr(p, line, "too many scratch files (%zu; expected at most %d)", n, MAX_SCRATCH);
-		goto done;
-	}
-	b->scratch = xcalloc(n, sizeof(*b->scratch));
-	for (size_t i = 0; i < n; i++) {
-		char *colon = strrchr(words[i], ':');
-		unsigned long long size;
-
-		if (!colon) {
-			rc = perr(p, line, "bad scratch '%s' (expected NAME:SIZE, e.g. cxl-mem0.raw:256M)",
-				  clip(words[i]));
-			goto done;
-		}
-		*colon = '\0';
-		if (!matrix_file_name_ok(words[i])) {
-			rc = unsafe_name(p, line, "scratch", words[i]);
-			goto done;
-		}
-		if (!parse_size(colon + 1, &size)) {
-			rc = perr(p, line,
-				  "bad scratch size '%s' for %s (expected a number with K, M or G, "
-				  "e.g. 256M; at most 64G)",
-				  clip(colon + 1), clip(words[i]));
-			goto done;
-		}
-		for (size_t j = 0; j < b->nscratch; j++) {
-			if (strcmp(b->scratch[j].name, words[i]) == 0) {
-				rc = perr(p, line, "scratch file '%s' listed twice (expected each name once)",
-					  clip(words[i]));
-				goto done;
-			}
-		}
-		b->scratch[b->nscratch].name = words[i];
-		b->scratch[b->nscratch++].size = size;
-		words[i] = NULL;
-	}
-done:
-	strv_free(words, n);
-	return rc;
+	return take_words(p, v, line, "scratch files", MAX_SCRATCH, take_scratch, p->boot);
 }
 
 static int set_timeout(struct parser *p, const char *v, unsigned line)
@@ -767,41 +751,27 @@ static int set_timeout(struct parser *p, const char *v, unsigned line)
 
 /* ---- [variant NAME] ---- */
 
+static int take_module(struct parser *p, unsigned line, char **word, void *ctx)
+{
+	struct matrix_variant *var = ctx;
+	const char *w = *word;
+	size_t k = 0;
+
+	for (; w[k]; k++)
+		if (!(is_lower(w[k]) || is_digit(w[k]) || w[k] == '_' || w[k] == '-'))
+			break;
+	if (w[k] || k > 64)
+		return perr(p, line, "bad module name '%s' (expected [a-z0-9_-]+, e.g. cxl_acpi)", clip(w));
+	if (strv_has(var->load, var->nload, w))
+		return perr(p, line, "module '%s' listed twice in load (expected each module once)", clip(w));
+	strv_push(&var->load, &var->nload, *word);
+	*word = NULL;
+	return 0;
+}
+
 static int set_load(struct parser *p, const char *v, unsigned line)
 {
-	struct matrix_variant *var = &p->variants[p->cur_variant];
-	char **words = NULL;
-	size_t n = 0;
-	int rc = 0;
-
-	split_ws(v, &words, &n);
-	if (n > MAX_MODULES) {
-		rc = perr(p, line, "too many modules (%zu; expected at most %d)", n, MAX_MODULES);
-		goto done;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const char *w = words[i];
-		size_t k = 0;
-
-		for (; w[k]; k++)
-			if (!(is_lower(w[k]) || is_digit(w[k]) || w[k] == '_' || w[k] == '-'))
-				break;
-		if (w[k] || k > 64) {
-			rc = perr(p, line, "bad module name '%s' (expected [a-z0-9_-]+, e.g. cxl_acpi)",
-				  clip(w));
-			goto done;
-		}
-		if (strv_has(var->load, var->nload, w)) {
-			rc = perr(p, line, "module '%s' listed twice in load (expected each module once)",
-				  clip(w));
-			goto done;
-		}
-		strv_push(&var->load, &var->nload, words[i]);
-		words[i] = NULL;
-	}
-done:
-	strv_free(words, n);
-	return rc;
+	return take_words(p, v, line, "modules", MAX_MODULES, take_module, &p->variants[p->cur_variant]);
 }
 
 static int set_repeat(struct parser *p, const char *v, unsigned line)

@@ -440,6 +440,45 @@ static void parse__rejects_bad_scratch(void **state)
 		     "t.matrix:9: scratch file 'a.raw' listed twice (expected each name once)");
 }
 
+/* "NAME VALUE " n times, for a list longer than its limit. */
+static char *words(const char *prefix, const char *suffix, unsigned n)
+{
+	char *s = xstrdup("");
+
+	for (unsigned i = 0; i < n; i++) {
+		char *t = xasprintf("%s%s%u%s ", s, prefix, i, suffix);
+
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* Each list key stops at its own limit and says how many it got. */
+static void parse__rejects_too_long_lists(void **state)
+{
+	char *frags = words("f", ".config", 33), *targets = words("t", "", 33);
+	char *scratch = words("s", ".raw:1M", 17), *mods = words("m", "", 65);
+	char *text;
+
+	text = xasprintf("[matrix]\nfragment = %s\n", frags);
+	expect_error(text, "t.matrix:2: too many fragments (33; expected at most 32)");
+	free(text);
+	text = xasprintf("[matrix]\ntargets = %s\n", targets);
+	expect_error(text, "t.matrix:2: too many targets (33; expected at most 32)");
+	free(text);
+	text = xasprintf(HEAD "[boot]\nscratch = %s\n", scratch);
+	expect_error(text, "t.matrix:9: too many scratch files (17; expected at most 16)");
+	free(text);
+	text = xasprintf(HEAD "[boot]\nexec = x\n[variant v]\nload = %s\n", mods);
+	expect_error(text, "t.matrix:11: too many modules (65; expected at most 64)");
+	free(text);
+	free(frags);
+	free(targets);
+	free(scratch);
+	free(mods);
+}
+
 static void parse__rejects_variant_mistakes(void **state)
 {
 	expect_error(HEAD "[boot]\nexec = x\n[variant Cxl_First]\n",
@@ -1016,6 +1055,7 @@ int main(void)
 		cmocka_unit_test(parse__rejects_bad_axis_values),
 		cmocka_unit_test(parse__rejects_bad_symbol),
 		cmocka_unit_test(parse__rejects_too_many_axes),
+		cmocka_unit_test(parse__rejects_too_long_lists),
 		cmocka_unit_test(parse__rejects_missing_required),
 		cmocka_unit_test(parse__rejects_bad_matrix_values),
 		cmocka_unit_test(parse__rejects_unsafe_file_names),
