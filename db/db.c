@@ -30,7 +30,7 @@ int db_fail(struct db *db, const char *what)
 	return code == SQLITE_BUSY || code == SQLITE_LOCKED ? KM_EBUSY : KM_EIO;
 }
 
-static int bind_args(struct db *db, sqlite3_stmt *st, const char *fmt, va_list ap)
+static int bind_args(struct db *db, sqlite3_stmt *st, const char *fmt, va_list *ap)
 {
 	int rc = SQLITE_OK;
 
@@ -39,22 +39,22 @@ static int bind_args(struct db *db, sqlite3_stmt *st, const char *fmt, va_list a
 
 		switch (fmt[i]) {
 		case 'i':
-			rc = sqlite3_bind_int64(st, pos, va_arg(ap, int64_t));
+			rc = sqlite3_bind_int64(st, pos, va_arg(*ap, int64_t));
 			break;
 		case 'l':
-			rc = sqlite3_bind_int64(st, pos, (int64_t)va_arg(ap, long));
+			rc = sqlite3_bind_int64(st, pos, (int64_t)va_arg(*ap, long));
 			break;
 		case 'I': {
-			long v = va_arg(ap, long);
+			long v = va_arg(*ap, long);
 
 			rc = v ? sqlite3_bind_int64(st, pos, (int64_t)v) : sqlite3_bind_null(st, pos);
 			break;
 		}
 		case 'd':
-			rc = sqlite3_bind_double(st, pos, va_arg(ap, double));
+			rc = sqlite3_bind_double(st, pos, va_arg(*ap, double));
 			break;
 		case 't': {
-			const char *s = va_arg(ap, const char *);
+			const char *s = va_arg(*ap, const char *);
 
 			rc = s ? sqlite3_bind_text(st, pos, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, pos);
 			break;
@@ -68,7 +68,7 @@ static int bind_args(struct db *db, sqlite3_stmt *st, const char *fmt, va_list a
 	return 0;
 }
 
-static int vprep(struct db *db, sqlite3_stmt **st, const char *sql, const char *fmt, va_list ap)
+static int vprep(struct db *db, sqlite3_stmt **st, const char *sql, const char *fmt, va_list *ap)
 {
 	int rc;
 
@@ -89,7 +89,7 @@ int db_prep(struct db *db, sqlite3_stmt **st, const char *sql, const char *fmt, 
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vprep(db, st, sql, fmt, ap);
+	rc = vprep(db, st, sql, fmt, &ap);
 	va_end(ap);
 	return rc;
 }
@@ -111,7 +111,7 @@ int db_step(struct db *db, sqlite3_stmt *st)
  * and planning are most of a small statement's time. The SQL is known by its
  * address (the callers' string literals) and checked by its text.
  */
-static int cached_prep(struct db *db, sqlite3_stmt **st, const char *sql, const char *fmt, va_list ap)
+static int cached_prep(struct db *db, sqlite3_stmt **st, const char *sql, const char *fmt, va_list *ap)
 {
 	size_t slot = db->next_stmt;
 	int rc;
@@ -168,7 +168,7 @@ int db_exec(struct db *db, const char *sql, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	rc = cached_prep(db, &st, sql, fmt, ap);
+	rc = cached_prep(db, &st, sql, fmt, &ap);
 	va_end(ap);
 	if (rc)
 		return rc;
@@ -178,7 +178,7 @@ int db_exec(struct db *db, const char *sql, const char *fmt, ...)
 	return rc;
 }
 
-static int vfirst(struct db *db, sqlite3_stmt **st, const char *sql, const char *fmt, va_list ap)
+static int vfirst(struct db *db, sqlite3_stmt **st, const char *sql, const char *fmt, va_list *ap)
 {
 	int rc = vprep(db, st, sql, fmt, ap);
 
@@ -198,7 +198,7 @@ int db_first(struct db *db, sqlite3_stmt **st, const char *sql, const char *fmt,
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vfirst(db, st, sql, fmt, ap);
+	rc = vfirst(db, st, sql, fmt, &ap);
 	va_end(ap);
 	return rc;
 }
@@ -209,7 +209,7 @@ int db_row(struct db *db, sqlite3_stmt **st, const char *what, long id, const ch
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vfirst(db, st, sql, fmt, ap);
+	rc = vfirst(db, st, sql, fmt, &ap);
 	va_end(ap);
 	if (rc == 1)
 		return 0;
@@ -223,7 +223,7 @@ int db_scalar_long(struct db *db, long *out, const char *sql, const char *fmt, .
 	int rc;
 
 	va_start(ap, fmt);
-	rc = cached_prep(db, &st, sql, fmt, ap);
+	rc = cached_prep(db, &st, sql, fmt, &ap);
 	va_end(ap);
 	if (rc)
 		return rc;
@@ -234,6 +234,72 @@ int db_scalar_long(struct db *db, long *out, const char *sql, const char *fmt, .
 	if (rc == 0)
 		return err_set(KM_ENOTFOUND, "no such row");
 	return rc < 0 ? rc : 0;
+}
+
+/* Steps *ap over the arguments fmt binds, to what follows them. */
+static void skip_binds(const char *fmt, va_list *ap)
+{
+	for (int i = 0; fmt && fmt[i]; i++) {
+		switch (fmt[i]) {
+		case 'i': (void)va_arg(*ap, int64_t); break;
+		case 'l':
+		case 'I': (void)va_arg(*ap, long); break;
+		case 'd': (void)va_arg(*ap, double); break;
+		default: (void)va_arg(*ap, const char *); break;
+		}
+	}
+}
+
+/* Reads the row's columns into the pointers fmt names (st NULL: zeroes them). */
+static int read_cols(sqlite3_stmt *st, const char *fmt, va_list *ap)
+{
+	for (int c = 0; fmt[c]; c++) {
+		switch (fmt[c]) {
+		case 'i': *va_arg(*ap, int64_t *) = st ? sqlite3_column_int64(st, c) : 0; break;
+		case 'l': *va_arg(*ap, long *) = st ? (long)sqlite3_column_int64(st, c) : 0; break;
+		case 'n': *va_arg(*ap, int *) = st ? sqlite3_column_int(st, c) : 0; break;
+		case 'd': *va_arg(*ap, double *) = st ? sqlite3_column_double(st, c) : 0.0; break;
+		case 't': *va_arg(*ap, char **) = st ? db_col_strdup(st, c) : NULL; break;
+		default: return err_set(KM_EINVAL, "db: bad column format '%c'", fmt[c]);
+		}
+	}
+	return 0;
+}
+
+int db_cols(sqlite3_stmt *st, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = read_cols(st, fmt, &ap);
+	va_end(ap);
+	return rc;
+}
+
+int db_get(struct db *db, const char *sql, const char *in, const char *out, ...)
+{
+	sqlite3_stmt *st = NULL;
+	va_list ap, outs, zero;
+	int rc;
+
+	va_start(ap, out);
+	va_copy(outs, ap);
+	skip_binds(in, &outs);
+	va_copy(zero, outs);
+	rc = read_cols(NULL, out, &zero);
+	va_end(zero);
+	if (!rc)
+		rc = cached_prep(db, &st, sql, in, &ap);
+	if (!rc) {
+		rc = db_step(db, st);
+		if (rc == 1 && read_cols(st, out, &outs) != 0)
+			rc = KM_EINVAL;
+		cached_done(db, st);
+	}
+	va_end(outs);
+	va_end(ap);
+	return rc;
 }
 
 char *db_col_strdup(sqlite3_stmt *st, int col)

@@ -60,6 +60,18 @@ int db_row(struct db *db, sqlite3_stmt **st, const char *what, long id, const ch
 /* Runs a query expected to return one integer; KM_ENOTFOUND when no row. */
 int db_scalar_long(struct db *db, long *out, const char *sql, const char *fmt, ...);
 
+/*
+ * Runs sql bound by in's arguments and reads its first row into the pointers
+ * that follow them, one per letter of out: i int64_t, l long, n int, d double,
+ * t char * (a copy the caller frees; NULL stays NULL). Every output is zeroed
+ * first. 1 for a row, 0 for none, or a db error.
+ * e.g. db_get(db, "SELECT id, name FROM t WHERE k = ?", "t", "lt", key, &id, &name)
+ */
+int db_get(struct db *db, const char *sql, const char *in, const char *out, ...);
+
+/* Reads the current row's columns, from the first, into pointers as db_get()'s out does. */
+int db_cols(sqlite3_stmt *st, const char *fmt, ...);
+
 /* A copy of a text column (NULL stays NULL); the caller frees. */
 char *db_col_strdup(sqlite3_stmt *st, int col);
 

@@ -498,20 +498,12 @@ int db_run_counts(struct db *db, long run_id, struct db_run_counts *out)
 
 int db_worker_last_config(struct db *db, long worker_id, long tree_id, const char *matrix_name, char **config_text)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc = db_get(db,
+			"SELECT c.config_text FROM builds b JOIN configs c ON c.id = b.config_id"
+			" JOIN runs r ON r.id = c.run_id"
+			" WHERE b.worker_id = ? AND r.tree_id = ? AND r.matrix_name = ?"
+			" ORDER BY b.finished_at DESC, b.job_id DESC LIMIT 1",
+			"llt", "t", worker_id, tree_id, matrix_name, config_text);
 
-	*config_text = NULL;
-	rc = db_first(db, &st,
-		     "SELECT c.config_text FROM builds b JOIN configs c ON c.id = b.config_id"
-		     " JOIN runs r ON r.id = c.run_id"
-		     " WHERE b.worker_id = ? AND r.tree_id = ? AND r.matrix_name = ?"
-		     " ORDER BY b.finished_at DESC, b.job_id DESC LIMIT 1",
-		     "llt", worker_id, tree_id, matrix_name);
-	if (rc == 1) {
-		*config_text = db_col_strdup(st, 0);
-		sqlite3_finalize(st);
-		rc = 0;
-	}
-	return rc;
+	return rc < 0 ? rc : 0;
 }

@@ -55,20 +55,13 @@ int db_mail_reported(struct db *db, long tree_id, const char *commit_id, long si
 int db_mail_last_report(struct db *db, long tree_id, const char *ref, long signature_id, long *outbox_id,
 			char **message_id, long *run_id)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = db_first(db, &st,
-			  "SELECT id, message_id, run_id FROM mail_outbox WHERE kind = 'report' AND tree_id = ?"
-			  " AND ref = ? AND signature_id = ? ORDER BY id DESC LIMIT 1",
-			  "ltl", tree_id, ref, signature_id);
+	int rc = db_get(db,
+			"SELECT id, message_id, run_id FROM mail_outbox WHERE kind = 'report' AND tree_id = ?"
+			" AND ref = ? AND signature_id = ? ORDER BY id DESC LIMIT 1",
+			"ltl", "ltl", tree_id, ref, signature_id, outbox_id, message_id, run_id);
 
-	*outbox_id = *run_id = 0;
-	*message_id = NULL;
 	if (rc <= 0)
 		return rc ? rc : err_set(KM_ENOTFOUND, "no report of signature %ld on %s", signature_id, ref);
-	*outbox_id = (long)sqlite3_column_int64(st, 0);
-	*message_id = db_col_strdup(st, 1);
-	*run_id = (long)sqlite3_column_int64(st, 2);
-	sqlite3_finalize(st);
 	return 0;
 }
 
@@ -196,22 +189,12 @@ int db_mail_due(struct db *db, int64_t now, size_t limit, struct db_mail **out, 
 
 int db_mail_sent_since(struct db *db, const char *address, int64_t since, long *count, int64_t *oldest)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc = db_get(db,
+			"SELECT COUNT(*), COALESCE(MIN(sent_at), 0) FROM mail_recipients"
+			" WHERE address = ? AND state = 'sent' AND sent_at > ?",
+			"ti", "li", address, since, count, oldest);
 
-	*count = 0;
-	*oldest = 0;
-	rc = db_first(db, &st,
-			 "SELECT COUNT(*), COALESCE(MIN(sent_at), 0) FROM mail_recipients"
-			 " WHERE address = ? AND state = 'sent' AND sent_at > ?",
-			 "ti", address, since);
-	if (rc == 1) {
-		*count = (long)sqlite3_column_int64(st, 0);
-		*oldest = sqlite3_column_int64(st, 1);
-		sqlite3_finalize(st);
-		rc = 0;
-	}
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
 int db_mail_mark_sent(struct db *db, long outbox_id, const char *const *addresses, size_t n, int64_t now,

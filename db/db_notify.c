@@ -48,20 +48,12 @@ int db_notify_signature_configs(struct db *db, long run_id, long signature_id, l
 
 int db_notify_signature_diagnosis(struct db *db, long run_id, long signature_id, char **json)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc = db_get(db,
+			"SELECT e.diagnosis FROM errors e JOIN jobs j ON j.id = e.job_id WHERE j.run_id = ?"
+			" AND e.signature_id = ? AND e.diagnosis IS NOT NULL ORDER BY j.config_id LIMIT 1",
+			"ll", "t", run_id, signature_id, json);
 
-	*json = NULL;
-	rc = db_first(db, &st,
-			 "SELECT e.diagnosis FROM errors e JOIN jobs j ON j.id = e.job_id WHERE j.run_id = ?"
-			 " AND e.signature_id = ? AND e.diagnosis IS NOT NULL ORDER BY j.config_id LIMIT 1",
-			 "ll", run_id, signature_id);
-	if (rc == 1) {
-		*json = db_col_strdup(st, 0);
-		sqlite3_finalize(st);
-		rc = 0;
-	}
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
 int db_notify_signature_get(struct db *db, long signature_id, char **type, char **message, char **signature)

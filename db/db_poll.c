@@ -9,17 +9,9 @@
 
 int db_poll_tree_get(struct db *db, long tree_id, char **url)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc = db_get(db, "SELECT url FROM poll_trees WHERE tree_id = ?", "l", "t", tree_id, url);
 
-	*url = NULL;
-	rc = db_first(db, &st, "SELECT url FROM poll_trees WHERE tree_id = ?", "l", tree_id);
-	if (rc == 1) {
-		*url = db_col_strdup(st, 0);
-		sqlite3_finalize(st);
-		rc = 0;
-	}
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
 int db_poll_tree_set(struct db *db, long tree_id, const char *url, int64_t now, const char *error)

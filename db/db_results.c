@@ -34,28 +34,20 @@ int db_build_same_outputs(struct db *db, long earlier, long worker_id, const cha
 
 int db_boot_of_build(struct db *db, long earlier, const char *variant, struct db_reused_boot *out)
 {
-	sqlite3_stmt *st = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = db_first(db, &st,
-		      "SELECT o.job_id, COALESCE(bj.same_boot_as, bj.id), bj.run_id, o.status, o.message, o.details,"
-		      " o.warnings FROM jobs jb JOIN jobs bj ON bj.run_id = jb.run_id AND bj.config_id = jb.config_id"
-		      " JOIN boots o ON o.job_id = bj.id WHERE jb.id = ? AND bj.kind = 'boot' AND bj.variant = ?"
-		      " AND bj.state = 'done' AND o.status IN ('PASS', 'FAIL') ORDER BY bj.id DESC LIMIT 1",
-		      "lt", earlier, variant);
+	rc = db_get(db,
+		    "SELECT o.job_id, COALESCE(bj.same_boot_as, bj.id), bj.run_id, o.status, o.message, o.details,"
+		    " o.warnings FROM jobs jb JOIN jobs bj ON bj.run_id = jb.run_id AND bj.config_id = jb.config_id"
+		    " JOIN boots o ON o.job_id = bj.id WHERE jb.id = ? AND bj.kind = 'boot' AND bj.variant = ?"
+		    " AND bj.state = 'done' AND o.status IN ('PASS', 'FAIL') ORDER BY bj.id DESC LIMIT 1",
+		    "lt", "llltttl", earlier, variant, &out->job_id, &out->booted_job, &out->run_id, &out->status,
+		    &out->message, &out->details, &out->warnings);
 	if (rc == 0)
 		return err_set(KM_ENOTFOUND, "build job %ld has no finished boot of variant %s", earlier, variant);
 	if (rc < 0)
 		return rc;
-	out->job_id = (long)sqlite3_column_int64(st, 0);
-	out->booted_job = (long)sqlite3_column_int64(st, 1);
-	out->run_id = (long)sqlite3_column_int64(st, 2);
-	out->status = db_col_strdup(st, 3);
-	out->message = db_col_strdup(st, 4);
-	out->details = db_col_strdup(st, 5);
-	out->warnings = (long)sqlite3_column_int64(st, 6);
-	sqlite3_finalize(st);
 	rc = db_ownership_json(db, out->job_id, &out->ownership);
 	if (rc)
 		db_reused_boot_release(out);
@@ -73,21 +65,12 @@ void db_reused_boot_release(struct db_reused_boot *b)
 
 int db_build_of_config(struct db *db, long config_id, long *job_id, char **status)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc = db_get(db, "SELECT job_id, status FROM builds WHERE config_id = ? ORDER BY job_id DESC LIMIT 1", "l",
+			"lt", config_id, job_id, status);
 
-	*status = NULL;
-	rc = db_first(db, &st, "SELECT job_id, status FROM builds WHERE config_id = ? ORDER BY job_id DESC LIMIT 1",
-			 "l", config_id);
-	if (rc == 1) {
-		*job_id = (long)sqlite3_column_int64(st, 0);
-		*status = db_col_strdup(st, 1);
-		sqlite3_finalize(st);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(KM_ENOTFOUND, "config %ld has no build", config_id);
-	}
-	return rc;
+	if (rc <= 0)
+		return rc ? rc : err_set(KM_ENOTFOUND, "config %ld has no build", config_id);
+	return 0;
 }
 
 int db_boot_record(struct db *db, const struct db_boot_result *b)
@@ -162,21 +145,12 @@ int db_artifact_put(struct db *db, long job_id, const char *name, const char *pa
 
 int db_artifact_get(struct db *db, long job_id, const char *name, char **path, int64_t *size)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc = db_get(db, "SELECT path, size FROM artifacts WHERE job_id = " DB_BOOTED_JOB " AND name = ?", "llt",
+			"ti", job_id, job_id, name, path, size);
 
-	*path = NULL;
-	rc = db_first(db, &st, "SELECT path, size FROM artifacts WHERE job_id = " DB_BOOTED_JOB " AND name = ?", "llt",
-		      job_id, job_id, name);
-	if (rc == 1) {
-		*path = db_col_strdup(st, 0);
-		*size = sqlite3_column_int64(st, 1);
-		sqlite3_finalize(st);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = err_set(KM_ENOTFOUND, "job %ld has no artifact '%s'", job_id, name);
-	}
-	return rc;
+	if (rc <= 0)
+		return rc ? rc : err_set(KM_ENOTFOUND, "job %ld has no artifact '%s'", job_id, name);
+	return 0;
 }
 
 int db_builds_missing_boots(struct db *db, long run_id, long **config_ids, size_t *n)

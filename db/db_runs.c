@@ -45,20 +45,13 @@ int db_tree_set_poll(struct db *db, long tree_id, const char *branches)
 
 int db_tree_get(struct db *db, long tree_id, struct db_tree *out)
 {
-	sqlite3_stmt *st = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = db_row(db, &st, "tree", tree_id, "SELECT id, name, url, secret, poll_branches FROM trees WHERE id = ?",
-		    "l", tree_id);
-	if (rc)
-		return rc;
-	out->id = (long)sqlite3_column_int64(st, 0);
-	out->name = db_col_strdup(st, 1);
-	out->url = db_col_strdup(st, 2);
-	out->secret = db_col_strdup(st, 3);
-	out->poll_branches = db_col_strdup(st, 4);
-	sqlite3_finalize(st);
+	rc = db_get(db, "SELECT id, name, url, secret, poll_branches FROM trees WHERE id = ?", "l", "ltttt", tree_id,
+		    &out->id, &out->name, &out->url, &out->secret, &out->poll_branches);
+	if (rc <= 0)
+		return rc ? rc : err_set(KM_ENOTFOUND, "no tree %ld", tree_id);
 	return 0;
 }
 
@@ -91,11 +84,10 @@ int db_run_create(struct db *db, const struct db_run_new *r, long *run_id)
 
 int db_run_get(struct db *db, long run_id, struct db_run *out)
 {
-	sqlite3_stmt *st = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = db_row(db, &st, "run", run_id,
+	rc = db_get(db,
 		    "SELECT r.id, r.tree_id, t.name, t.url, r.ref, r.commit_id, r.base_commit, r.matrix_name,"
 		    " r.matrix_bundle, r.state,"
 		    /* The commit's author, as the configure job read it; the push's only when the commit gave none. */
@@ -104,27 +96,12 @@ int db_run_get(struct db *db, long run_id, struct db_run *out)
 		    " CASE WHEN COALESCE(r.author_email, '') != '' THEN r.author_name ELSE g.author_name END"
 		    " FROM runs r JOIN trees t ON t.id = r.tree_id LEFT JOIN run_triggers g ON g.run_id = r.id"
 		    " WHERE r.id = ?",
-		    "l", run_id);
-	if (rc)
-		return rc;
-	out->id = (long)sqlite3_column_int64(st, 0);
-	out->tree_id = (long)sqlite3_column_int64(st, 1);
-	out->tree_name = db_col_strdup(st, 2);
-	out->tree_url = db_col_strdup(st, 3);
-	out->ref = db_col_strdup(st, 4);
-	out->commit_id = db_col_strdup(st, 5);
-	out->base_commit = db_col_strdup(st, 6);
-	out->matrix_name = db_col_strdup(st, 7);
-	out->matrix_bundle = db_col_strdup(st, 8);
-	out->state = db_col_strdup(st, 9);
-	out->author_email = db_col_strdup(st, 10);
-	out->pusher_email = db_col_strdup(st, 11);
-	out->subject = db_col_strdup(st, 12);
-	out->superseded_by = (long)sqlite3_column_int64(st, 13);
-	out->created_at = sqlite3_column_int64(st, 14);
-	out->finished_at = sqlite3_column_int64(st, 15);
-	out->author_name = db_col_strdup(st, 16);
-	sqlite3_finalize(st);
+		    "l", "ll" "ttttttttttt" "lii" "t", run_id, &out->id, &out->tree_id, &out->tree_name, &out->tree_url,
+		    &out->ref, &out->commit_id, &out->base_commit, &out->matrix_name, &out->matrix_bundle, &out->state,
+		    &out->author_email, &out->pusher_email, &out->subject, &out->superseded_by, &out->created_at,
+		    &out->finished_at, &out->author_name);
+	if (rc <= 0)
+		return rc ? rc : err_set(KM_ENOTFOUND, "no run %ld", run_id);
 	return 0;
 }
 
@@ -278,22 +255,14 @@ int db_config_ensure(struct db *db, long run_id, const char *hash, const char *p
 
 int db_config_get(struct db *db, long config_id, struct db_config *out)
 {
-	sqlite3_stmt *st = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = db_row(db, &st, "config", config_id,
-		    "SELECT id, run_id, hash, point, effective, config_text FROM configs WHERE id = ?", "l",
-		    config_id);
-	if (rc)
-		return rc;
-	out->id = (long)sqlite3_column_int64(st, 0);
-	out->run_id = (long)sqlite3_column_int64(st, 1);
-	out->hash = db_col_strdup(st, 2);
-	out->point = db_col_strdup(st, 3);
-	out->effective = db_col_strdup(st, 4);
-	out->config_text = db_col_strdup(st, 5);
-	sqlite3_finalize(st);
+	rc = db_get(db, "SELECT id, run_id, hash, point, effective, config_text FROM configs WHERE id = ?", "l",
+		    "lltttt", config_id, &out->id, &out->run_id, &out->hash, &out->point, &out->effective,
+		    &out->config_text);
+	if (rc <= 0)
+		return rc ? rc : err_set(KM_ENOTFOUND, "no config %ld", config_id);
 	return 0;
 }
 
@@ -310,14 +279,10 @@ void db_config_release(struct db_config *c)
 
 int db_config_text(struct db *db, long config_id, char **text)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = db_row(db, &st, "config", config_id, "SELECT config_text FROM configs WHERE id = ?", "l", config_id);
+	int rc = db_get(db, "SELECT config_text FROM configs WHERE id = ?", "l", "t", config_id, text);
 
-	*text = NULL;
-	if (rc)
-		return rc;
-	*text = db_col_strdup(st, 0);
-	sqlite3_finalize(st);
+	if (rc <= 0)
+		return rc ? rc : err_set(KM_ENOTFOUND, "no config %ld", config_id);
 	return 0;
 }
 
@@ -358,20 +323,13 @@ int db_run_trigger_add(struct db *db, long run_id, const struct db_run_trigger *
 int db_run_latest(struct db *db, long tree_id, const char *ref, const char *matrix_name, long *run_id,
 		  char **commit_id, char **state)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = db_first(db, &st,
-			  "SELECT id, commit_id, state FROM runs WHERE tree_id = ? AND ref = ? AND matrix_name = ?"
-			  " ORDER BY id DESC LIMIT 1",
-			  "ltt", tree_id, ref, matrix_name);
+	int rc = db_get(db,
+			"SELECT id, commit_id, state FROM runs WHERE tree_id = ? AND ref = ? AND matrix_name = ?"
+			" ORDER BY id DESC LIMIT 1",
+			"ltt", "ltt", tree_id, ref, matrix_name, run_id, commit_id, state);
 
-	*run_id = 0;
-	*commit_id = *state = NULL;
 	if (rc <= 0)
 		return rc ? rc : err_set(KM_ENOTFOUND, "no run of %s with matrix %s", ref, matrix_name);
-	*run_id = (long)sqlite3_column_int64(st, 0);
-	*commit_id = db_col_strdup(st, 1);
-	*state = db_col_strdup(st, 2);
-	sqlite3_finalize(st);
 	return 0;
 }
 
