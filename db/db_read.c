@@ -183,27 +183,22 @@ static json_t *find_config(json_t *configs, long id)
 	return NULL;
 }
 
-int db_run_matrix_json(struct db *db, long run_id, json_t **out)
+/* The matrix view's configs: each with its build's state and first error, and an empty boots list. */
+static int matrix_configs_json(struct db *db, long run_id, json_t *configs)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *configs = json_array(), *requests = json_array(), *run = NULL, *findings = NULL;
-	int rc;
+	int rc = db_prep(db, &st,
+			 "SELECT c.id, c.hash, c.point, c.effective, bj.id, CASE WHEN bj.state = 'done' THEN bj.status"
+			 " ELSE bj.state END, b.wall_s,"
+			 " (SELECT COUNT(*) FROM errors e WHERE e.job_id = bj.id AND NOT e.secondary),"
+			 " (SELECT s.message FROM errors e JOIN signatures s ON s.id = e.signature_id"
+			 "  WHERE e.job_id = bj.id ORDER BY e.secondary, e.line_no LIMIT 1)"
+			 " FROM configs c LEFT JOIN jobs bj ON bj.config_id = c.id AND bj.kind = 'build'"
+			 " LEFT JOIN builds b ON b.job_id = bj.id WHERE c.run_id = ? ORDER BY c.id",
+			 "l", run_id);
 
-	*out = NULL;
-	rc = db_run_json(db, run_id, &run);
 	if (rc)
-		goto done;
-	rc = db_prep(db, &st,
-		     "SELECT c.id, c.hash, c.point, c.effective, bj.id, CASE WHEN bj.state = 'done' THEN bj.status"
-		     " ELSE bj.state END, b.wall_s,"
-		     " (SELECT COUNT(*) FROM errors e WHERE e.job_id = bj.id AND NOT e.secondary),"
-		     " (SELECT s.message FROM errors e JOIN signatures s ON s.id = e.signature_id"
-		     "  WHERE e.job_id = bj.id ORDER BY e.secondary, e.line_no LIMIT 1)"
-		     " FROM configs c LEFT JOIN jobs bj ON bj.config_id = c.id AND bj.kind = 'build'"
-		     " LEFT JOIN builds b ON b.job_id = bj.id WHERE c.run_id = ? ORDER BY c.id",
-		     "l", run_id);
-	if (rc)
-		goto done;
+		return rc;
 	while ((rc = db_step(db, st)) == 1) {
 		json_t *c = json_object();
 
@@ -219,19 +214,23 @@ int db_run_matrix_json(struct db *db, long run_id, json_t **out)
 		json_array_append_new(configs, c);
 	}
 	sqlite3_finalize(st);
-	st = NULL;
-	if (rc)
-		goto done;
+	return rc;
+}
 
-	rc = db_prep(db, &st,
-		     "SELECT j.config_id, j.id, j.variant, CASE WHEN j.state = 'done' THEN j.status ELSE j.state END,"
-		     " (SELECT o.owner FROM ownership o WHERE o.boot_job_id = j.id AND o.role = 'subject' LIMIT 1),"
-		     " (SELECT o.owner FROM ownership o WHERE o.boot_job_id = j.id AND o.role = 'control' LIMIT 1),"
-		     " j.same_boot_as"
-		     " FROM jobs j WHERE j.run_id = ? AND j.kind = 'boot' ORDER BY j.config_id, j.id",
-		     "l", run_id);
+/* Each boot job of the run, in its config's boots list. */
+static int matrix_boots_json(struct db *db, long run_id, json_t *configs)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(db, &st,
+			 "SELECT j.config_id, j.id, j.variant, CASE WHEN j.state = 'done' THEN j.status ELSE j.state END,"
+			 " (SELECT o.owner FROM ownership o WHERE o.boot_job_id = j.id AND o.role = 'subject' LIMIT 1),"
+			 " (SELECT o.owner FROM ownership o WHERE o.boot_job_id = j.id AND o.role = 'control' LIMIT 1),"
+			 " j.same_boot_as"
+			 " FROM jobs j WHERE j.run_id = ? AND j.kind = 'boot' ORDER BY j.config_id, j.id",
+			 "l", run_id);
+
 	if (rc)
-		goto done;
+		return rc;
 	while ((rc = db_step(db, st)) == 1) {
 		json_t *c = find_config(configs, (long)sqlite3_column_int64(st, 0));
 
@@ -244,32 +243,33 @@ int db_run_matrix_json(struct db *db, long run_id, json_t **out)
 						db_col_json(st, 6)));
 	}
 	sqlite3_finalize(st);
-	st = NULL;
-	if (rc)
-		goto done;
+	return rc;
+}
 
-	rc = db_prep(db, &st,
-		     "SELECT idx, point, config_id, clamped, clamp_diff FROM requests WHERE run_id = ? ORDER BY idx", "l",
-		     run_id);
+static int matrix_requests_json(struct db *db, long run_id, json_t *requests)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(db, &st,
+			 "SELECT idx, point, config_id, clamped, clamp_diff FROM requests WHERE run_id = ? ORDER BY idx",
+			 "l", run_id);
+
 	if (rc)
-		goto done;
-	while ((rc = db_step(db, st)) == 1) {
+		return rc;
+	while ((rc = db_step(db, st)) == 1)
 		json_array_append_new(requests,
 				      json_pack("{s:o,s:o,s:o,s:b,s:o}", "idx", db_col_json(st, 0), "point",
 						db_col_json(st, 1), "config_id", db_col_json(st, 2), "clamped",
 						sqlite3_column_int(st, 3), "clamp_diff", db_col_parsed(st, 4)));
-	}
 	sqlite3_finalize(st);
-	st = NULL;
-done:
-	if (rc) {
-		json_decref(run);
-		json_decref(configs);
-		json_decref(requests);
-		return rc;
-	}
-	/* Each config's findings of the matrix's expectations, for the grid. */
-	rc = db_findings_json(db, run_id, 0, &findings);
+	return rc;
+}
+
+/* Each config's findings of the matrix's expectations, for the grid. */
+static int matrix_findings_json(struct db *db, long run_id, json_t *configs)
+{
+	json_t *findings = NULL;
+	int rc = db_findings_json(db, run_id, 0, &findings);
+
 	for (size_t i = 0; !rc && i < json_array_size(configs); i++)
 		json_object_set_new(json_array_get(configs, i), "findings", json_array());
 	for (size_t i = 0; !rc && i < json_array_size(findings); i++) {
@@ -280,6 +280,23 @@ done:
 			json_array_append(json_object_get(c, "findings"), f);
 	}
 	json_decref(findings);
+	return rc;
+}
+
+int db_run_matrix_json(struct db *db, long run_id, json_t **out)
+{
+	json_t *configs = json_array(), *requests = json_array(), *run = NULL;
+	int rc = db_run_json(db, run_id, &run);
+
+	*out = NULL;
+	if (!rc)
+		rc = matrix_configs_json(db, run_id, configs);
+	if (!rc)
+		rc = matrix_boots_json(db, run_id, configs);
+	if (!rc)
+		rc = matrix_requests_json(db, run_id, requests);
+	if (!rc)
+		rc = matrix_findings_json(db, run_id, configs);
 	if (rc) {
 		json_decref(run);
 		json_decref(configs);

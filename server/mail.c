@@ -487,13 +487,73 @@ static char *url_for_log(const char *url)
 	return clean_value(url, 200);
 }
 
+/* The envelope's recipients: each valid address of m->to once, at most MAIL_MAX_RECIPIENTS. */
+static struct curl_slist *envelope_recipients(const struct mail_message *m, size_t *nrcpt)
+{
+	struct curl_slist *rcpt = NULL;
+
+	*nrcpt = 0;
+	for (size_t i = 0; i < m->nto && *nrcpt < MAIL_MAX_RECIPIENTS; i++) {
+		char *addr = NULL, *env;
+
+		if (mail_parse_address(m->to[i], &addr) != 0)
+			continue;
+		if (listed_before(m->to, i, addr)) {
+			free(addr);
+			continue;
+		}
+		env = xasprintf("<%s>", addr);
+		free(addr);
+		rcpt = curl_slist_append(rcpt, env);
+		free(env);
+		if (!rcpt)
+			abort();
+		(*nrcpt)++;
+	}
+	return rcpt;
+}
+
+/* One SMTP transaction's options: envelope, upload of the message, TLS, login and time limits. */
+static void smtp_options(CURL *curl, const struct mail_server *srv, const char *from_env, struct curl_slist *rcpt,
+			 struct upload *up, char *errbuf)
+{
+	long timeout = srv->timeout_s > 0 ? srv->timeout_s : DEFAULT_TIMEOUT_S;
+
+	curl_easy_setopt(curl, CURLOPT_URL, srv->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+#else
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
+#endif
+	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from_env);
+	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
+#if LIBCURL_VERSION_NUM >= 0x080200
+	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L);
+#elif LIBCURL_VERSION_NUM >= 0x074500
+	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
+#endif
+	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(curl, CURLOPT_READDATA, up);
+	curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up->len);
+	if (srv->starttls && strncasecmp(srv->url, "smtp://", 7) == 0)
+		curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (srv->user && *srv->user) {
+		curl_easy_setopt(curl, CURLOPT_USERNAME, srv->user);
+		curl_easy_setopt(curl, CURLOPT_PASSWORD, srv->password ? srv->password : "");
+	}
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout < 15 ? timeout : 15L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+}
+
 int mail_send(const struct mail_server *srv, const struct mail_message *m)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *rcpt = NULL;
 	struct upload up = { 0 };
 	char *text = NULL, *from_addr = NULL, *from_env = NULL, *url = NULL;
-	long timeout = srv->timeout_s > 0 ? srv->timeout_s : DEFAULT_TIMEOUT_S;
 	long smtp_code = 0;
 	size_t nrcpt = 0;
 	CURL *curl = NULL;
@@ -512,23 +572,7 @@ int mail_send(const struct mail_server *srv, const struct mail_message *m)
 	}
 	free(text);
 	text = NULL;
-	for (size_t i = 0; i < m->nto && nrcpt < MAIL_MAX_RECIPIENTS; i++) {
-		char *addr = NULL, *env;
-
-		if (mail_parse_address(m->to[i], &addr) != 0)
-			continue;
-		if (listed_before(m->to, i, addr)) {
-			free(addr);
-			continue;
-		}
-		env = xasprintf("<%s>", addr);
-		free(addr);
-		rcpt = curl_slist_append(rcpt, env);
-		free(env);
-		if (!rcpt)
-			abort();
-		nrcpt++;
-	}
+	rcpt = envelope_recipients(m, &nrcpt);
 	if (nrcpt == 0) {
 		rc = err_set(KM_EINVAL, "mail: no valid recipient among %zu", m->nto);
 		goto done;
@@ -537,39 +581,11 @@ int mail_send(const struct mail_server *srv, const struct mail_message *m)
 	text = mail_render(srv, m);
 	up.data = text;
 	up.len = strlen(text);
-
 	if (!(curl = curl_easy_init())) {
 		rc = err_set(KM_EIO, "mail: cannot initialise libcurl");
 		goto done;
 	}
-	curl_easy_setopt(curl, CURLOPT_URL, srv->url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-#else
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
-#endif
-	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from_env);
-	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
-#if LIBCURL_VERSION_NUM >= 0x080200
-	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L);
-#elif LIBCURL_VERSION_NUM >= 0x074500
-	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
-#endif
-	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(curl, CURLOPT_READDATA, &up);
-	curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up.len);
-	if (srv->starttls && strncasecmp(srv->url, "smtp://", 7) == 0)
-		curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-	if (srv->user && *srv->user) {
-		curl_easy_setopt(curl, CURLOPT_USERNAME, srv->user);
-		curl_easy_setopt(curl, CURLOPT_PASSWORD, srv->password ? srv->password : "");
-	}
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout < 15 ? timeout : 15L);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-
+	smtp_options(curl, srv, from_env, rcpt, &up, errbuf);
 	cc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &smtp_code);
 	if (cc != CURLE_OK) {
@@ -580,7 +596,6 @@ int mail_send(const struct mail_server *srv, const struct mail_message *m)
 		else
 			rc = err_set(KM_EIO, "mail: %s: %s", url, detail);
 		free(detail);
-		goto done;
 	}
 done:
 	curl_easy_cleanup(curl);

@@ -95,18 +95,10 @@ static int submit_auto(struct server *s, struct db *db, const struct sched_submi
 	return rc;
 }
 
-int sched_submit_in(struct server *s, struct db *db, const struct sched_submit *in, long *run_id)
+/* Checks a submission's tree, matrix, commit and ref; *ref gets the full ref name (the commit without a ref). */
+static int submit_check(const struct sched_submit *in, char **ref)
 {
-	json_t *bundle = NULL;
-	struct matrix *m = NULL;
-	char **points = NULL;
-	size_t npoints = 0;
-	char *bundle_text = NULL, *tree_name = NULL, *ref = NULL;
-	long tree_id = 0;
-	int superseded = 0;
-	int rc;
-
-	*run_id = 0;
+	*ref = NULL;
 	if (!in->tree_url || strlen(in->tree_url) > 1024 || !validate_url(in->tree_url))
 		return err_set(KM_EINVAL, "tree URL missing, longer than 1024 characters, or not a URL or path"
 				       " (no blanks or control characters, no leading '-')");
@@ -117,14 +109,70 @@ int sched_submit_in(struct server *s, struct db *db, const struct sched_submit *
 	if (!in->ref && !in->commit)
 		return err_set(KM_EINVAL, "give a ref, a commit, or both");
 	if (in->ref)
-		ref = strncmp(in->ref, "refs/", 5) == 0 ? xstrdup(in->ref) : xasprintf("refs/heads/%s", in->ref);
+		*ref = strncmp(in->ref, "refs/", 5) == 0 ? xstrdup(in->ref) : xasprintf("refs/heads/%s", in->ref);
 	else
-		ref = xstrdup(in->commit);
-	if (in->ref && !validate_ref(ref)) {
-		rc = err_set(KM_EINVAL, "ref '%.80s' is not a valid git ref name", in->ref);
-		goto done;
-	}
+		*ref = xstrdup(in->commit);
+	if (in->ref && !validate_ref(*ref))
+		return err_set(KM_EINVAL, "ref '%.80s' is not a valid git ref name", in->ref);
+	return 0;
+}
 
+/* The tree of the submission: by its given name, else by URL, else new under a name made from the URL. */
+static int submit_tree(struct db *db, const struct sched_submit *in, long *tree_id)
+{
+	char *tree_name = NULL;
+	int rc;
+
+	if (in->tree_name)
+		return db_tree_ensure(db, in->tree_name, in->tree_url, tree_id);
+	rc = db_tree_find(db, NULL, in->tree_url, tree_id);
+	if (rc != KM_ENOTFOUND)
+		return rc;
+	tree_name = name_from_url(in->tree_url);
+	/* Another tree may already use the name: then add the id-free URL hash. */
+	if (db_tree_find(db, tree_name, NULL, tree_id) == 0) {
+		char hash[DIGEST_HEX_LEN + 1];
+		char *longer;
+
+		digest_sha256_hex(in->tree_url, strlen(in->tree_url), hash);
+		longer = xasprintf("%s-%.8s", tree_name, hash);
+		free(tree_name);
+		tree_name = longer;
+	}
+	rc = db_tree_ensure(db, tree_name, in->tree_url, tree_id);
+	free(tree_name);
+	return rc;
+}
+
+/* A newer push to the ref: older runs are superseded, and what an older push introduced no longer matters. */
+static int submit_supersede(struct db *db, long tree_id, const char *ref, long run_id, int *superseded)
+{
+	int stopped = 0;
+	int rc = db_runs_supersede_push(db, tree_id, ref, run_id, superseded);
+
+	if (!rc)
+		rc = db_bisections_cancel_older(db, tree_id, ref, run_id, &stopped);
+	if (!rc && stopped)
+		log_info("run=%ld cancelled %d bisection%s of older runs of %s", run_id, stopped,
+			 stopped == 1 ? "" : "s", ref);
+	return rc;
+}
+
+int sched_submit_in(struct server *s, struct db *db, const struct sched_submit *in, long *run_id)
+{
+	json_t *bundle = NULL;
+	struct matrix *m = NULL;
+	char **points = NULL;
+	size_t npoints = 0;
+	char *bundle_text = NULL, *ref = NULL;
+	long tree_id = 0;
+	int superseded = 0;
+	int rc;
+
+	*run_id = 0;
+	rc = submit_check(in, &ref);
+	if (rc)
+		goto done;
 	rc = matrix_bundle_load(s->cfg->matrices_dir, in->matrix_name, &bundle);
 	if (rc)
 		goto done;
@@ -139,27 +187,7 @@ int sched_submit_in(struct server *s, struct db *db, const struct sched_submit *
 		goto done;
 	}
 	bundle_text = json_dumps(bundle, JSON_COMPACT);
-	tree_name = in->tree_name ? xstrdup(in->tree_name) : NULL;
-
-	if (tree_name) {
-		rc = db_tree_ensure(db, tree_name, in->tree_url, &tree_id);
-	} else {
-		rc = db_tree_find(db, NULL, in->tree_url, &tree_id);
-		if (rc == KM_ENOTFOUND) {
-			tree_name = name_from_url(in->tree_url);
-			/* Another tree may already use the name: then add the id-free URL hash. */
-			if (db_tree_find(db, tree_name, NULL, &tree_id) == 0) {
-				char hash[DIGEST_HEX_LEN + 1];
-				char *longer;
-
-				digest_sha256_hex(in->tree_url, strlen(in->tree_url), hash);
-				longer = xasprintf("%s-%.8s", tree_name, hash);
-				free(tree_name);
-				tree_name = longer;
-			}
-			rc = db_tree_ensure(db, tree_name, in->tree_url, &tree_id);
-		}
-	}
+	rc = submit_tree(db, in, &tree_id);
 	if (!rc) {
 		struct db_run_new r = {
 			.tree_id = tree_id,
@@ -184,16 +212,7 @@ int sched_submit_in(struct server *s, struct db *db, const struct sched_submit *
 	if (!rc)
 		rc = db_job_add(db, *run_id, "configure", 0, NULL, (int)s->cfg->max_attempts, NULL);
 	if (!rc && in->ref && !in->keep_newer)
-		rc = db_runs_supersede_push(db, tree_id, ref, *run_id, &superseded);
-	if (!rc && in->ref && !in->keep_newer) {
-		int stopped = 0;
-
-		/* A newer push to the ref: what an older push introduced no longer matters. */
-		rc = db_bisections_cancel_older(db, tree_id, ref, *run_id, &stopped);
-		if (!rc && stopped)
-			log_info("run=%ld cancelled %d bisection%s of older runs of %s", *run_id, stopped,
-				 stopped == 1 ? "" : "s", ref);
-	}
+		rc = submit_supersede(db, tree_id, ref, *run_id, &superseded);
 	if (!rc)
 		log_info("run=%ld tree=%ld ref=%s matrix=%s requests=%zu superseded=%d trigger=%s", *run_id, tree_id,
 			 ref, in->matrix_name, npoints, superseded, in->trigger ? in->trigger : "api");
@@ -202,7 +221,6 @@ done:
 	matrix_free(m);
 	matrix_points_free(points, npoints);
 	free(bundle_text);
-	free(tree_name);
 	free(ref);
 	return rc;
 }

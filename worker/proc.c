@@ -85,118 +85,150 @@ static void kill_group(pid_t pgid, int sig)
 		kill(-pgid, sig);
 }
 
-int proc_run(const struct proc_opts *o, struct proc_result *res)
+/* Where the child's output goes: a pipe to on_output, the caller's fd, or /dev/null. */
+static int open_output(const struct proc_opts *o, int pipefd[2], int *null_fd, int *out_fd)
 {
-	int pipefd[2] = { -1, -1 };
-	int null_fd = -1;
-	int out_fd;
-	char **envp = NULL;
-	pid_t pid;
-	double start, deadline, term_sent = 0, reaped_at = 0;
-	bool pipe_open;
-	int status = 0;
-	struct rusage ru;
-	int rc = 0;
-
-	memset(&ru, 0, sizeof(ru));
-
-	memset(res, 0, sizeof(*res));
-	res->exit_code = -1;
 	if (o->on_output) {
 		if (pipe2(pipefd, O_CLOEXEC) != 0)
 			return err_set(KM_EIO, "pipe: %s", strerror(errno));
-		out_fd = pipefd[1];
+		*out_fd = pipefd[1];
 	} else if (o->output_fd >= 0) {
-		out_fd = o->output_fd;
+		*out_fd = o->output_fd;
 	} else {
-		null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (null_fd < 0)
+		*null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (*null_fd < 0)
 			return err_set(KM_EIO, "/dev/null: %s", strerror(errno));
-		out_fd = null_fd;
+		*out_fd = *null_fd;
 	}
+	return 0;
+}
+
+/* A running child under supervision; pid turns negative once it is reaped. */
+struct watch {
+	const struct proc_opts *o;
+	struct proc_result *res;
+	pid_t pid;
+	int out; /* the output pipe's read end, or -1 */
+	bool pipe_open;
+	double deadline, term_sent, reaped_at;
+	int status;
+	struct rusage ru;
+};
+
+/* Waits up to 200 ms for output and hands it to on_output (which may cancel the child). */
+static void pass_output(struct watch *w)
+{
+	struct pollfd pfd = { .fd = w->out, .events = POLLIN };
+	char chunk[65536];
+	ssize_t n;
+
+	if (!w->pipe_open) {
+		usleep(50 * 1000);
+		return;
+	}
+	if (poll(&pfd, 1, 200) <= 0)
+		return;
+	n = read(w->out, chunk, sizeof(chunk));
+	if (n > 0) {
+		if (!w->res->cancelled && w->o->on_output(w->o->ctx, chunk, (size_t)n) != 0) {
+			w->res->cancelled = true;
+			kill_group(w->pid, SIGKILL);
+		}
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		w->pipe_open = false;
+	}
+}
+
+/* Past the deadline: SIGTERM to the group, then SIGKILL two seconds later. */
+static void enforce_deadline(struct watch *w)
+{
+	if (!w->deadline || clock_now_s() <= w->deadline || w->pid <= 0)
+		return;
+	if (!w->res->timed_out) {
+		w->res->timed_out = true;
+		kill_group(w->pid, SIGTERM);
+		w->term_sent = clock_now_s();
+	} else if (clock_now_s() - w->term_sent > 2.0) {
+		kill_group(w->pid, SIGKILL);
+	}
+}
+
+/* Supervises the child until it is reaped and its output has ended. */
+static void watch_child(struct watch *w)
+{
+	for (;;) {
+		pid_t got;
+
+		pass_output(w);
+		if (w->pid > 0 && !w->res->cancelled && w->o->should_stop && w->o->should_stop(w->o->ctx)) {
+			w->res->cancelled = true;
+			kill_group(w->pid, SIGKILL);
+		}
+		got = w->pid > 0 ? wait4(w->pid, &w->status, WNOHANG, &w->ru) : 0;
+		if (got == w->pid && !w->pipe_open)
+			break;
+		if (got == w->pid) {
+			/* The child is gone; descendants may still hold the pipe. */
+			kill_group(w->pid, SIGKILL);
+			w->pid = -w->pid;
+			w->reaped_at = clock_now_s();
+		}
+		/* A descendant that left the group could hold the pipe forever. */
+		if (w->pid < 0 && (!w->pipe_open || clock_now_s() - w->reaped_at > 5.0))
+			break;
+		enforce_deadline(w);
+	}
+	if (w->pid < 0)
+		w->pid = -w->pid;
+	else
+		kill_group(w->pid, SIGKILL);
+}
+
+int proc_run(const struct proc_opts *o, struct proc_result *res)
+{
+	int pipefd[2] = { -1, -1 };
+	int null_fd = -1, out_fd = -1;
+	char **envp = NULL;
+	struct watch w;
+	double start;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&w, 0, sizeof(w));
+	res->exit_code = -1;
+	rc = open_output(o, pipefd, &null_fd, &out_fd);
+	if (rc)
+		return rc;
 	envp = build_env(o->env);
 	start = clock_now_s();
-	deadline = o->timeout_s > 0 ? start + o->timeout_s : 0;
-
-	pid = fork();
-	if (pid < 0) {
+	w.o = o;
+	w.res = res;
+	w.deadline = o->timeout_s > 0 ? start + o->timeout_s : 0;
+	w.pid = fork();
+	if (w.pid < 0) {
 		rc = err_set(KM_EIO, "fork: %s", strerror(errno));
 		goto done;
 	}
-	if (pid == 0)
+	if (w.pid == 0)
 		child_exec(o, out_fd, envp);
 	/* Set the group from both sides so killpg works before the child runs. */
-	setpgid(pid, pid);
+	setpgid(w.pid, w.pid);
 	if (pipefd[1] >= 0) {
 		close(pipefd[1]);
 		pipefd[1] = -1;
 	}
-
-	pipe_open = pipefd[0] >= 0;
-	for (;;) {
-		int timeout_ms = 200;
-		pid_t w;
-
-		if (pipe_open) {
-			struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
-			int pr = poll(&pfd, 1, timeout_ms);
-
-			if (pr > 0) {
-				char chunk[65536];
-				ssize_t n = read(pipefd[0], chunk, sizeof(chunk));
-
-				if (n > 0) {
-					if (!res->cancelled && o->on_output(o->ctx, chunk, (size_t)n) != 0) {
-						res->cancelled = true;
-						kill_group(pid, SIGKILL);
-					}
-				} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-					pipe_open = false;
-				}
-			}
-		} else {
-			usleep(50 * 1000);
-		}
-
-		if (pid > 0 && !res->cancelled && o->should_stop && o->should_stop(o->ctx)) {
-			res->cancelled = true;
-			kill_group(pid, SIGKILL);
-		}
-		w = pid > 0 ? wait4(pid, &status, WNOHANG, &ru) : 0;
-		if (w == pid && !pipe_open)
-			break;
-		if (w == pid) {
-			/* The child is gone; descendants may still hold the pipe. */
-			kill_group(pid, SIGKILL);
-			pid = -pid; /* remember it was reaped */
-			reaped_at = clock_now_s();
-		}
-		/* A descendant that left the group could hold the pipe forever. */
-		if (pid < 0 && (!pipe_open || clock_now_s() - reaped_at > 5.0))
-			break;
-		if (deadline && clock_now_s() > deadline && pid > 0) {
-			if (!res->timed_out) {
-				res->timed_out = true;
-				kill_group(pid, SIGTERM);
-				term_sent = clock_now_s();
-			} else if (clock_now_s() - term_sent > 2.0) {
-				kill_group(pid, SIGKILL);
-			}
-		}
-	}
-	if (pid < 0)
-		pid = -pid;
-	else
-		kill_group(pid, SIGKILL);
+	w.out = pipefd[0];
+	w.pipe_open = pipefd[0] >= 0;
+	watch_child(&w);
 
 	res->wall_s = clock_now_s() - start;
-	if (WIFEXITED(status))
-		res->exit_code = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		res->term_signal = WTERMSIG(status);
+	if (WIFEXITED(w.status))
+		res->exit_code = WEXITSTATUS(w.status);
+	else if (WIFSIGNALED(w.status))
+		res->term_signal = WTERMSIG(w.status);
 	/* wait4's usage covers the child and every descendant it waited for. */
-	res->cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-		     (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	res->cpu_s = (double)w.ru.ru_utime.tv_sec + (double)w.ru.ru_utime.tv_usec / 1e6 +
+		     (double)w.ru.ru_stime.tv_sec + (double)w.ru.ru_stime.tv_usec / 1e6;
 done:
 	if (pipefd[0] >= 0)
 		close(pipefd[0]);

@@ -58,6 +58,111 @@ static size_t scan_macro(const char *s, size_t i)
 	return 0;
 }
 
+/* The token at i is tok, len characters long. */
+static void emit(struct lexer *lx, enum tok tok, size_t i, size_t len)
+{
+	lx->tok = tok;
+	lx->next = i + len;
+}
+
+static void emit_bad(struct lexer *lx, const char *why, size_t next)
+{
+	lx->tok = T_BAD;
+	lx->bad = why;
+	lx->next = next;
+}
+
+/* An operator or parenthesis at i; false when s[i] starts none. */
+static bool lex_operator(struct lexer *lx, size_t i)
+{
+	const char *s = lx->s;
+	bool eq = s[i + 1] == '=';
+
+	switch (s[i]) {
+	case '|':
+		if (s[i + 1] != '|')
+			return false;
+		emit(lx, T_OR, i, 2);
+		return true;
+	case '&':
+		if (s[i + 1] != '&')
+			return false;
+		emit(lx, T_AND, i, 2);
+		return true;
+	case '!': emit(lx, eq ? T_NE : T_NOT, i, eq ? 2 : 1); return true;
+	case '=': emit(lx, T_EQ, i, 1); return true;
+	case '<': emit(lx, eq ? T_LE : T_LT, i, eq ? 2 : 1); return true;
+	case '>': emit(lx, eq ? T_GE : T_GT, i, eq ? 2 : 1); return true;
+	case '(': emit(lx, T_OPEN, i, 1); return true;
+	case ')': emit(lx, T_CLOSE, i, 1); return true;
+	default: return false;
+	}
+}
+
+/* A "..." or '...' string at i, backslash escaping the next character. */
+static void lex_string(struct lexer *lx, size_t i)
+{
+	const char *s = lx->s;
+	char q = s[i];
+	struct buf b = BUF_INIT(KEXPR_MAX_LEN);
+	size_t j = i + 1;
+
+	for (; s[j] && s[j] != q; j++) {
+		if (s[j] == '\\' && s[j + 1])
+			j++;
+		buf_append(&b, &s[j], 1);
+	}
+	if (s[j] != q) {
+		buf_free(&b);
+		emit_bad(lx, "unterminated string", j);
+		return;
+	}
+	lx->tok = T_STRING;
+	lx->text = buf_steal(&b);
+	lx->next = j + 1;
+}
+
+/* A $(...) at i and the word characters right after it. */
+static void lex_macro(struct lexer *lx, size_t i)
+{
+	const char *s = lx->s;
+	size_t j = scan_macro(s, i + 1);
+
+	if (!j) {
+		emit_bad(lx, "unterminated $(", strlen(s));
+		return;
+	}
+	while (is_word_char((unsigned char)s[j]))
+		j++;
+	lx->tok = T_MACRO;
+	lx->text = xstrndup(s + i, j - i);
+	lx->next = j;
+}
+
+/* A symbol or value at i, a MACRO when a $(...) is part of it. */
+static void lex_word(struct lexer *lx, size_t i)
+{
+	const char *s = lx->s;
+	size_t j = i;
+	int macro = 0;
+
+	while (is_word_char((unsigned char)s[j]) || (s[j] == '$' && s[j + 1] == '(')) {
+		if (s[j] == '$') {
+			size_t k = scan_macro(s, j + 1);
+
+			if (!k)
+				break;
+			macro = 1;
+			j = k;
+		} else {
+			j++;
+		}
+	}
+	lx->tok = macro ? T_MACRO : T_WORD;
+	lx->text = xstrndup(s + i, j - i);
+	lx->next = j;
+}
+
 static void lex(struct lexer *lx)
 {
 	const char *s = lx->s;
@@ -68,116 +173,18 @@ static void lex(struct lexer *lx)
 	while (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')
 		i++;
 	lx->pos = i;
-	if (!s[i]) {
-		lx->tok = T_END;
-		lx->next = i;
+	if (!s[i])
+		emit(lx, T_END, i, 0);
+	else if (lex_operator(lx, i))
 		return;
-	}
-	switch (s[i]) {
-	case '|':
-		if (s[i + 1] == '|') {
-			lx->tok = T_OR;
-			lx->next = i + 2;
-			return;
-		}
-		break;
-	case '&':
-		if (s[i + 1] == '&') {
-			lx->tok = T_AND;
-			lx->next = i + 2;
-			return;
-		}
-		break;
-	case '!':
-		lx->tok = s[i + 1] == '=' ? T_NE : T_NOT;
-		lx->next = i + (s[i + 1] == '=' ? 2 : 1);
-		return;
-	case '=':
-		lx->tok = T_EQ;
-		lx->next = i + 1;
-		return;
-	case '<':
-		lx->tok = s[i + 1] == '=' ? T_LE : T_LT;
-		lx->next = i + (s[i + 1] == '=' ? 2 : 1);
-		return;
-	case '>':
-		lx->tok = s[i + 1] == '=' ? T_GE : T_GT;
-		lx->next = i + (s[i + 1] == '=' ? 2 : 1);
-		return;
-	case '(':
-		lx->tok = T_OPEN;
-		lx->next = i + 1;
-		return;
-	case ')':
-		lx->tok = T_CLOSE;
-		lx->next = i + 1;
-		return;
-	case '"':
-	case '\'': {
-		char q = s[i];
-		struct buf b = BUF_INIT(KEXPR_MAX_LEN);
-		size_t j = i + 1;
-
-		for (; s[j] && s[j] != q; j++) {
-			if (s[j] == '\\' && s[j + 1])
-				j++;
-			buf_append(&b, &s[j], 1);
-		}
-		if (s[j] != q) {
-			buf_free(&b);
-			lx->tok = T_BAD;
-			lx->bad = "unterminated string";
-			lx->next = j;
-			return;
-		}
-		lx->tok = T_STRING;
-		lx->text = buf_steal(&b);
-		lx->next = j + 1;
-		return;
-	}
-	default:
-		break;
-	}
-	if (s[i] == '$' && s[i + 1] == '(') {
-		size_t j = scan_macro(s, i + 1);
-
-		if (!j) {
-			lx->tok = T_BAD;
-			lx->bad = "unterminated $(";
-			lx->next = strlen(s);
-			return;
-		}
-		while (is_word_char((unsigned char)s[j]))
-			j++;
-		lx->tok = T_MACRO;
-		lx->text = xstrndup(s + i, j - i);
-		lx->next = j;
-		return;
-	}
-	if (is_word_char((unsigned char)s[i])) {
-		size_t j = i;
-		int macro = 0;
-
-		while (is_word_char((unsigned char)s[j]) || (s[j] == '$' && s[j + 1] == '(')) {
-			if (s[j] == '$') {
-				size_t k = scan_macro(s, j + 1);
-
-				if (!k)
-					break;
-				macro = 1;
-				j = k;
-			} else {
-				j++;
-			}
-		}
-		lx->tok = macro ? T_MACRO : T_WORD;
-		lx->text = xstrndup(s + i, j - i);
-		lx->next = j;
-		return;
-	}
-	lx->tok = T_BAD;
-	lx->bad = "unexpected character";
-	lx->next = i + 1;
+	else if (s[i] == '"' || s[i] == '\'')
+		lex_string(lx, i);
+	else if (s[i] == '$' && s[i + 1] == '(')
+		lex_macro(lx, i);
+	else if (is_word_char((unsigned char)s[i]))
+		lex_word(lx, i);
+	else
+		emit_bad(lx, "unexpected character", i + 1);
 }
 
 static struct kexpr *node(enum kexpr_op op, struct kexpr *l, struct kexpr *r)

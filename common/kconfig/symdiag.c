@@ -530,51 +530,29 @@ static char *caller_object(const struct symdiag_undef *u, const char *srctree)
 	return u->object ? xstrdup(u->object) : NULL;
 }
 
-int symdiag_diagnose(const struct symdiag_exports *x, const struct symdiag_undef *u, const struct symdiag_opts *opts,
-		     struct symdiag_report **out)
+/* Who provides the symbol: a module over vmlinux, and a real export over an nm sighting. */
+static void find_provider(const struct symdiag_exports *x, struct symdiag_report *r)
 {
-	static const struct symdiag_opts none = { 0 };
-	struct symdiag_report *r;
-	const struct entry *e = NULL, *best = NULL;
-	struct buf t = BUF_INIT(64 * 1024);
-	const char *cc, *pc;
-	const struct ktree_sym *ks;
-	int rc = 0;
+	const struct entry *e = x && x->cap ? *bucket(x, r->symbol) : NULL, *best = NULL;
 
-	*out = NULL;
-	if (!u || !u->symbol || !*u->symbol)
-		return err_set(KM_EINVAL, "an undefined reference needs a symbol");
-	if (!opts)
-		opts = &none;
-	r = xcalloc(1, sizeof(*r));
-	r->symbol = xstrdup(u->symbol);
-	r->caller_object = caller_object(u, opts->srctree);
-	r->caller_function = u->function ? xstrdup(u->function) : NULL;
-	if (x && x->cap)
-		e = *bucket(x, u->symbol);
-	/* Prefer a module over vmlinux, and a real export over an nm sighting. */
 	for (; e; e = e->next) {
 		if (!best || (!strcmp(best->module, "vmlinux") && strcmp(e->module, "vmlinux")) ||
 		    (!best->kind && e->kind && strcmp(e->module, "vmlinux")))
 			best = e;
 	}
-	if (best) {
-		r->provider_module = xstrdup(best->module);
-		r->export_kind = best->kind ? xstrdup(best->kind) : NULL;
-		r->ns = best->ns ? xstrdup(best->ns) : NULL;
-		r->origin = xstrdup(best->origin);
-	}
-	if (opts->srctree) {
-		if (r->caller_object && (rc = symdiag_object_config(opts->srctree, r->caller_object, &r->caller_config)))
-			goto fail;
-		if (r->provider_module && strcmp(r->provider_module, "vmlinux") &&
-		    (rc = symdiag_object_config(opts->srctree, r->provider_module, &r->provider_config)))
-			goto fail;
-	}
-	r->caller_value = value_of(opts->env, r->caller_config);
-	r->provider_value = value_of(opts->env, r->provider_config);
-	cc = r->caller_config;
-	pc = r->provider_config;
+	if (!best)
+		return;
+	r->provider_module = xstrdup(best->module);
+	r->export_kind = best->kind ? xstrdup(best->kind) : NULL;
+	r->ns = best->ns ? xstrdup(best->ns) : NULL;
+	r->origin = xstrdup(best->origin);
+}
+
+/* The one-sentence account: who calls the symbol, and where it lives. */
+static char *explain(const struct symdiag_report *r)
+{
+	struct buf t = BUF_INIT(64 * 1024);
+	const char *cc = r->caller_config, *pc = r->provider_config;
 
 	buf_printf(&t, "built-in %s", r->caller_object ? r->caller_object : "code");
 	if (cc && r->caller_value)
@@ -586,9 +564,6 @@ int symdiag_diagnose(const struct symdiag_exports *x, const struct symdiag_undef
 	buf_printf(&t, " calls %s", r->symbol);
 	if (!r->provider_module) {
 		buf_puts(&t, ", which no passing build's modules export or define");
-		add_remedy(r, xasprintf("check that %s is defined in code this config builds and exported with "
-					"EXPORT_SYMBOL_GPL() if a module defines it",
-					r->symbol));
 	} else if (!strcmp(r->provider_module, "vmlinux")) {
 		buf_printf(&t, ", which passing builds have built in (vmlinux), so this config leaves its object out");
 	} else {
@@ -601,8 +576,22 @@ int symdiag_diagnose(const struct symdiag_exports *x, const struct symdiag_undef
 			buf_printf(&t, ", %s%s%s", r->export_kind, r->ns ? " in namespace " : "", r->ns ? r->ns : "");
 		buf_puts(&t, ": built-in code cannot call into a module");
 	}
-	if (r->provider_module && strcmp(r->provider_module, "vmlinux") && pc) {
-		ks = opts->tree && cc ? ktree_find(opts->tree, cc) : NULL;
+	return buf_steal(&t);
+}
+
+/* What would fix it, most specific first: Kconfig, code, build. */
+static void suggest_remedies(struct symdiag_report *r, const struct ktree *tree)
+{
+	const char *cc = r->caller_config, *pc = r->provider_config;
+	bool in_module = r->provider_module && strcmp(r->provider_module, "vmlinux");
+	const struct ktree_sym *ks;
+
+	if (!r->provider_module) {
+		add_remedy(r, xasprintf("check that %s is defined in code this config builds and exported with "
+					"EXPORT_SYMBOL_GPL() if a module defines it",
+					r->symbol));
+	} else if (in_module && pc) {
+		ks = tree && cc ? ktree_find(tree, cc) : NULL;
 		if (cc && ks && ks->type == KEXPR_T_BOOL)
 			add_remedy(r, xasprintf("Kconfig: add `depends on %s != m` to %s (a bool cannot follow %s "
 						"into a module)",
@@ -618,20 +607,48 @@ int symdiag_diagnose(const struct symdiag_exports *x, const struct symdiag_undef
 		add_remedy(r, xasprintf("build: move the calling code into the %s module, or build %s as a "
 					"module too",
 					r->provider_module, cc ? cc : "the caller"));
-	} else if (r->provider_module && strcmp(r->provider_module, "vmlinux")) {
+	} else if (in_module) {
 		add_remedy(r, xasprintf("make the caller depend on the symbol that builds %s (`depends on SYM || "
 					"!SYM`), or test IS_REACHABLE(CONFIG_SYM) at the call site",
 					r->provider_module));
-	} else if (r->provider_module) {
+	} else {
 		add_remedy(r, xasprintf("make the caller depend on the option that builds %s, or provide a stub "
 					"when it is off",
 					r->symbol));
 	}
-	r->text = buf_steal(&t);
+}
+
+int symdiag_diagnose(const struct symdiag_exports *x, const struct symdiag_undef *u, const struct symdiag_opts *opts,
+		     struct symdiag_report **out)
+{
+	static const struct symdiag_opts none = { 0 };
+	struct symdiag_report *r;
+	int rc = 0;
+
+	*out = NULL;
+	if (!u || !u->symbol || !*u->symbol)
+		return err_set(KM_EINVAL, "an undefined reference needs a symbol");
+	if (!opts)
+		opts = &none;
+	r = xcalloc(1, sizeof(*r));
+	r->symbol = xstrdup(u->symbol);
+	r->caller_object = caller_object(u, opts->srctree);
+	r->caller_function = u->function ? xstrdup(u->function) : NULL;
+	find_provider(x, r);
+	if (opts->srctree) {
+		if (r->caller_object && (rc = symdiag_object_config(opts->srctree, r->caller_object, &r->caller_config)))
+			goto fail;
+		if (r->provider_module && strcmp(r->provider_module, "vmlinux") &&
+		    (rc = symdiag_object_config(opts->srctree, r->provider_module, &r->provider_config)))
+			goto fail;
+	}
+	r->caller_value = value_of(opts->env, r->caller_config);
+	r->provider_value = value_of(opts->env, r->provider_config);
+	r->text = explain(r);
+	suggest_remedies(r, opts->tree);
 	*out = r;
 	return 0;
 fail:
-	buf_free(&t);
 	symdiag_report_free(r);
 	return rc;
 }

@@ -545,17 +545,9 @@ bool condition_build_counts(const char *build_status, bool shows_error)
 	return shows_error && job_status_is(build_status, STATUS_FAIL);
 }
 
-int condition_find(const char *const *axes, size_t naxes, const struct condition_config *configs,
-		   size_t nconfigs, struct condition_result **out)
+static int check_input(const char *const *axes, size_t naxes, const struct condition_config *configs,
+		       size_t nconfigs)
 {
-	struct condition_config *sorted = NULL;
-	struct pt *pts = NULL;
-	struct search s = { 0 };
-	struct condition_result *r = NULL;
-	size_t npts = 0;
-	int rc = 0;
-
-	*out = NULL;
 	if (naxes > CONDITION_MAX_AXES)
 		return err_set(KM_ETOOBIG, "%zu axes, at most %d", naxes, CONDITION_MAX_AXES);
 	if (nconfigs > CONDITION_MAX_CONFIGS)
@@ -568,88 +560,115 @@ int condition_find(const char *const *axes, size_t naxes, const struct condition
 				return err_set(KM_EINVAL, "config %zu: axis %s: '%c' is not y, m or n", i, axes[a],
 					       configs[i].point[a]);
 	}
-	r = xcalloc(1, sizeof(*r));
-	r->naxes = naxes;
-	r->axes = xcalloc(naxes ? naxes : 1, sizeof(*r->axes));
-	for (size_t a = 0; a < naxes; a++)
-		r->axes[a] = xstrdup(axes[a]);
+	return 0;
+}
 
-	sorted = xmalloc((nconfigs ? nconfigs : 1) * sizeof(*sorted));
+/* The distinct points of configs (sorted by point), each marked failing, passing or both; *npts gets their count. */
+static struct pt *distinct_points(const struct condition_config *configs, size_t nconfigs,
+				  struct condition_config **sorted, size_t *npts)
+{
+	struct pt *pts = xcalloc(nconfigs ? nconfigs : 1, sizeof(*pts));
+
+	*npts = 0;
+	*sorted = xmalloc((nconfigs ? nconfigs : 1) * sizeof(**sorted));
 	if (nconfigs) {
-		memcpy(sorted, configs, nconfigs * sizeof(*sorted));
-		qsort(sorted, nconfigs, sizeof(*sorted), cmp_cfg);
+		memcpy(*sorted, configs, nconfigs * sizeof(**sorted));
+		qsort(*sorted, nconfigs, sizeof(**sorted), cmp_cfg);
 	}
-	pts = xcalloc(nconfigs ? nconfigs : 1, sizeof(*pts));
 	for (size_t i = 0; i < nconfigs; i++) {
-		if (!npts || strcmp(pts[npts - 1].point, sorted[i].point) != 0)
-			pts[npts++].point = sorted[i].point;
-		if (sorted[i].failing)
-			pts[npts - 1].fail = true;
+		if (!*npts || strcmp(pts[*npts - 1].point, (*sorted)[i].point) != 0)
+			pts[(*npts)++].point = (*sorted)[i].point;
+		if ((*sorted)[i].failing)
+			pts[*npts - 1].fail = true;
 		else
-			pts[npts - 1].pass = true;
+			pts[*npts - 1].pass = true;
 	}
-	s.naxes = naxes;
-	s.F = xcalloc(npts ? npts : 1, sizeof(*s.F));
-	s.P = xcalloc(npts ? npts : 1, sizeof(*s.P));
+	return pts;
+}
+
+/* The search over the points: failing and passing sets, each axis's values; conflicts and givens into r. */
+static void search_init(struct search *s, struct pt *pts, size_t npts, size_t naxes, struct condition_result *r)
+{
+	s->naxes = naxes;
+	s->F = xcalloc(npts ? npts : 1, sizeof(*s->F));
+	s->P = xcalloc(npts ? npts : 1, sizeof(*s->P));
 	for (size_t i = 0; i < npts; i++) {
 		if (pts[i].fail && pts[i].pass) {
 			r->conflicts = xrealloc(r->conflicts, (r->nconflicts + 1) * sizeof(*r->conflicts));
 			r->conflicts[r->nconflicts++] = xstrdup(pts[i].point);
 		}
 		if (pts[i].fail)
-			s.F[s.nF++] = &pts[i];
+			s->F[s->nF++] = &pts[i];
 		else
-			s.P[s.nP++] = &pts[i];
+			s->P[s->nP++] = &pts[i];
 		for (size_t a = 0; a < naxes; a++) {
-			s.dom[a] |= 1u << val_index(pts[i].point[a]);
+			s->dom[a] |= 1u << val_index(pts[i].point[a]);
 			if (pts[i].fail)
-				s.fmask[a] |= 1u << val_index(pts[i].point[a]);
+				s->fmask[a] |= 1u << val_index(pts[i].point[a]);
 		}
 	}
 	/* An axis with one value throughout cannot separate anything: say what is taken for granted. */
 	for (size_t a = 0; a < naxes && npts; a++)
 		for (int v = 0; v < 3; v++)
-			if (s.dom[a] == 1u << v)
+			if (s->dom[a] == 1u << v)
 				r->given[a] = VALS[v];
-	s.fw = (s.nF + 63) / 64;
-	s.pw = (s.nP + 63) / 64;
-	if (s.fw == 0)
-		s.fw = 1;
-	if (s.pw == 0)
-		s.pw = 1;
+	s->fw = s->nF ? (s->nF + 63) / 64 : 1;
+	s->pw = s->nP ? (s->nP + 63) / 64 : 1;
+}
 
+/* Decides r's status: the trivial answers first, then one conjunction, then a disjunction. */
+static void search_run(struct search *s, struct condition_result *r)
+{
+	unsigned char mask[CONDITION_MAX_AXES];
+
+	r->minimal = true;
 	if (r->nconflicts) {
 		r->status = CONDITION_INSEPARABLE;
-		r->minimal = true;
-	} else if (!s.nF) {
+	} else if (!s->nF) {
 		r->status = CONDITION_NEVER;
-		r->minimal = true;
-	} else if (!s.nP) {
+	} else if (!s->nP) {
 		r->status = CONDITION_ALWAYS;
-		r->minimal = true;
+	} else if (find_conjunction(s, mask)) {
+		r->status = CONDITION_FOUND;
+		r->ndisj = 1;
+		r->disj = xcalloc(1, sizeof(*r->disj));
+		cube_to_conj(s, mask, &r->disj[0]);
 	} else {
-		unsigned char mask[CONDITION_MAX_AXES];
-
-		if (find_conjunction(&s, mask)) {
-			r->status = CONDITION_FOUND;
-			r->minimal = true;
-			r->ndisj = 1;
-			r->disj = xcalloc(1, sizeof(*r->disj));
-			cube_to_conj(&s, mask, &r->disj[0]);
-		} else if (naxes > CONDITION_DNF_MAX_AXES) {
+		r->minimal = false;
+		if (s->naxes > CONDITION_DNF_MAX_AXES)
 			r->status = CONDITION_TOO_COMPLEX;
-		} else {
-			find_disjunction(&s, r);
-		}
+		else
+			find_disjunction(s, r);
 	}
+}
+
+int condition_find(const char *const *axes, size_t naxes, const struct condition_config *configs,
+		   size_t nconfigs, struct condition_result **out)
+{
+	struct condition_config *sorted = NULL;
+	struct pt *pts;
+	struct search s = { 0 };
+	struct condition_result *r;
+	size_t npts = 0;
+	int rc = check_input(axes, naxes, configs, nconfigs);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	r = xcalloc(1, sizeof(*r));
+	r->naxes = naxes;
+	r->axes = xcalloc(naxes ? naxes : 1, sizeof(*r->axes));
+	for (size_t a = 0; a < naxes; a++)
+		r->axes[a] = xstrdup(axes[a]);
+	pts = distinct_points(configs, nconfigs, &sorted, &npts);
+	search_init(&s, pts, npts, naxes, r);
+	search_run(&s, r);
 	render(r);
 	*out = r;
-	r = NULL;
 	search_free(&s);
 	free(pts);
 	free(sorted);
-	condition_free(r);
-	return rc;
+	return 0;
 }
 
 static bool conj_holds(const struct condition_conj *c, const char *point)
