@@ -184,19 +184,6 @@ static char *short_commit(const char *commit, size_t len)
 	return n == 0 ? NULL : xstrndup(commit, n);
 }
 
-/* Text safe inside single quotes in a POSIX shell. */
-static void shell_quote(struct buf *b, const char *s)
-{
-	buf_puts(b, "'");
-	for (; *s; s++) {
-		if (*s == '\'')
-			buf_puts(b, "'\\''");
-		else
-			buf_append(b, s, 1);
-	}
-	buf_puts(b, "'");
-}
-
 /* ---- layout helpers ------------------------------------------------------------- */
 
 /* Word-wraps cleaned multiline text at REPORT_WIDTH behind indent; lines starting with a space stay as they are. */
@@ -665,16 +652,16 @@ static void reproduce(struct buf *b, const struct report_input *in, const struct
 		buf_printf(b, "\nTo reproduce%s, in a kernel tree:\n\n", ref);
 		if (url) {
 			buf_puts(b, "    git fetch ");
-			shell_quote(b, url);
+			buf_shell_quote(b, url, strlen(url));
 			if (branch) {
 				buf_puts(b, " ");
-				shell_quote(b, branch);
+				buf_shell_quote(b, branch, strlen(branch));
 			}
 			buf_puts(b, "\n");
 		}
 		buf_printf(b, "    git checkout %s\n", commit);
 		buf_puts(b, "    curl -fsSL -o .config ");
-		shell_quote(b, cfg);
+		buf_shell_quote(b, cfg, strlen(cfg));
 		buf_puts(b, "\n    make olddefconfig\n    make -j\"$(nproc)\"\n");
 	}
 	free(url);

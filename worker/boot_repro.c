@@ -13,19 +13,6 @@
 #define INITRD_MARK "\001kmatrix-initrd\001"
 #define DIR_MARK "\001kmatrix-dir\001"
 
-/* 'text' for the shell, "it'\''s" style. */
-static void quote(struct buf *b, const char *s, size_t n)
-{
-	buf_puts(b, "'");
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\'')
-			buf_puts(b, "'\\''");
-		else
-			buf_append(b, s + i, 1);
-	}
-	buf_puts(b, "'");
-}
-
 /* One word of the command: literal parts quoted, the marks as "$D/..." expansions. */
 static void word(struct buf *b, const char *w)
 {
@@ -52,11 +39,11 @@ static void word(struct buf *b, const char *w)
 			}
 		}
 		if (!next) {
-			quote(b, w, strlen(w));
+			buf_shell_quote(b, w, strlen(w));
 			return;
 		}
 		if (next > w)
-			quote(b, w, (size_t)(next - w));
+			buf_shell_quote(b, w, (size_t)(next - w));
 		buf_puts(b, marks[which].shell);
 		w = next + strlen(marks[which].mark);
 	}
@@ -80,7 +67,7 @@ char *boot_repro_script(const struct boot_repro *r)
 		   "FARM=${KMATRIX_URL:-",
 		   r->boot_job, r->run_id, r->build_job, r->variant ? r->variant->name : "default",
 		   boot->qemu ? "initramfs (modules, check script)" : "modules", boot->qemu ? " and QEMU" : "");
-	quote(&b, r->server_url, strlen(r->server_url));
+	buf_shell_quote(&b, r->server_url, strlen(r->server_url));
 	buf_printf(&b, "}\n"
 		       "D=$(pwd)\n"
 		       "curl -fsS -o kernel.img \"$FARM/api/v1/jobs/%ld/artifacts/kernel.img\"\n",
@@ -100,9 +87,9 @@ char *boot_repro_script(const struct boot_repro *r)
 		buf_puts(&b, "# Scratch files, fresh and sparse as in every boot of the farm.\n");
 	for (size_t i = 0; i < boot->nscratch; i++) {
 		buf_puts(&b, "rm -f ");
-		quote(&b, boot->scratch[i].name, strlen(boot->scratch[i].name));
+		buf_shell_quote(&b, boot->scratch[i].name, strlen(boot->scratch[i].name));
 		buf_printf(&b, " && truncate -s %llu ", (unsigned long long)boot->scratch[i].size);
-		quote(&b, boot->scratch[i].name, strlen(boot->scratch[i].name));
+		buf_shell_quote(&b, boot->scratch[i].name, strlen(boot->scratch[i].name));
 		buf_puts(&b, "\n");
 	}
 	buf_printf(&b, "exec timeout -k 5 %u ", timeout);

@@ -49,14 +49,7 @@ static void quote(struct buf *b, const char *s)
 		buf_puts(b, s);
 		return;
 	}
-	buf_puts(b, "'");
-	for (; *s; s++) {
-		if (*s == '\'')
-			buf_puts(b, "'\\''");
-		else
-			buf_append(b, s, 1);
-	}
-	buf_puts(b, "'");
+	buf_shell_quote(b, s, strlen(s));
 }
 
 char *kmake_command(const struct kmake *k, const char *const *targets)

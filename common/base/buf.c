@@ -117,3 +117,12 @@ void buf_free(struct buf *b)
 	b->len = 0;
 	b->cap = 0;
 }
+
+int buf_shell_quote(struct buf *b, const char *s, size_t n)
+{
+	int rc = buf_puts(b, "'");
+
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = s[i] == '\'' ? buf_puts(b, "'\\''") : buf_append(b, s + i, 1);
+	return rc ? rc : buf_puts(b, "'");
+}

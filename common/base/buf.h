@@ -39,4 +39,7 @@ char *buf_steal(struct buf *b);
 
 void buf_free(struct buf *b);
 
+/* Appends n bytes of s in single quotes for a POSIX shell, each ' as '\''. */
+int buf_shell_quote(struct buf *b, const char *s, size_t n);
+
 #endif

@@ -50,12 +50,31 @@ static void append__exactly_the_limit_fits(void **state)
 	buf_free(&b);
 }
 
+/* What the shell reads back is the text itself: quotes closed, an escaped quote, reopened. */
+static void shell_quote__survives_quotes_and_blanks(void **state)
+{
+	struct buf b = BUF_INIT(64);
+	const char *s = "it's $HOME `x`";
+
+	(void)state;
+	assert_int_equal(buf_shell_quote(&b, s, strlen(s)), 0);
+	assert_string_equal(buf_cstr(&b), "'it'\\''s $HOME `x`'");
+	buf_reset(&b);
+	assert_int_equal(buf_shell_quote(&b, "ab", 1), 0);
+	assert_string_equal(buf_cstr(&b), "'a'");
+	buf_reset(&b);
+	assert_int_equal(buf_shell_quote(&b, "", 0), 0);
+	assert_string_equal(buf_cstr(&b), "''");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(append__over_the_limit_refused_whole),
 		cmocka_unit_test(append__after_a_refusal_nothing_is_taken),
 		cmocka_unit_test(append__exactly_the_limit_fits),
+		cmocka_unit_test(shell_quote__survives_quotes_and_blanks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
