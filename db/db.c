@@ -302,6 +302,36 @@ int db_get(struct db *db, const char *sql, const char *in, const char *out, ...)
 	return rc;
 }
 
+int db_ids(struct db *db, long **ids, size_t *n, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	va_list ap;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	va_start(ap, fmt);
+	rc = vprep(db, &st, sql, fmt, &ap);
+	va_end(ap);
+	if (rc)
+		return rc;
+	while ((rc = db_step(db, st)) == 1) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*ids = xrealloc(*ids, cap * sizeof(**ids));
+		}
+		(*ids)[(*n)++] = (long)sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 char *db_col_strdup(sqlite3_stmt *st, int col)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);

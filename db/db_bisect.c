@@ -156,32 +156,10 @@ int db_bisection_get(struct db *db, long id, struct db_bisection *out)
 
 int db_bisections_find(struct db *db, long run_id, long signature_id, int only_active, long **ids, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	size_t cap = 0;
-	int rc;
-
-	*ids = NULL;
-	*n = 0;
-	rc = db_prep(db, &st,
-		     "SELECT id FROM bisections WHERE (? = 0 OR run_id = ?) AND (? = 0 OR signature_id = ?)"
-		     " AND (? = 0 OR state IN ('walking', 'stepping')) ORDER BY id",
-		     "llll" "l", run_id, run_id, signature_id, signature_id, (long)only_active);
-	if (rc)
-		return rc;
-	while ((rc = db_step(db, st)) == 1) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 4;
-			*ids = xrealloc(*ids, cap * sizeof(**ids));
-		}
-		(*ids)[(*n)++] = (long)sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (rc) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-	}
-	return rc;
+	return db_ids(db, ids, n,
+		      "SELECT id FROM bisections WHERE (? = 0 OR run_id = ?) AND (? = 0 OR signature_id = ?)"
+		      " AND (? = 0 OR state IN ('walking', 'stepping')) ORDER BY id",
+		      "lllll", run_id, run_id, signature_id, signature_id, (long)only_active);
 }
 
 int db_bisect_step_of_job(struct db *db, long job_id, long *bisection_id)

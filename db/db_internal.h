@@ -69,6 +69,9 @@ int db_scalar_long(struct db *db, long *out, const char *sql, const char *fmt, .
  */
 int db_get(struct db *db, const char *sql, const char *in, const char *out, ...);
 
+/* The first column of every row of sql, as ids (*ids NULL and *n 0 on an error); the caller frees *ids. */
+int db_ids(struct db *db, long **ids, size_t *n, const char *sql, const char *fmt, ...);
+
 /* Reads the current row's columns, from the first, into pointers as db_get()'s out does. */
 int db_cols(sqlite3_stmt *st, const char *fmt, ...);
 

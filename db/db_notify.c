@@ -102,29 +102,8 @@ int db_notify_run_retry(struct db *db, long run_id, int64_t next_attempt, const 
 
 int db_notify_runs_due(struct db *db, int64_t now, size_t limit, long **ids, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	long *v = NULL;
-	size_t count = 0;
-	int rc = db_prep(
-		db, &st,
-		"SELECT run_id FROM notify_runs WHERE state = 'pending' AND next_attempt <= ? ORDER BY run_id"
-		" LIMIT ?",
-		"il", now, (long)limit);
-
-	*ids = NULL;
-	*n = 0;
-	if (rc)
-		return rc;
-	while ((rc = db_step(db, st)) == 1) {
-		v = xrealloc(v, (count + 1) * sizeof(*v));
-		v[count++] = (long)sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (rc) {
-		free(v);
-		return rc;
-	}
-	*ids = v;
-	*n = count;
-	return 0;
+	return db_ids(db, ids, n,
+		      "SELECT run_id FROM notify_runs WHERE state = 'pending' AND next_attempt <= ? ORDER BY run_id"
+		      " LIMIT ?",
+		      "il", now, (long)limit);
 }

@@ -155,31 +155,9 @@ int db_artifact_get(struct db *db, long job_id, const char *name, char **path, i
 
 int db_builds_missing_boots(struct db *db, long run_id, long **config_ids, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	size_t cap = 0;
-	int rc;
-
-	*config_ids = NULL;
-	*n = 0;
-	rc = db_prep(db, &st,
-		     "SELECT j.config_id FROM jobs j WHERE j.run_id = ? AND j.kind = 'build' AND j.state = 'done'"
-		     " AND j.status = 'ERROR' AND j.config_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM jobs b"
-		     " WHERE b.run_id = j.run_id AND b.kind = 'boot' AND b.config_id = j.config_id) ORDER BY j.id",
-		     "l", run_id);
-	if (rc)
-		return rc;
-	while ((rc = db_step(db, st)) == 1) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*config_ids = xrealloc(*config_ids, cap * sizeof(**config_ids));
-		}
-		(*config_ids)[(*n)++] = (long)sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (rc) {
-		free(*config_ids);
-		*config_ids = NULL;
-		*n = 0;
-	}
-	return rc;
+	return db_ids(db, config_ids, n,
+		      "SELECT j.config_id FROM jobs j WHERE j.run_id = ? AND j.kind = 'build' AND j.state = 'done'"
+		      " AND j.status = 'ERROR' AND j.config_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM jobs b"
+		      " WHERE b.run_id = j.run_id AND b.kind = 'boot' AND b.config_id = j.config_id) ORDER BY j.id",
+		      "l", run_id);
 }

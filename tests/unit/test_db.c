@@ -293,6 +293,67 @@ static void statements__kept_ones_see_new_bindings_and_data(void **state)
 	assert_int_equal(again, sb);
 }
 
+/* The one-row and id-list readers: every column lands in its field, and no row is not found. */
+static void readers__fill_every_column_or_say_not_found(void **state)
+{
+	struct fixture *f = *state;
+	long a = make_run(f->db, "refs/heads/a"), b = make_run(f->db, "refs/heads/a");
+	long cfg = 0, latest = 0, tree = 0, *ids = NULL;
+	struct db_run run;
+	struct db_config c;
+	char *commit = NULL, *st = NULL, *text = NULL;
+	bool created = false;
+	size_t n = 0;
+
+	assert_int_equal(db_run_get(f->db, a, &run), 0);
+	assert_int_equal(run.id, a);
+	assert_string_equal(run.tree_name, "linux");
+	assert_string_equal(run.tree_url, "/srv/linux.git");
+	assert_string_equal(run.ref, "refs/heads/a");
+	assert_string_equal(run.matrix_name, "m");
+	assert_string_equal(run.matrix_bundle, "{}");
+	assert_null(run.commit_id);
+	assert_true(run.created_at > 0);
+	assert_int_equal(run.finished_at, 0);
+	tree = run.tree_id;
+	db_run_release(&run);
+	assert_int_equal(db_run_get(f->db, 999, &run), KM_ENOTFOUND);
+	assert_string_equal(err_msg(), "no run 999");
+
+	assert_int_equal(db_config_ensure(f->db, b, "h1", "ym", "{}", "CONFIG_A=y\n", &cfg, &created), 0);
+	assert_int_equal(db_config_get(f->db, cfg, &c), 0);
+	assert_int_equal(c.run_id, b);
+	assert_string_equal(c.hash, "h1");
+	assert_string_equal(c.point, "ym");
+	assert_string_equal(c.config_text, "CONFIG_A=y\n");
+	db_config_release(&c);
+	assert_int_equal(db_config_text(f->db, cfg, &text), 0);
+	assert_string_equal(text, "CONFIG_A=y\n");
+	free(text);
+	assert_int_equal(db_config_text(f->db, cfg + 1, &text), KM_ENOTFOUND);
+	assert_null(text);
+
+	assert_int_equal(db_run_latest(f->db, tree, "refs/heads/a", "m", &latest, &commit, &st), 0);
+	assert_int_equal(latest, b);
+	assert_string_equal(st, "queued");
+	free(commit);
+	free(st);
+	assert_int_equal(db_run_latest(f->db, tree, "refs/heads/none", "m", &latest, &commit, &st), KM_ENOTFOUND);
+	assert_int_equal(latest, 0);
+	assert_null(st);
+
+	assert_int_equal(db_notify_run_add(f->db, a, 100), 0);
+	assert_int_equal(db_notify_run_add(f->db, b, 100), 0);
+	assert_int_equal(db_notify_runs_due(f->db, 200, 10, &ids, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], a);
+	assert_int_equal(ids[1], b);
+	free(ids);
+	assert_int_equal(db_notify_runs_due(f->db, 200, 1, &ids, &n), 0);
+	assert_int_equal(n, 1);
+	free(ids);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +368,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(errors__signature_shared_across_jobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(transaction__rollback_discards, setup, teardown),
 		cmocka_unit_test_setup_teardown(statements__kept_ones_see_new_bindings_and_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(readers__fill_every_column_or_say_not_found, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
