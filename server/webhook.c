@@ -518,8 +518,12 @@ static int start(const char *body, size_t len, webhook_header_fn get_header, voi
 	return 0;
 }
 
-int webhook_parse(const char *body, size_t len, webhook_header_fn get_header, void *ctx, const char *secret,
-                  struct webhook_push **out)
+/*
+ * Reads a delivery: its source and repository always; with push, first its
+ * signature against secret and its event, then the push itself.
+ */
+static int read_delivery(const char *body, size_t len, webhook_header_fn get_header, void *ctx, bool push,
+                         const char *secret, struct webhook_push **out)
 {
 	struct delivery d = { 0 };
 	struct webhook_push *p = NULL;
@@ -529,15 +533,13 @@ int webhook_parse(const char *body, size_t len, webhook_header_fn get_header, vo
 	*out = NULL;
 	if ((rc = start(body, len, get_header, ctx, &d)))
 		goto done;
-	if ((rc = authenticate(&d, body ? body : "", len, secret)))
-		goto done;
-	if ((rc = check_push_event(&d)))
+	if (push && ((rc = authenticate(&d, body ? body : "", len, secret)) || (rc = check_push_event(&d))))
 		goto done;
 	if ((rc = load_json(&d, body ? body : "", len, &root)))
 		goto done;
 	p = xcalloc(1, sizeof(*p));
 	p->source = d.source;
-	if ((rc = read_push(p, root)) || (rc = read_repo(p, root)))
+	if ((push && (rc = read_push(p, root))) || (rc = read_repo(p, root)))
 		goto done;
 	*out = p;
 	p = NULL;
@@ -547,29 +549,16 @@ done:
 	return rc;
 }
 
+int webhook_parse(const char *body, size_t len, webhook_header_fn get_header, void *ctx, const char *secret,
+                  struct webhook_push **out)
+{
+	return read_delivery(body, len, get_header, ctx, true, secret, out);
+}
+
 int webhook_identify(const char *body, size_t len, webhook_header_fn get_header, void *ctx,
                      struct webhook_push **out)
 {
-	struct delivery d = { 0 };
-	struct webhook_push *p = NULL;
-	json_t *root = NULL;
-	int rc;
-
-	*out = NULL;
-	if ((rc = start(body, len, get_header, ctx, &d)))
-		goto done;
-	if ((rc = load_json(&d, body ? body : "", len, &root)))
-		goto done;
-	p = xcalloc(1, sizeof(*p));
-	p->source = d.source;
-	if ((rc = read_repo(p, root)))
-		goto done;
-	*out = p;
-	p = NULL;
-done:
-	webhook_push_free(p);
-	json_decref(root);
-	return rc;
+	return read_delivery(body, len, get_header, ctx, false, NULL, out);
 }
 
 void webhook_push_free(struct webhook_push *p)

@@ -252,26 +252,29 @@ done:
 	return rc;
 }
 
-int cpio_add_data(struct cpio_writer *w, const char *name, unsigned mode, const void *data, size_t len)
+/* An entry whose contents are in memory: a regular file's data or a symlink's target. */
+static int add_inline(struct cpio_writer *w, const char *name, unsigned mode, const void *data, size_t len)
 {
 	char *clean = NULL;
-	int rc;
+	int rc = begin_entry(w, name, false, &clean);
 
-	if ((unsigned long long)len > CPIO_MAX_FILE)
-		return err_set(KM_ETOOBIG, "cpio: '%.200s' is too large for newc", name);
-	rc = begin_entry(w, name, false, &clean);
-	if (rc)
-		goto done;
-	rc = write_header(w, clean, S_IFREG | (mode & 07777), 1, len, 0, 0);
+	if (!rc)
+		rc = write_header(w, clean, mode, 1, len, 0, 0);
 	if (!rc)
 		rc = write_bytes(w, data, len);
 	if (!rc)
 		rc = write_pad(w, len);
 	if (!rc)
 		name_insert(w, clean, false);
-done:
 	free(clean);
 	return rc;
+}
+
+int cpio_add_data(struct cpio_writer *w, const char *name, unsigned mode, const void *data, size_t len)
+{
+	if ((unsigned long long)len > CPIO_MAX_FILE)
+		return err_set(KM_ETOOBIG, "cpio: '%.200s' is too large for newc", name);
+	return add_inline(w, name, S_IFREG | (mode & 07777), data, len);
 }
 
 int cpio_add_file(struct cpio_writer *w, const char *name, unsigned mode, const char *src)
@@ -336,25 +339,11 @@ done:
 
 int cpio_add_symlink(struct cpio_writer *w, const char *name, const char *target)
 {
-	char *clean = NULL;
 	size_t len = strlen(target);
-	int rc;
 
 	if (len == 0 || len > 4095)
 		return err_set(KM_EINVAL, "cpio: bad symlink target for '%.200s'", name);
-	rc = begin_entry(w, name, false, &clean);
-	if (rc)
-		goto done;
-	rc = write_header(w, clean, S_IFLNK | 0777, 1, len, 0, 0);
-	if (!rc)
-		rc = write_bytes(w, target, len);
-	if (!rc)
-		rc = write_pad(w, len);
-	if (!rc)
-		name_insert(w, clean, false);
-done:
-	free(clean);
-	return rc;
+	return add_inline(w, name, S_IFLNK | 0777, target, len);
 }
 
 int cpio_add_chardev(struct cpio_writer *w, const char *name, unsigned mode, unsigned major, unsigned minor)
