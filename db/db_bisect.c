@@ -88,16 +88,8 @@ static int load_steps(struct db *db, struct db_bisection *b)
 			b->steps = xrealloc(b->steps, cap * sizeof(*b->steps));
 		}
 		s = &b->steps[b->nsteps++];
-		s->job_id = (long)sqlite3_column_int64(st, 0);
-		s->op = db_col_strdup(st, 1);
-		s->position = (long)sqlite3_column_int64(st, 2);
-		s->commit_id = db_col_strdup(st, 3);
-		s->verdict = db_col_strdup(st, 4);
-		s->reason = db_col_strdup(st, 5);
-		s->job_state = db_col_strdup(st, 6);
-		s->job_status = db_col_strdup(st, 7);
-		s->job_message = db_col_strdup(st, 8);
-		s->finished_at = sqlite3_column_int64(st, 9);
+		db_cols(st, "ltltttttti", &s->job_id, &s->op, &s->position, &s->commit_id, &s->verdict, &s->reason,
+			&s->job_state, &s->job_status, &s->job_message, &s->finished_at);
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -105,48 +97,25 @@ static int load_steps(struct db *db, struct db_bisection *b)
 
 int db_bisection_get(struct db *db, long id, struct db_bisection *out)
 {
-	sqlite3_stmt *st = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = db_prep(db, &st,
-		     "SELECT b.id, b.run_id, b.base_run, b.signature_id, b.config_id, b.good_commit, b.bad_commit, b.state,"
-		     " b.reason, b.commits, b.good_checked, COALESCE(b.first_bad, 0), COALESCE(b.range_first, 0),"
-		     " b.created_at, COALESCE(b.finished_at, 0), s.signature, s.message, b.kind, b.variant, b.role,"
-		     " b.before_outcome, b.after_outcome"
-		     " FROM bisections b LEFT JOIN signatures s ON s.id = b.signature_id WHERE b.id = ?",
-		     "l", id);
-	if (rc)
-		return rc;
-	rc = db_step(db, st);
-	if (rc == 0) {
+	/* signature_id NULL (a boot) reads as 0. */
+	rc = db_get(db,
+		    "SELECT b.id, b.run_id, b.base_run, b.signature_id, b.config_id, b.good_commit, b.bad_commit, b.state,"
+		    " b.reason, b.commits, b.good_checked, COALESCE(b.first_bad, 0), COALESCE(b.range_first, 0),"
+		    " b.created_at, COALESCE(b.finished_at, 0), s.signature, s.message, b.kind, b.variant, b.role,"
+		    " b.before_outcome, b.after_outcome"
+		    " FROM bisections b LEFT JOIN signatures s ON s.id = b.signature_id WHERE b.id = ?",
+		    "l", "lllll" "ttttt" "nll" "ii" "ttttttt", id, &out->id, &out->run_id, &out->base_run,
+		    &out->signature_id, &out->config_id, &out->good_commit, &out->bad_commit, &out->state, &out->reason,
+		    &out->commits, &out->good_checked, &out->first_bad, &out->range_first, &out->created_at,
+		    &out->finished_at, &out->signature, &out->signature_message, &out->kind, &out->variant, &out->role,
+		    &out->before, &out->after);
+	if (rc == 0)
 		rc = err_set(KM_ENOTFOUND, "no bisection %ld", id);
-	} else if (rc == 1) {
-		out->id = (long)sqlite3_column_int64(st, 0);
-		out->run_id = (long)sqlite3_column_int64(st, 1);
-		out->base_run = (long)sqlite3_column_int64(st, 2);
-		out->signature_id = (long)sqlite3_column_int64(st, 3); /* NULL (a boot) reads as 0 */
-		out->config_id = (long)sqlite3_column_int64(st, 4);
-		out->good_commit = db_col_strdup(st, 5);
-		out->bad_commit = db_col_strdup(st, 6);
-		out->state = db_col_strdup(st, 7);
-		out->reason = db_col_strdup(st, 8);
-		out->commits = db_col_strdup(st, 9);
-		out->good_checked = sqlite3_column_int(st, 10);
-		out->first_bad = (long)sqlite3_column_int64(st, 11);
-		out->range_first = (long)sqlite3_column_int64(st, 12);
-		out->created_at = sqlite3_column_int64(st, 13);
-		out->finished_at = sqlite3_column_int64(st, 14);
-		out->signature = db_col_strdup(st, 15);
-		out->signature_message = db_col_strdup(st, 16);
-		out->kind = db_col_strdup(st, 17);
-		out->variant = db_col_strdup(st, 18);
-		out->role = db_col_strdup(st, 19);
-		out->before = db_col_strdup(st, 20);
-		out->after = db_col_strdup(st, 21);
+	else if (rc == 1)
 		rc = 0;
-	}
-	sqlite3_finalize(st);
 	if (!rc)
 		rc = load_steps(db, out);
 	if (rc)

@@ -166,14 +166,8 @@ int db_mail_due(struct db *db, int64_t now, size_t limit, struct db_mail **out, 
 		v = xrealloc(v, (count + 1) * sizeof(*v));
 		m = &v[count++];
 		memset(m, 0, sizeof(*m));
-		m->id = (long)sqlite3_column_int64(st, 0);
-		m->run_id = (long)sqlite3_column_int64(st, 1);
-		m->message_id = db_col_strdup(st, 2);
-		m->subject = db_col_strdup(st, 3);
-		m->body = db_col_strdup(st, 4);
-		m->headers_json = db_col_strdup(st, 5);
-		m->in_reply_to = db_col_strdup(st, 6);
-		m->attempts = sqlite3_column_int(st, 7);
+		db_cols(st, "lltttttn", &m->id, &m->run_id, &m->message_id, &m->subject, &m->body, &m->headers_json,
+			&m->in_reply_to, &m->attempts);
 	}
 	sqlite3_finalize(st);
 	for (size_t i = 0; !rc && i < count; i++)
