@@ -260,6 +260,9 @@ struct build {
 	char *src, *out, *config_path, *log_path, *make_line, *cc, *md_path;
 	char *seeded_from; /* the build directory this config's new one was copied from, or NULL */
 	long unchanged_since; /* the passing build in this directory that read none of the files changed since */
+	char made_at[41];     /* that build's commit */
+	char *made_with;      /* the toolchain and make command, as build_dir_made() records them */
+	char *made_log;       /* that build's kept log when make need not run again, else NULL */
 	json_t *md;
 	const char **targets;
 	char stamp[64];
@@ -288,7 +291,46 @@ static void build_release(struct build *b)
 	free(b->make_line);
 	free(b->cc);
 	free(b->md_path);
+	free(b->made_with);
+	free(b->made_log);
 	json_decref(b->md);
+}
+
+/* The first line `TOOL --version` prints, or "unknown" (which never matches a record: see made_with()). */
+static char *tool_version(const char *tool)
+{
+	const char *argv[] = { tool, "--version", NULL };
+	char *out = NULL;
+
+	if (proc_capture(argv, NULL, 30, 64 * 1024, &out) != 0 || !out || !*out) {
+		err_clear();
+		free(out);
+		return NULL;
+	}
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+/*
+ * What a build directory's objects are made with: the compiler and linker
+ * (as the kernel's own CC_VERSION_TEXT tells them apart) and the make
+ * command without its timestamp and -j. NULL when a version cannot be read:
+ * then make always runs.
+ */
+static char *made_with(const struct build *b)
+{
+	struct kmake k = b->k;
+	char *cc = tool_version("gcc"), *ld = tool_version("ld"), *cmd, *with = NULL;
+
+	k.timestamp = NULL;
+	k.jobs = 0;
+	cmd = kmake_command(&k, b->targets);
+	if (cc && ld)
+		with = xasprintf("make: %s\ncc: %s\nld: %s\n", cmd, cc, ld);
+	free(cmd);
+	free(cc);
+	free(ld);
+	return with;
 }
 
 #define CHANGED_FILES_MAX 256 /* a bigger change is taken as touching every build */
@@ -296,7 +338,8 @@ static void build_release(struct build *b)
 /*
  * Whether the passing build the config's own directory holds read none of
  * the files that differ between its commit and this one: then this build
- * makes the same objects (only the kernel's version string is new) and the
+ * makes the same objects (only the kernel's version string is new), make
+ * need not run when the toolchain and make command are the same, and the
  * server may take that build's boots for this one's. Only plain sources may
  * differ (build_deps_plain_source), added, modified or deleted, not renamed;
  * the same commit built again boots again.
@@ -310,7 +353,7 @@ static void note_previous_build(struct build *b)
 	long read = -1;
 	bool plain = true;
 
-	if (!b->m->boot || build_dir_last_build(b->out, &last) != 0 || !job_status_is(last.status, STATUS_PASS)) {
+	if (build_dir_last_build(b->out, &last) != 0 || !job_status_is(last.status, STATUS_PASS)) {
 		err_clear();
 		return;
 	}
@@ -328,13 +371,15 @@ static void note_previous_build(struct build *b)
 		paths[i].added = changes[i].status == 'A';
 		plain &= strchr("AMD", changes[i].status) && build_deps_plain_source(paths[i].path);
 	}
-	if (plain && build_deps_find(b->out, b->src, paths, n, &read) == 0 && read < 0)
+	if (plain && build_deps_find(b->out, b->src, paths, n, &read) == 0 && read < 0) {
 		b->unchanged_since = last.job_id;
-	else if (!plain)
-		log_info("job=%ld boots run again: the change is not in plain sources only", b->job->id);
-	else if (read >= 0)
-		log_info("job=%ld boots run again: build job %ld read %s, which changed", b->job->id, last.job_id,
-			 paths[read].path);
+		snprintf(b->made_at, sizeof(b->made_at), "%s", last.commit);
+	} else if (!plain) {
+		log_info("job=%ld builds and boots again: the change is not in plain sources only", b->job->id);
+	} else if (read >= 0) {
+		log_info("job=%ld builds and boots again: build job %ld read %s, which changed", b->job->id,
+			 last.job_id, paths[read].path);
+	}
 	err_clear();
 	free(paths);
 	checkout_changes_free(changes, n);
@@ -392,6 +437,15 @@ static int build_prepare(struct build *b)
 	for (size_t i = 0; i < b->m->ntargets; i++)
 		b->targets[i] = b->m->targets[i];
 	b->make_line = kmake_command(&b->k, b->targets);
+	b->made_with = made_with(b);
+	if (b->unchanged_since && b->made_with)
+		b->made_log = build_dir_made_log(b->out, b->made_with);
+	if (b->unchanged_since && !b->made_log) {
+		/* Another compiler makes other objects from the same files: not the same kernel. */
+		log_info("job=%ld builds and boots again: build job %ld made its objects with another toolchain or"
+			 " make command", j->id, b->unchanged_since);
+		b->unchanged_since = 0;
+	}
 
 	repro = reproducer(spec, b->m, b->info.commit, b->config_text, b->make_line);
 	repro_path = xasprintf("%s/reproducer.sh", j->dir);
@@ -424,6 +478,48 @@ static bool build_starts_empty(const struct build *b)
 	return empty;
 }
 
+/*
+ * Instead of make, for a config whose directory's objects read none of the
+ * changed files and were made with the same toolchain and command: the kept
+ * log of the make that made them is scanned again (the same warnings), under
+ * a line that says so. Only the kernel's version string (the commit's
+ * timestamp) would have differed.
+ */
+static int replay_made(struct build *b)
+{
+	char *text = NULL, *head;
+	size_t len = 0;
+	int rc = fs_read_file(b->made_log, 64u << 20, &text, &len);
+
+	if (rc)
+		return rc;
+	head = xasprintf("kmatrix: make was not run. Build job %ld made this directory's objects at commit %.12s"
+			 " with the same toolchain and make command, and read none of the files changed since;"
+			 " only the kernel's version string would differ. Its log follows.\n",
+			 b->unchanged_since, b->made_at);
+	on_build_output(&b->o, head, strlen(head));
+	on_build_output(&b->o, text, len);
+	b->pr.exit_code = 0;
+	snprintf(b->message, sizeof(b->message), "not built again: the objects of build job %ld stand",
+		 b->unchanged_since);
+	free(head);
+	free(text);
+	return 0;
+}
+
+/* After a make that succeeded: what the directory's objects were made with, and the log, for a later build. */
+static void keep_made(struct build *b)
+{
+	const struct proc_result *pr = &b->pr;
+
+	if (!b->made_with || pr->exit_code != 0 || pr->timed_out || pr->term_signal || b->o.infra)
+		return;
+	if (build_dir_made(b->out, b->made_with, b->log_path) != 0) {
+		log_warn("job=%ld %s: the next build of this config runs make whatever changed", b->job->id, err_msg());
+		err_clear();
+	}
+}
+
 /* Runs make on the build targets, its output captured, scanned for errors and counted by ccache. */
 static int build_make(struct build *b)
 {
@@ -444,7 +540,6 @@ static int build_make(struct build *b)
 	}
 	b->o.scan = buildlog_new();
 	b->o.job = j;
-	ccache_counts(&b->cc0);
 	{
 		struct metadata_start ms = { b->m, &b->k, env, spec->tree_url, spec->ref, b->info.commit, j->id,
 					     spec->run_id };
@@ -460,12 +555,23 @@ static int build_make(struct build *b)
 	 * .config anyway, which resolves it the same way, so a separate call
 	 * would only parse the tree's Kconfig a second time.
 	 */
-	rc = run_logged(j, &b->k, b->targets, env, &b->o, &b->pr);
+	if (b->made_log && replay_made(b) == 0) {
+		log_info("job=%ld make not run: the objects of build job %ld stand", j->id, b->unchanged_since);
+	} else {
+		err_clear();
+		free(b->made_log);
+		b->made_log = NULL;
+		ccache_counts(&b->cc0);
+		build_dir_unmade(b->out);
+		rc = run_logged(j, &b->k, b->targets, env, &b->o, &b->pr);
+		ccache_counts(&b->cc1);
+	}
 	free(basedir_env);
 	buildlog_finish(b->o.scan);
 	logcap_close(b->o.cap, &total, &stored);
 	b->o.cap = NULL;
-	ccache_counts(&b->cc1);
+	if (!rc && !b->made_log)
+		keep_made(b);
 	for (size_t i = 0; i < buildlog_error_count(b->o.scan); i++) {
 		if (buildlog_error_at(b->o.scan, i)->secondary)
 			continue;

@@ -21,6 +21,8 @@
 #define WORK_DIR "build"         /* in ARCH-MATRIX: the one directory builds run in */
 #define BUILT_STAMP ".km-built"  /* in a config's directory: job, status, commit; its mtime the build's end */
 #define CONFIG_FILE ".km-config" /* in a config's directory: the hash (16 digits) of the config it holds */
+#define MADE_WITH ".km-made"     /* in a config's directory: the toolchain and make command its objects were made with */
+#define MADE_LOG ".km-made.log"  /* in a config's directory: the log of the make that made them */
 #define COPY_TIMEOUT_S 900
 
 static bool is_dir(const char *path)
@@ -207,6 +209,47 @@ int build_dir_last_build(const char *dir, struct build_dir_last *last)
 	free(text);
 	free(stamp);
 	return rc;
+}
+
+void build_dir_unmade(const char *dir)
+{
+	char *path = file_in(dir, MADE_WITH);
+
+	if (unlink(path) != 0 && errno != ENOENT)
+		log_warn("could not remove %s: %s", path, strerror(errno));
+	free(path);
+}
+
+int build_dir_made(const char *dir, const char *made_with, const char *log_path)
+{
+	char *with = file_in(dir, MADE_WITH), *log = file_in(dir, MADE_LOG), *tmp = xasprintf("%s.new", log);
+	const char *cp[] = { "cp", log_path, tmp, NULL };
+	int rc = proc_run_simple(cp, NULL, COPY_TIMEOUT_S) == 0 ? 0 : err_set(KM_EIO, "could not keep %s", log_path);
+
+	/* The log first, the record last: a record always has its log. */
+	if (!rc && rename(tmp, log) != 0)
+		rc = err_set(KM_EIO, "could not rename %s: %s", tmp, strerror(errno));
+	if (!rc)
+		rc = fs_write_file(with, made_with, strlen(made_with));
+	free(with);
+	free(log);
+	free(tmp);
+	return rc;
+}
+
+char *build_dir_made_log(const char *dir, const char *made_with)
+{
+	char *with = file_in(dir, MADE_WITH), *log = file_in(dir, MADE_LOG), *text = NULL;
+	size_t len = 0, n = strlen(made_with);
+	bool same = fs_read_file(with, n + 1, &text, &len) == 0 && len == n && memcmp(text, made_with, n) == 0;
+
+	err_clear();
+	free(text);
+	free(with);
+	if (same && access(log, R_OK) == 0)
+		return log;
+	free(log);
+	return NULL;
 }
 
 struct kept_dir {

@@ -39,6 +39,19 @@ struct build_dir_last {
 int build_dir_last_build(const char *dir, struct build_dir_last *last);
 
 /*
+ * What a build directory's objects were made with, so that a later build of
+ * the same config that reads none of the changed files may skip make:
+ * build_dir_unmade() before make starts (a make cut short leaves no record),
+ * build_dir_made() after it exited 0, with the toolchain and make command
+ * (without the timestamp) as made_with and the captured log kept beside
+ * them. build_dir_made_log() is that log's path when the directory's record
+ * says made_with, else NULL.
+ */
+void build_dir_unmade(const char *dir);
+int build_dir_made(const char *dir, const char *made_with, const char *log_path);
+char *build_dir_made_log(const char *dir, const char *made_with);
+
+/*
  * Removes every kept config directory of the worker but the keep most
  * recently built ones (the directories being built in stay). A config whose
  * directory is gone is built from another config's, so pruning costs time,

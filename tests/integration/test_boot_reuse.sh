@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The next push through one real worker: every config is rebuilt in its own
+# The next push through one real worker: every config is built in its own
 # build directory, and a config whose previous build read none of the files
-# the push changed takes its boots from the earlier run instead of booting
-# again, with the same verdicts and owners; the others boot.
+# the push changed is not made again (its objects stand, its log is read
+# again) and takes its boots from the earlier run instead of booting again,
+# with the same verdicts and owners; the others are made and boot. After a
+# toolchain change (the compiler says another version) every config is made
+# and boots again.
 . "$(dirname "$0")/lib.sh"
 command -v kconfig-conf >/dev/null || { echo "SKIP: kconfig-conf missing (kconfig-frontends)"; exit 77; }
 
@@ -10,8 +13,13 @@ MATRICES=$T/matrices
 mkdir -p "$MATRICES"
 cp "$KM_SOURCE_DIR/tests/fixtures/fixture-small.matrix" "$KM_SOURCE_DIR/tests/fixtures/fixture.config" "$MATRICES/"
 bash "$KM_SOURCE_DIR/tests/fixtures/make-repo.sh" "$T/linux" >/dev/null
+# The system gcc under a version this test chooses: a toolchain upgrade without a new compiler.
+mkdir -p "$T/toolchain"
+echo "gcc (kmatrix test) 12.2.0" >"$T/toolchain/version"
+printf '#!/bin/sh\n[ "$1" = --version ] && exec cat "%s"\nexec /usr/bin/gcc "$@"\n' "$T/toolchain/version" >"$T/toolchain/gcc"
+chmod +x "$T/toolchain/gcc"
 start_server --long-poll=2
-start_worker w1 --jobs=2
+PATH=$T/toolchain:$PATH start_worker w1 --jobs=2
 
 RUN1=$("$KM_CTL" submit --tree="$T/linux" --ref=main --matrix=fixture-small)
 [ "$(wait_run "$RUN1" 300)" = done ] || fail "run 1 did not end done"
@@ -22,6 +30,15 @@ for h in $(api GET "/api/v1/runs/$RUN1/matrix" | jq -r '.configs[].hash[0:16]');
 done
 [ "$(find "$D" -mindepth 1 -maxdepth 1 -type d | wc -l)" = 9 ] || fail "9 build directories: $(ls "$D")"
 pass "run 1: 9 configs in 9 build directories"
+vmlinux_times() { # -> per config hash (16 digits): when its vmlinux was last written
+	local h d
+	for h in $(api GET "/api/v1/runs/$RUN1/matrix" | jq -r '.configs[].hash[0:16]'); do
+		d=$D/$h
+		[ "$(cat "$D/build/.km-config")" = "$h" ] && d=$D/build
+		echo "$h $(stat -c %y "$d/vmlinux")"
+	done | jq -Rn '[inputs | split(" ") | {key: .[0], value: .[1:] | join(" ")}] | from_entries'
+}
+vmlinux_times >"$T/vmlinux1.json"
 
 # Push 2 changes drivers/dax/hmem/hmem.c only: the configs without DEV_DAX_HMEM do not compile it.
 bash "$KM_SOURCE_DIR/tests/fixtures/make-repo.sh" "$T/linux" --patch grow-dax-hmem >/dev/null
@@ -71,8 +88,57 @@ want=$(jq '[.[] | select(.hmem != "n" and .status == "PASS") | .boots[] | select
 [ "$booted" = "$want" ] && [ "$want" -gt 0 ] || fail "the worker booted exactly the touched configs' boots: $booted, want $want"
 pass "run 2: the 6 configs that compile hmem.c were rebuilt and $booted boots ran"
 
+# Make did not run for the configs the push did not touch: their vmlinux is the one run 1 wrote (a make
+# would relink it for the new commit's timestamp), their log says so and gives run 1's warnings again.
+vmlinux_times >"$T/vmlinux2.json"
+jq -e --slurpfile t1 "$T/vmlinux1.json" --slurpfile t2 "$T/vmlinux2.json" '
+	all(.[] | select(.status == "PASS"); ($t1[0][.hash[0:16]] == $t2[0][.hash[0:16]]) == (.hmem == "n"))' \
+	"$T/run2.json" >/dev/null ||
+	fail "exactly the untouched configs keep run 1's vmlinux: $(jq -c . "$T/vmlinux1.json") then $(jq -c . "$T/vmlinux2.json")"
+build_log() { curl -sf "$URL/api/v1/jobs/$1/artifacts/build.log"; }
+for row in $(jq -r '.[] | select(.status == "PASS") | "\(.hash):\(.hmem):\(.build_job)"' "$T/run2.json"); do
+	IFS=: read -r h hmem job <<<"$row"
+	old=$(jq --arg h "$h" '.[$h].build_job' "$T/run1.json")
+	if [ "$hmem" = n ]; then
+		build_log "$job" | head -1 | grep -q "^kmatrix: make was not run. Build job $old made" ||
+			fail "build job $job says make was not run: $(build_log "$job" | head -2)"
+		[ "$(api GET "/api/v1/configs/$(api GET "/api/v1/runs/$RUN2/matrix" | jq --arg h "$h" '.configs[] | select(.hash == $h) | .id')" |
+			jq -r .build.message)" = "not built again: the objects of build job $old stand" ] ||
+			fail "build job $job's message: $(jq -c .build "$T/body")"
+	else
+		! build_log "$job" | grep -q "make was not run" || fail "build job $job ran make"
+	fi
+done
+warnings() { for id in $(api GET "/api/v1/runs/$1/matrix" | jq '.configs[].id'); do api GET "/api/v1/configs/$id" |
+	jq -c '{(.config.hash): .build.warnings}'; done | jq -s add; }
+warnings "$RUN1" >"$T/warnings1.json"
+warnings "$RUN2" >"$T/warnings2.json"
+jq -e --slurpfile r2 "$T/run2.json" --slurpfile w2 "$T/warnings2.json" '
+	[to_entries[] | select($r2[0][.key].hmem == "n") | .value == $w2[0][.key]] | length == 3 and all' \
+	"$T/warnings1.json" >/dev/null ||
+	fail "the configs not made again report run 1's warnings: $(jq -c . "$T/warnings1.json") then $(jq -c . "$T/warnings2.json")"
+pass "run 2: make did not run for the 3 untouched configs; their logs say so and keep run 1's warnings"
+
 # The artifacts of a taken boot are the booted job's: its console is there.
 job=$(sqlite3 -readonly "$T/data/kmatrix.db" "SELECT id FROM jobs WHERE run_id = $RUN2 AND kind = 'boot'
 	AND same_boot_as IN (SELECT id FROM jobs WHERE run_id = $RUN1) LIMIT 1")
 curl -sf "$URL/api/v1/jobs/$job/artifacts/console.log" | grep -q . || fail "boot job $job serves the console of the boot it took"
 pass "a taken boot serves the console of the boot it was taken from"
+
+# A toolchain change: the same files, but the compiler says another version. Every config is made again
+# and boots again, the untouched ones too.
+echo "gcc (kmatrix test) 12.3.0" >"$T/toolchain/version"
+echo "/* a comment only */" >>"$T/linux/drivers/dax/hmem/hmem.c"
+git -C "$T/linux" -c user.name=t -c user.email=t@example.org commit -q -am "dax/hmem: Add a comment"
+RUN3=$("$KM_CTL" submit --tree="$T/linux" --ref=main --matrix=fixture-small)
+[ "$(wait_run "$RUN3" 300)" = done ] || fail "run 3 did not end done"
+configs "$RUN3" >"$T/run3.json"
+jq -e '[.[] | select(.status == "PASS")] | length > 0 and all(.[] | select(.status == "PASS");
+	.unchanged_since == null and all(.boots[]; (.message // "") | startswith("not booted again") | not))' \
+	"$T/run3.json" >/dev/null || fail "after the toolchain change every config boots again: $(jq -c . "$T/run3.json")"
+for job in $(jq '.[] | select(.hmem == "n" and .status == "PASS") | .build_job' "$T/run3.json"); do
+	! build_log "$job" | grep -q "make was not run" || fail "build job $job ran make after the toolchain change"
+done
+grep -q "made its objects with another toolchain or make command" "$T/worker-w1.log" ||
+	fail "the worker log says why the untouched configs were made again"
+pass "run 3: after a toolchain change the untouched configs are made and boot again"
