@@ -139,6 +139,9 @@ cpu2=$(tree_cpu "$LAST_WORKER_PID")
 read -r p_builds p_build_s p_boots p_boot_s p_hits p_misses <<<"$(stats "$run2")"
 read -r p_prep_s p_out_s <<<"$(phases "$run2")"
 p_fail=$(db "SELECT COUNT(*) FROM jobs WHERE run_id = $run2 AND kind = 'build' AND status = 'FAIL'")
+# Builds whose objects stood (make not run) and boots taken from run 1, both for configs the change does not touch.
+p_unmade=$(db "SELECT COUNT(*) FROM builds b JOIN jobs j ON j.id = b.job_id WHERE j.run_id = $run2 AND COALESCE(b.message, j.message) LIKE 'not built again:%'")
+p_taken=$(db "SELECT COUNT(*) FROM jobs WHERE run_id = $run2 AND kind = 'boot' AND same_boot_as IN (SELECT id FROM jobs WHERE run_id = $run1)")
 log "second push: $push2 s, $p_fail builds fail"
 
 # --- ccache across names: the same source under another tree name, and another matrix ----------
@@ -220,6 +223,7 @@ row "  floor on $jobs cores: CPU time / $jobs / cold build" "$(ratio "$(echo "$f
 row "full matrix / cold build" "$(ratio "$full" "$cold")x" "<= 5x"
 row "second push wall, s" "$push2" ""
 row "  builds / boots job walls, s" "$p_build_s / $p_boot_s" ""
+row "  builds not made again / boots taken from the first push" "$p_unmade / $p_taken" ""
 row "  build jobs besides make: prepare / outputs, s" "$p_prep_s / $p_out_s" ""
 row "  CPU time of the worker and its children, s" "$(echo "$cpu2 - $cpu1" | bc)" ""
 row "second push / cold build" "$(ratio "$push2" "$cold")x" "<= 1.5x"
