@@ -88,6 +88,16 @@ t0=$(now)
 	fail "cold build failed: $(tail -5 "$T/cold.log")"
 cold=$(secs "$t0" "$(now)")
 cold_cpu=$(awk '{ print $1 + $2 }' "$T/cold.time")
+# Make's fixed work in every incremental build, in the same directory: a make with nothing to do
+# (Kbuild's walk, its compiler probes, the vmlinux and modules checks), and syncconfig alone (the
+# Kconfig parse with its $(shell) probes, which a changed .config costs on top).
+/usr/bin/time -f '%e %U %S' -o "$T/noop.time" make -s -C "$TREE" O="$out" ARCH=x86_64 -j"$jobs" $targets >/dev/null 2>&1 ||
+	fail "no-op make failed"
+touch "$out/.config"
+/usr/bin/time -f '%e %U %S' -o "$T/sync.time" make -s -C "$TREE" O="$out" ARCH=x86_64 syncconfig >/dev/null 2>&1 ||
+	fail "syncconfig failed"
+read -r noop_wall noop_cpu <<<"$(awk '{ print $1, $2 + $3 }' "$T/noop.time")"
+read -r sync_wall sync_cpu <<<"$(awk '{ print $1, $2 + $3 }' "$T/sync.time")"
 rm -rf "$out"
 log "cold build: $cold s"
 
@@ -206,6 +216,8 @@ printf "|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..54})" "$(printf -- '-%.0s' {1..14
 row() { printf "| %-52s | %12s | %-28s |\n" "$1" "$2" "$3"; }
 row "cold build of $point (no ccache), s" "$cold" ""
 row "  its CPU time (user + system), s" "$cold_cpu" ""
+row "  a no-op make in its directory, s (CPU s)" "$noop_wall ($noop_cpu)" ""
+row "  syncconfig alone in its directory, s (CPU s)" "$sync_wall ($sync_cpu)" ""
 row "configure per request: make olddefconfig, s" "$per_make" ""
 row "configure per request: farm (whole resolution / requests), s" "$per_farm" ""
 row "configure speed-up (make / farm)" "$speedup" ">= 20x"

@@ -500,7 +500,9 @@ static int replay_made(struct build *b)
 	on_build_output(&b->o, head, strlen(head));
 	on_build_output(&b->o, text, len);
 	b->pr.exit_code = 0;
-	snprintf(b->message, sizeof(b->message), "not built again: the objects of build job %ld stand",
+	/* The commit names the objects on any server; the job id is the one this worker's stamp names. */
+	snprintf(b->message, sizeof(b->message),
+		 "not built again: the objects made at commit %.12s (build job %ld) stand", b->made_at,
 		 b->unchanged_since);
 	free(head);
 	free(text);

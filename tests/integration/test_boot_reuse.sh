@@ -103,7 +103,7 @@ for row in $(jq -r '.[] | select(.status == "PASS") | "\(.hash):\(.hmem):\(.buil
 		build_log "$job" | head -1 | grep -q "^kmatrix: make was not run. Build job $old made" ||
 			fail "build job $job says make was not run: $(build_log "$job" | head -2)"
 		[ "$(api GET "/api/v1/configs/$(api GET "/api/v1/runs/$RUN2/matrix" | jq --arg h "$h" '.configs[] | select(.hash == $h) | .id')" |
-			jq -r .build.message)" = "not built again: the objects of build job $old stand" ] ||
+			jq -r .build.message)" = "not built again: the objects made at commit $(git -C "$T/linux" rev-parse --short=12 main~1) (build job $old) stand" ] ||
 			fail "build job $job's message: $(jq -c .build "$T/body")"
 	else
 		! build_log "$job" | grep -q "make was not run" || fail "build job $job ran make"
