@@ -296,7 +296,7 @@ static void build_release(struct build *b)
 	json_decref(b->md);
 }
 
-/* The first line `TOOL --version` prints, or "unknown" (which never matches a record: see made_with()). */
+/* The first line `TOOL --version` prints, or NULL when the tool cannot say (see made_with()). */
 static char *tool_version(const char *tool)
 {
 	const char *argv[] = { tool, "--version", NULL };

@@ -237,14 +237,23 @@ int build_dir_made(const char *dir, const char *made_with, const char *log_path)
 	return rc;
 }
 
-char *build_dir_made_log(const char *dir, const char *made_with)
+/* Whether the file at path holds exactly text (a missing or unreadable file does not). */
+static bool file_holds(const char *path, const char *text)
 {
-	char *with = file_in(dir, MADE_WITH), *log = file_in(dir, MADE_LOG), *text = NULL;
-	size_t len = 0, n = strlen(made_with);
-	bool same = fs_read_file(with, n + 1, &text, &len) == 0 && len == n && memcmp(text, made_with, n) == 0;
+	char *old = NULL;
+	size_t len = 0, n = strlen(text);
+	bool same = fs_read_file(path, n + 1, &old, &len) == 0 && len == n && memcmp(old, text, n) == 0;
 
 	err_clear();
-	free(text);
+	free(old);
+	return same;
+}
+
+char *build_dir_made_log(const char *dir, const char *made_with)
+{
+	char *with = file_in(dir, MADE_WITH), *log = file_in(dir, MADE_LOG);
+	bool same = file_holds(with, made_with);
+
 	free(with);
 	if (same && access(log, R_OK) == 0)
 		return log;
@@ -339,11 +348,5 @@ void build_dir_prune(const struct worker_opts *o, long keep)
 
 int build_dir_write_if_changed(const char *path, const char *text)
 {
-	char *old = NULL;
-	size_t len = 0, n = strlen(text);
-	bool same = fs_read_file(path, n + 1, &old, &len) == 0 && len == n && memcmp(old, text, n) == 0;
-
-	err_clear();
-	free(old);
-	return same ? 0 : fs_write_file(path, text, n);
+	return file_holds(path, text) ? 0 : fs_write_file(path, text, strlen(text));
 }
