@@ -493,17 +493,21 @@ static int replay_made(struct build *b)
 
 	if (rc)
 		return rc;
-	head = xasprintf("kmatrix: make was not run. Build job %ld made this directory's objects at commit %.12s"
-			 " with the same toolchain and make command, and read none of the files changed since;"
-			 " only the kernel's version string would differ. Its log follows.\n",
+	/*
+	 * The stamp names the directory's last build, which may itself have
+	 * skipped make: its objects are the directory's, not always its own make's.
+	 */
+	head = xasprintf("kmatrix: make was not run. This directory holds the objects of build job %ld (commit %.12s),"
+			 " made with the same toolchain and make command; they read none of the files changed since,"
+			 " so only the kernel's version string would differ. The log of the make that made them"
+			 " follows.\n",
 			 b->unchanged_since, b->made_at);
 	on_build_output(&b->o, head, strlen(head));
 	on_build_output(&b->o, text, len);
 	b->pr.exit_code = 0;
 	/* The commit names the objects on any server; the job id is the one this worker's stamp names. */
-	snprintf(b->message, sizeof(b->message),
-		 "not built again: the objects made at commit %.12s (build job %ld) stand", b->made_at,
-		 b->unchanged_since);
+	snprintf(b->message, sizeof(b->message), "not built again: the objects of build job %ld (commit %.12s) stand",
+		 b->unchanged_since, b->made_at);
 	free(head);
 	free(text);
 	return 0;

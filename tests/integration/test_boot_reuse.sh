@@ -100,10 +100,10 @@ for row in $(jq -r '.[] | select(.status == "PASS") | "\(.hash):\(.hmem):\(.buil
 	IFS=: read -r h hmem job <<<"$row"
 	old=$(jq --arg h "$h" '.[$h].build_job' "$T/run1.json")
 	if [ "$hmem" = n ]; then
-		build_log "$job" | head -1 | grep -q "^kmatrix: make was not run. Build job $old made" ||
+		build_log "$job" | head -1 | grep -q "^kmatrix: make was not run. This directory holds the objects of build job $old (commit $(git -C "$T/linux" rev-parse --short=12 main~1))" ||
 			fail "build job $job says make was not run: $(build_log "$job" | head -2)"
 		[ "$(api GET "/api/v1/configs/$(api GET "/api/v1/runs/$RUN2/matrix" | jq --arg h "$h" '.configs[] | select(.hash == $h) | .id')" |
-			jq -r .build.message)" = "not built again: the objects made at commit $(git -C "$T/linux" rev-parse --short=12 main~1) (build job $old) stand" ] ||
+			jq -r .build.message)" = "not built again: the objects of build job $old (commit $(git -C "$T/linux" rev-parse --short=12 main~1)) stand" ] ||
 			fail "build job $job's message: $(jq -c .build "$T/body")"
 	else
 		! build_log "$job" | grep -q "make was not run" || fail "build job $job ran make"
