@@ -369,6 +369,7 @@ static void note_previous_build(struct build *b)
 	for (size_t i = 0; i < n; i++) {
 		paths[i].path = changes[i].path;
 		paths[i].added = changes[i].status == 'A';
+		paths[i].removed = changes[i].status == 'D';
 		plain &= strchr("AMD", changes[i].status) && build_deps_plain_source(paths[i].path);
 	}
 	if (plain && build_deps_find(b->out, b->src, paths, n, &read) == 0 && read < 0) {

@@ -18,13 +18,17 @@ bool build_deps_plain_source(const char *path);
 struct build_deps_change {
 	const char *path; /* relative to the source tree */
 	bool added;       /* new in the later commit */
+	bool removed;     /* gone in the later commit */
 };
 
 /*
  * Looks for the changed files among the dependencies Kbuild recorded in
  * out's .*.cmd files (the sources and headers each target was made from,
- * absolute or relative to out, `..` resolved). A new header counts when any
- * dependency has its name, as it may shadow that one in an include path.
+ * absolute or relative to out, `..` resolved). An added or removed file
+ * counts where an include could find it: where a file the target read names
+ * it in an #include or __has_include, as written, from that file's directory
+ * or from one of the target's include directories (-I and the like); where
+ * a file names a header through a macro, any dependency of its name counts.
  * When out has vmlinux.a (Linux 6.1 and later), the kernel objects of other
  * configs a copied directory still holds do not count: only the members of
  * vmlinux.a and the objects of the modules in modules.order (their .mod

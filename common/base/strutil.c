@@ -1,4 +1,4 @@
-/* Small string tests the farm's readers share. */
+/* Small string tests and the string hash the farm's readers share. */
 #include "strutil.h"
 
 #include <string.h>
@@ -8,4 +8,13 @@ bool str_ends_with(const char *s, const char *suffix)
 	size_t n = strlen(s), m = strlen(suffix);
 
 	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+uint64_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
 }

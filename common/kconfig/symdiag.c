@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "err.h"
 #include "kbuild.h"
+#include "strutil.h"
 #include "xalloc.h"
 
 #define MAKEFILE_MAX (1024 * 1024)
@@ -28,15 +29,6 @@ struct symdiag_exports {
 	size_t cap, n;
 };
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 struct symdiag_exports *symdiag_exports_new(void)
 {
 	struct symdiag_exports *x = xcalloc(1, sizeof(*x));
@@ -48,7 +40,7 @@ struct symdiag_exports *symdiag_exports_new(void)
 
 static struct entry **bucket(const struct symdiag_exports *x, const char *sym)
 {
-	size_t mask = x->cap - 1, i = (size_t)hash_str(sym) & mask;
+	size_t mask = x->cap - 1, i = (size_t)str_hash(sym) & mask;
 
 	while (x->hash[i] && strcmp(x->hash[i]->symbol, sym) != 0)
 		i = (i + 1) & mask;

@@ -57,11 +57,14 @@ configs() { # RUN -> per config: hash, effective HMEM, build status, build job, 
 configs "$RUN1" >"$T/run1.json"
 configs "$RUN2" >"$T/run2.json"
 
-jq -e --slurpfile old "$T/run1.json" '
-	[.[] | select(.status == "PASS")] | length > 0 and all(
-		if .hmem == "n" then .unchanged_since == $old[0][.hash].build_job
-		else .unchanged_since == null end)' "$T/run2.json" >/dev/null ||
-	fail "exactly the passing configs without DEV_DAX_HMEM are unchanged since run 1's build: $(jq -c 'map_values({hmem, status, unchanged_since})' "$T/run2.json")"
+unchanged_without_hmem() { # OLD.json NEW.json: exactly the passing configs without DEV_DAX_HMEM are unchanged since OLD
+	jq -e --slurpfile old "$1" '
+		[.[] | select(.status == "PASS")] | length > 0 and all(
+			if .hmem == "n" then .unchanged_since == $old[0][.hash].build_job
+			else .unchanged_since == null end)' "$2" >/dev/null ||
+		fail "exactly the passing configs without DEV_DAX_HMEM are unchanged since $(basename "$1" .json)'s build: $(jq -c 'map_values({hmem, status, unchanged_since})' "$2")"
+}
+unchanged_without_hmem "$T/run1.json" "$T/run2.json"
 reused=$(jq '[.[] | select(.hmem == "n") | .boots[]] | length' "$T/run2.json")
 [ "$reused" = 6 ] || fail "3 configs without DEV_DAX_HMEM, 2 variants each: $reused boots"
 jq -e --argjson run1 "$RUN1" '
@@ -142,3 +145,18 @@ done
 grep -q "made its objects with another toolchain or make command" "$T/worker-w1.log" ||
 	fail "the worker log says why the untouched configs were made again"
 pass "run 3: after a toolchain change the untouched configs are made and boot again"
+
+# A new header of a name the CXL drivers read (drivers/cxl/cxl.h), that no include of theirs finds: only the
+# configs that compile hmem.c, which now includes it, are made again.
+bash "$KM_SOURCE_DIR/tests/fixtures/make-repo.sh" "$T/linux" --patch new-cxl-header >/dev/null
+RUN4=$("$KM_CTL" submit --tree="$T/linux" --ref=main --matrix=fixture-small)
+[ "$(wait_run "$RUN4" 300)" = done ] || fail "run 4 did not end done"
+configs "$RUN4" >"$T/run4.json"
+unchanged_without_hmem "$T/run3.json" "$T/run4.json"
+# Among them configs with the CXL drivers, which read drivers/cxl/cxl.h: a new cxl.h does not touch them.
+for id in $(api GET "/api/v1/runs/$RUN4/matrix" | jq '.configs[].id'); do
+	api GET "/api/v1/configs/$id" | jq -c '{hmem: .config.effective.DEV_DAX_HMEM, bus: .config.effective.CXL_BUS,
+		unchanged: (.build.unchanged_since != null)}'
+done | jq -se 'any(.[]; .hmem == "n" and .bus == "m" and .unchanged)' >/dev/null ||
+	fail "a config with the CXL drivers and without DEV_DAX_HMEM is untouched by the new cxl.h"
+pass "run 4: a new cxl.h no include of the CXL drivers finds leaves their configs unchanged"
