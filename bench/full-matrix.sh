@@ -9,8 +9,8 @@
 #             --kconfig=make) against the farm's batch resolver: time per
 #             request, and the same hash for every request
 #   full      the farm's run of the whole matrix: configure, builds, boots
-#   push 2    a second push with a one-file change like the seed's
-#             (tests/kernel/patches/0001-*: drivers/dax/hmem/hmem.c)
+#   push 2    a second push with the seed's change (region.c and hmem.c, a new
+#             include/cxl/cxl.h: tests/kernel/patches/0001-*)
 #   names     with ccache warm, the first build of the same source under a
 #             second tree name, and of a second matrix: ccache hit rates
 #   naive     one clean build per request with ccache warm (TuxMake's way),
@@ -33,7 +33,7 @@ tree_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $
 skip=" ${KM_BENCH_SKIP:-} "
 skipped() { [[ $skip == *" $1 "* ]]; }
 
-# The bench's own tree: master as shipped, and a branch with the seed-like one-file change.
+# The bench's own tree: master as shipped, and a branch with the seed's change.
 TREE=$T/linux
 git clone -q --shared "$LINUX" "$TREE"
 git -C "$TREE" checkout -q -b push2 master
@@ -140,7 +140,7 @@ f_status=$(db "SELECT kind || ' ' || status || ' ' || COUNT(*) FROM jobs WHERE r
 log "full matrix: $full s ($f_status)"
 
 # --- second push: one changed file -------------------------------------------------------------
-log "second push (one-file change)"
+log "second push (the seed's change)"
 t0=$(now)
 run2=$("$KM_CTL" submit --tree="$TREE" --ref=push2 --matrix="$matrix")
 wait_state "$run2" done
