@@ -7,7 +7,7 @@
 # Usage: scripts/run-farm.sh [--full] [--matrix=NAME] [--tree=PATH|URL] [--ref=REF]
 #                            [--port=N] [--no-wait]
 #   --full        the whole cxl-dax-hmem matrix (162 requests, 81 kernels, 243 boots; measured on
-#                 2 shared cores: first build ~5 min, then ~20 s a kernel: ~38 min, 7.1x a cold build)
+#                 2 shared cores: first build ~5-7 min, then ~20 s a kernel: ~38-45 min, 6.7-7.1x a cold build)
 #   --matrix=NAME any matrix of matrices/ (default: cxl-quick, sized for a laptop)
 #   --tree, --ref your own kernel tree and branch instead of Debian's 6.12
 #   --port        dashboard port (default 8080)
