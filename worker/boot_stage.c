@@ -14,6 +14,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "proc.h"
+#include "strutil.h"
 #include "worker.h"
 #include "xalloc.h"
 
@@ -102,7 +103,7 @@ json_t *boot_stage_modules(const char *out)
 	for (line = strtok_r(text, "\n", &save); line && json_array_size(names) < MODULES_MAX;
 	     line = strtok_r(NULL, "\n", &save)) {
 		/* drivers/cxl/cxl_acpi.o (Linux 6.2 and later) or drivers/cxl/cxl_acpi.ko */
-		const char *base = strrchr(line, '/') ? strrchr(line, '/') + 1 : line;
+		const char *base = path_base_name(line);
 		char *name = xstrdup(base);
 		char *dot = strrchr(name, '.');
 

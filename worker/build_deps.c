@@ -20,7 +20,7 @@
 
 bool build_deps_plain_source(const char *path)
 {
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	const char *base = path_base_name(path);
 
 	if (strncmp(path, "Documentation/", 14) == 0 || strcmp(path, "MAINTAINERS") == 0)
 		return true;
@@ -229,11 +229,6 @@ struct target_inputs {
 	char *command;            /* the command that made it, as Kbuild saved it */
 };
 
-static bool starts_with(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 static void take_dir(struct target_inputs *in, const char *dir)
 {
 	char *rel = source_relative(dir);
@@ -262,7 +257,7 @@ static void take_dirs(char *line, struct target_inputs *in)
 		for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
 			if (strcmp(tok, opts[i]) == 0)
 				next_is_dir = true;
-			else if (starts_with(tok, opts[i]) && (i == 0 || tok[strlen(opts[i])] == '/' ||
+			else if (str_starts_with(tok, opts[i]) && (i == 0 || tok[strlen(opts[i])] == '/' ||
 							       tok[strlen(opts[i])] == '.'))
 				take_dir(in, tok + strlen(opts[i]));
 			else
@@ -308,15 +303,15 @@ static void read_inputs(const char *text, struct target_inputs *in)
 		else
 			nl--;
 		if (!in_deps) {
-			if (starts_with(line, "savedcmd_") || starts_with(line, "cmd_")) {
+			if (str_starts_with(line, "savedcmd_") || str_starts_with(line, "cmd_")) {
 				if (!in->command && (value = strstr(line, ":=")))
 					in->command = xstrdup(value + 2);
 				take_dirs(line, in);
 				continue;
 			}
-			if (!(starts_with(line, "source_") || starts_with(line, "deps_")) || !(value = strstr(line, ":=")))
+			if (!(str_starts_with(line, "source_") || str_starts_with(line, "deps_")) || !(value = strstr(line, ":=")))
 				continue;
-			in_deps = starts_with(line, "deps_") && more;
+			in_deps = str_starts_with(line, "deps_") && more;
 			value += 2;
 		} else {
 			in_deps = more;
@@ -339,9 +334,7 @@ static void target_inputs_free(struct target_inputs *in)
 static bool has_base_name(const struct pathset *s, const char *name)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		const char *slash = strrchr(s->v[i], '/');
-
-		if (strcmp(slash ? slash + 1 : s->v[i], name) == 0)
+		if (strcmp(path_base_name(s->v[i]), name) == 0)
 			return true;
 	}
 	return false;
@@ -350,23 +343,26 @@ static bool has_base_name(const struct pathset *s, const char *name)
 /*
  * Whether one file the target read could name path (an added or removed
  * file) in an include, or test for it with __has_include. A file that names
- * a header through a macro may name any file of path's name; one that tests
- * through a macro, or cannot be read, may change the output through anything.
+ * a header through a macro may name any file of path's name (dep_named:
+ * one of the target's dependencies has it); one that tests through a macro,
+ * or cannot be read, may change the output through anything.
  */
-static enum include_finds named_by(const struct target_inputs *in, const char *path, const char *read, const char *dir)
+static enum include_finds named_by(const struct target_inputs *in, const char *path, bool dep_named,
+				   const char *read, const char *dir)
 {
 	const struct file_includes *fi = include_cache_get(scan.includes, read);
-	const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
 
 	if (!fi || fi->computed_has)
 		return INCLUDE_FINDS_TEST;
-	if (fi->computed && (has_base_name(&in->src_files, name) || has_base_name(&in->other, name)))
+	if (fi->computed && dep_named)
 		return INCLUDE_FINDS_READ;
 	return includes_may_find(fi, dir, in->dirs.v, in->dirs.n, path);
 }
 
 static enum include_finds target_names(const struct target_inputs *in, const char *path)
 {
+	const char *name = path_base_name(path);
+	bool dep_named = has_base_name(&in->src_files, name) || has_base_name(&in->other, name);
 	enum include_finds finds = INCLUDE_FINDS_NOT, f;
 
 	for (size_t i = 0; finds != INCLUDE_FINDS_TEST && i < in->src_files.n; i++) {
@@ -374,7 +370,7 @@ static enum include_finds target_names(const struct target_inputs *in, const cha
 		char *read = xasprintf("%s/%s", scan.abs_src, rel);
 		char *dir = xstrndup(rel, slash ? (size_t)(slash - rel) : 0);
 
-		if ((f = named_by(in, path, read, dir)) > finds)
+		if ((f = named_by(in, path, dep_named, read, dir)) > finds)
 			finds = f;
 		free(read);
 		free(dir);
@@ -383,7 +379,7 @@ static enum include_finds target_names(const struct target_inputs *in, const cha
 		const char *tok = in->other.v[i];
 		char *read = tok[0] == '/' ? xstrdup(tok) : xasprintf("%s/%s", scan.out, tok);
 
-		if ((f = named_by(in, path, read, NULL)) > finds)
+		if ((f = named_by(in, path, dep_named, read, NULL)) > finds)
 			finds = f;
 		free(read);
 	}
@@ -442,7 +438,7 @@ static char *preprocess_command(const char *command)
 		} else if (len == 2 && !strncmp(tok, "-o", 2)) {
 			buf_puts(&b, "-o");
 			output = true;
-		} else if (starts_with(tok, "-Wp,-MMD,") || starts_with(tok, "-Wp,-MD,")) {
+		} else if (str_starts_with(tok, "-Wp,-MMD,") || str_starts_with(tok, "-Wp,-MD,")) {
 			buf_puts(&b, "-Wp,-MD,/dev/stdout");
 		} else {
 			append_unescaped(&b, tok, len);
@@ -522,7 +518,7 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 	if (type != FTW_F || base[0] != '.' || !str_ends_with(base, ".cmd") || !cmd_counts(path, base))
 		return 0;
 	/* tools/ (objtool) names its files relative to where it ran, and none of them is a plain source. */
-	if (scan.names_pass && starts_with(path + strlen(scan.out) + 1, "tools/"))
+	if (scan.names_pass && str_starts_with(path + strlen(scan.out) + 1, "tools/"))
 		return 0;
 	if (fs_read_file(path, CMD_FILE_MAX, &text, &len) != 0) {
 		scan.rc = KM_EIO;

@@ -213,13 +213,6 @@ void include_cache_free(struct include_cache *c)
 	free(c);
 }
 
-static const char *base_name(const char *p)
-{
-	const char *slash = strrchr(p, '/');
-
-	return slash ? slash + 1 : p;
-}
-
 static bool finds_from(const char *dir, const char *name, const char *target)
 {
 	char *path = *dir ? xasprintf("%s/%s", dir, name) : xstrdup(name);
@@ -232,15 +225,15 @@ static bool finds_from(const char *dir, const char *name, const char *target)
 enum include_finds includes_may_find(const struct file_includes *fi, const char *file_dir, char *const *dirs,
 				     size_t ndirs, const char *target)
 {
-	const char *tbase = base_name(target);
+	const char *tbase = path_base_name(target);
 	enum include_finds finds = INCLUDE_FINDS_NOT;
 
 	for (size_t i = 0; i < fi->n && finds != INCLUDE_FINDS_TEST; i++) {
 		const char *name = fi->names[i].name;
 		bool found = false;
 
-		/* A name finds only a file of its own last component; an absolute one is not followed. */
-		if (strcmp(base_name(name), tbase) != 0)
+		/* A name finds only a file of its own last component; an absolute one counts without being followed. */
+		if (strcmp(path_base_name(name), tbase) != 0)
 			continue;
 		found = name[0] == '/' || (file_dir && finds_from(file_dir, name, target));
 		for (size_t d = 0; d < ndirs && !found; d++)

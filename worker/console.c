@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "strutil.h"
 #include "xalloc.h"
 
 struct console_parser {
@@ -28,11 +29,6 @@ struct console_parser *console_parser_new(void)
 	buf_init(&p->oops, CONSOLE_EXCERPT_BYTES);
 	buf_init(&p->warning, CONSOLE_EXCERPT_BYTES);
 	return p;
-}
-
-static bool starts_with(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 /* The text after a printk "[    1.234567] " prefix (or the whole line). */
@@ -83,9 +79,9 @@ static void capture_start(struct console_parser *p, struct buf *b)
 
 static bool is_oops_header(const char *body)
 {
-	return starts_with(body, "BUG: ") || starts_with(body, "Oops: ") || starts_with(body, "Oops ") ||
-	       starts_with(body, "kernel BUG at ") || starts_with(body, "general protection fault") ||
-	       starts_with(body, "Unable to handle kernel ");
+	return str_starts_with(body, "BUG: ") || str_starts_with(body, "Oops: ") || str_starts_with(body, "Oops ") ||
+	       str_starts_with(body, "kernel BUG at ") || str_starts_with(body, "general protection fault") ||
+	       str_starts_with(body, "Unable to handle kernel ");
 }
 
 static bool token_char_ok(char c)
@@ -302,7 +298,7 @@ static void process_line(struct console_parser *p, const char *line)
 		r->kernel_started = true;
 		parse_version(r, s + strlen("Linux version "));
 	}
-	if (!r->reached_init && starts_with(body, "Run ") && strstr(body, " as init process"))
+	if (!r->reached_init && str_starts_with(body, "Run ") && strstr(body, " as init process"))
 		r->reached_init = true;
 	if (strstr(body, "reboot: Power down"))
 		r->powered_off = true;
@@ -316,7 +312,7 @@ static void process_line(struct console_parser *p, const char *line)
 			p->capture = NULL;
 			capture_start(p, &p->oops);
 		}
-	} else if (starts_with(body, "WARNING: ")) {
+	} else if (str_starts_with(body, "WARNING: ")) {
 		r->warnings++;
 		p->capture = NULL;
 		capture_start(p, &p->warning);
@@ -438,7 +434,7 @@ static bool has_token(const char *list, const char *token)
 static bool module_failed(const struct console_result *r)
 {
 	for (size_t i = 0; i < r->ninfo; i++) {
-		if (starts_with(r->info[i].key, "module.") && strcmp(r->info[i].value, "failed") == 0)
+		if (str_starts_with(r->info[i].key, "module.") && strcmp(r->info[i].value, "failed") == 0)
 			return true;
 	}
 	return false;

@@ -162,13 +162,6 @@ static char *quote(const char *text)
 
 /* ---- the diff ---- */
 
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
-
 /* "a/drivers/x.c" -> "drivers/x.c"; NULL for /dev/null. */
 static char *strip_prefix(const char *p, size_t n)
 {
@@ -469,7 +462,7 @@ static void build_guards(struct state *st, struct dfile *f)
 {
 	const char *slash = strrchr(f->path, '/');
 	char *dir = slash ? xstrndup(f->path, (size_t)(slash - f->path)) : xstrdup("");
-	char *target = xasprintf("%.*s.o", (int)(strlen(base_name(f->path)) - 2), base_name(f->path));
+	char *target = xasprintf("%.*s.o", (int)(strlen(path_base_name(f->path)) - 2), path_base_name(f->path));
 
 	for (int step = 0; step < MAX_MAKEFILE_STEPS; step++) {
 		size_t n = 0;
@@ -915,7 +908,7 @@ int diffsyms_extract(const char *diff, size_t len, const struct diffsyms_tree *t
 
 		if (!f->path || f->binary)
 			continue;
-		b = base_name(f->path);
+		b = path_base_name(f->path);
 		c_file = str_ends_with(b, ".c");
 		header = str_ends_with(b, ".h");
 		if (!f->deleted)
