@@ -405,9 +405,9 @@ static void append_unescaped(struct buf *b, const char *tok, size_t len)
 /*
  * The target's compile command made to preprocess only and to write every
  * file it reads to standard output: "-c" becomes "-E", the output
- * /dev/null, Kbuild's -MMD file standard output; ccache and what follows the
- * first ";" (objtool, symbol versions) are left out. NULL when it is no such
- * command.
+ * /dev/null, Kbuild's -MMD file -MD (system headers too) to standard
+ * output; ccache and what follows the first ";" (objtool, symbol versions)
+ * are left out. NULL when it is no such command.
  */
 static char *preprocess_command(const char *command)
 {
